@@ -1,0 +1,36 @@
+namespace KmsGrants
+{
+    /// <summary>A grant to retire, identified by token or by key and grant ID, with the caller's input object
+    /// carried along so that errors can name it as their target.</summary>
+    public sealed class GrantReference
+    {
+        public GrantReference(string? keyId, string? grantId, string? grantToken, object? source = null)
+        {
+            KeyId = keyId;
+            GrantId = grantId;
+            GrantToken = grantToken;
+            Source = source;
+        }
+
+        public string? KeyId { get; }
+        public string? GrantId { get; }
+        public string? GrantToken { get; }
+        public object? Source { get; }
+
+        public bool ByToken => !string.IsNullOrEmpty(GrantToken);
+
+        public override string ToString() => Describe(KeyId, GrantId, GrantToken);
+
+        /// <summary>Names a grant for people: "grant &lt;id&gt; on key &lt;key&gt;", or its token's first and last characters
+        /// (tokens are long; KMS says they are not secret, but a screenful of one helps nobody).</summary>
+        public static string Describe(string? keyId, string? grantId, string? grantToken)
+        {
+            if (!string.IsNullOrEmpty(grantToken))
+            {
+                var t = grantToken!;
+                return t.Length <= 24 ? $"grant token {t}" : $"grant token {t.Substring(0, 12)}…{t.Substring(t.Length - 8)}";
+            }
+            return $"grant {grantId} on key {keyId}";
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace KmsEmulator;
+
+/// <summary>Verifies AWS Signature Version 4 on a request to "/" (all KMS calls), over whichever headers the
+/// client signed: the .NET SDK signs more than boto3 and the CLI do.</summary>
+public static partial class SigV4
+{
+    [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[0-9a-f]+)$")]
+    private static partial Regex AuthorizationPattern();
+
+    public static (string AccessKey, string Scope, string SignedHeaders, string Signature)? ParseAuthorization(string? header)
+    {
+        if (header == null) return null;
+        var m = AuthorizationPattern().Match(header.Trim());
+        if (!m.Success) return null;
+        var cred = m.Groups["cred"].Value;
+        var slash = cred.IndexOf('/');
+        if (slash <= 0) return null;
+        return (cred[..slash], cred[(slash + 1)..], m.Groups["sh"].Value, m.Groups["sig"].Value);
+    }
+
+    /// <summary>The expected signature for the request, computed with <paramref name="secret"/>.</summary>
+    public static string Sign(string secret, string scope, string signedHeaders, string amzDate,
+        Func<string, string?> header, string method, string path, string query, byte[] body)
+    {
+        var canonicalHeaders = new StringBuilder();
+        foreach (var name in signedHeaders.Split(';'))
+            canonicalHeaders.Append(name).Append(':').Append(Normalize(header(name) ?? "")).Append('\n');
+        var payloadHash = Hex(SHA256.HashData(body));
+        var canonicalRequest = string.Join('\n', method, path, query, canonicalHeaders.ToString(), signedHeaders, payloadHash);
+
+        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var parts = scope.Split('/');   // date/region/service/aws4_request
+        var key = Encoding.UTF8.GetBytes("AWS4" + secret);
+        foreach (var part in parts) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        return Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
+    }
+
+    static string Normalize(string value) => Regex.Replace(value.Trim(), @"\s+", " ");
+
+    static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    public static bool FixedTimeEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+}
