@@ -67,7 +67,7 @@ function Invoke-BuildTask {
     Invoke-Native 'Publishing the engine' { dotnet publish (Join-Path $Root 'src/KmsGrants.Engine') @common -o (Join-Path $ModuleOut 'dependencies') }
     Invoke-Native 'Building the cmdlets' { dotnet build (Join-Path $Root 'src/KmsGrants') @common }
     $bin = Join-Path $Root "src/KmsGrants/bin/$Configuration/netstandard2.0"
-    Copy-Item (Join-Path $bin 'KmsGrants.dll'), (Join-Path $bin 'KmsGrants.pdb') $ModuleOut
+    Copy-Item (Join-Path $bin 'KmsGrants*.dll'), (Join-Path $bin 'KmsGrants*.pdb') $ModuleOut
     Copy-Item (Join-Path $Root 'KmsGrants.psd1'), (Join-Path $Root 'src/KmsGrants/KmsGrants.Format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleOut
     $help = Join-Path $Root 'src/KmsGrants/en-US'
     if (Test-Path $help) { Copy-Item $help $ModuleOut -Recurse }

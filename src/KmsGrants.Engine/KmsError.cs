@@ -28,6 +28,9 @@ namespace KmsGrants.Engine
         ExpiredToken,
         /// <summary>DryRunOperationException: not an error at all, the DryRun's "would succeed".</summary>
         DryRunSucceeded,
+        /// <summary>The endpoint answered a DryRun request with success: it ignores DryRun, so it may have made
+        /// the change (moto does this).</summary>
+        DryRunNotHonored,
         ServiceError,
     }
 
@@ -58,6 +61,10 @@ namespace KmsGrants.Engine
         /// <summary>The request may have taken effect even though no success came back: a fault or a cut connection.
         /// A later NotFound for the same grant then means this attempt retired it.</summary>
         public bool OutcomeUnknown => Kind is KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout or KmsErrorKind.NetworkError;
+
+        public static KmsError DryRunNotHonored(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
+            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of DryRunOperationException: " +
+            "it does not honour DryRun, so the request may have taken effect.", null, null, new NotSupportedException("DryRun not honoured"));
 
         public static KmsError From(Exception exception)
         {

@@ -54,6 +54,11 @@ namespace KmsGrants.Engine
         readonly CancellationTokenSource _abort = new CancellationTokenSource();
         readonly Stopwatch _clock = Stopwatch.StartNew();
         readonly int _maxAttempts;
+        // -WhatIf safety: until one DryRunOperationException proves the endpoint honours DryRun, DryRun requests go
+        // one at a time, and after a success answer (the endpoint ignored DryRun) none go at all.
+        readonly SemaphoreSlim _dryRunProbe = new SemaphoreSlim(1);
+        volatile bool _dryRunConfirmed;
+        volatile bool _dryRunIgnored;
         int _inFlight;
         long _requests;
         long _throttled;
@@ -146,6 +151,25 @@ namespace KmsGrants.Engine
 
         async Task<RetireOutcome> RetireAsync(GrantReference grant)
         {
+            var probing = _options.DryRun && !_dryRunConfirmed;
+            if (probing) await _dryRunProbe.WaitAsync(_abort.Token).ConfigureAwait(false);
+            try
+            {
+                if (_dryRunIgnored)
+                {
+                    var refused = KmsError.DryRunNotHonored(_connection.Endpoint);
+                    return new RetireOutcome(grant, NewResult(grant, RetireStatus.NotAttempted, 0, refused, TimeSpan.Zero), refused);
+                }
+                return await SendWithRetriesAsync(grant).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (probing) _dryRunProbe.Release();
+            }
+        }
+
+        async Task<RetireOutcome> SendWithRetriesAsync(GrantReference grant)
+        {
             var started = _clock.Elapsed;
             var request = new RetireGrantRequest();
             if (grant.ByToken) request.GrantToken = grant.GrantToken;
@@ -181,8 +205,10 @@ namespace KmsGrants.Engine
                 {
                     await _connection.RetireClient.RetireGrantAsync(request, _abort.Token).ConfigureAwait(false);
                     _rate.OnAccepted(sent);
-                    // A DryRun never succeeds on KMS; a backend that answers 200 has not checked anything.
-                    return Done(grant, _options.DryRun ? RetireStatus.WouldRetire : RetireStatus.Retired, attempts, null, started);
+                    if (!_options.DryRun) return Done(grant, RetireStatus.Retired, attempts, null, started);
+                    // A DryRun never succeeds on KMS. Success means the endpoint ignored DryRun and retired the grant.
+                    _dryRunIgnored = true;
+                    return Done(grant, RetireStatus.Retired, attempts, KmsError.DryRunNotHonored(_connection.Endpoint), started);
                 }
                 catch (Exception e) when (!_abort.IsCancellationRequested)
                 {
@@ -201,7 +227,10 @@ namespace KmsGrants.Engine
                 _rate.OnAccepted(sent);
 
                 if (error.Kind == KmsErrorKind.DryRunSucceeded)
+                {
+                    _dryRunConfirmed = true;
                     return Done(grant, RetireStatus.WouldRetire, attempts, null, started);
+                }
 
                 if (error.IsRetryable)
                 {
@@ -265,6 +294,7 @@ namespace KmsGrants.Engine
         {
             _abort.Cancel();
             _rate.Dispose();
+            _dryRunProbe.Dispose();
             _abort.Dispose();
         }
     }

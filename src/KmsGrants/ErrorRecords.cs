@@ -49,7 +49,8 @@ namespace KmsGrants
 
         /// <summary>Errors that will fail every request alike: the command stops instead of repeating them.</summary>
         public static bool StopsEverything(KmsError error) =>
-            error.Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient or KmsErrorKind.ExpiredToken;
+            error.Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient or KmsErrorKind.ExpiredToken
+                or KmsErrorKind.DryRunNotHonored;
 
         public static string Id(KmsErrorKind kind) => "KmsGrants." + kind switch
         {
@@ -69,6 +70,7 @@ namespace KmsGrants
             KmsErrorKind.NetworkError => ErrorCategory.ConnectionError,
             KmsErrorKind.InternalFailure => ErrorCategory.ResourceUnavailable,
             KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient or KmsErrorKind.ExpiredToken => ErrorCategory.AuthenticationError,
+            KmsErrorKind.DryRunNotHonored => ErrorCategory.InvalidResult,
             _ => ErrorCategory.NotSpecified,
         };
 
@@ -83,6 +85,7 @@ namespace KmsGrants
             KmsErrorKind.ExpiredToken => $"The session token has expired; refresh the credentials from {connection.CredentialSource}.",
             KmsErrorKind.NetworkError => $"Check the network path to {connection.Endpoint ?? "KMS in " + connection.Region}.",
             KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout => "KMS failed repeatedly; try again later.",
+            KmsErrorKind.DryRunNotHonored => "-WhatIf cannot be trusted against this endpoint (moto, for one, ignores DryRun); the command stopped before sending more. Check whether the grant still exists.",
             _ => null,
         };
     }

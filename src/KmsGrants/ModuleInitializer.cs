@@ -27,6 +27,8 @@ namespace KmsGrants
 
         public void OnImport()
         {
+            // The user-facing types load into the default context first, so the engine binds to this copy.
+            _ = typeof(GrantInfo).Assembly;
             lock (Gate)
             {
                 if (_registered) return;

@@ -25,7 +25,7 @@ namespace KmsGrants.Commands
         RetireSummary? _summary;
         bool _dryRun;
         int _knownTotal;
-        TimeSpan _lastProgress = TimeSpan.MinValue;
+        TimeSpan _lastProgress;
         bool _progressShown;
 
         /// <summary>Grant tokens, as CreateGrant returned them. A bare string piped in is a token.</summary>
@@ -76,7 +76,7 @@ namespace KmsGrants.Commands
                 if (invalid != null)
                 {
                     _summary!.Invalid++;
-                    WriteError(ErrorRecords.Invalid(invalid, grant.Source));
+                    WriteError(ErrorRecords.Invalid(invalid, grant));
                     continue;
                 }
                 if (!_dryRun && !Confirmed(grant))
@@ -112,24 +112,22 @@ namespace KmsGrants.Commands
                     $"{_summary.Failed} failed; {_summary.Requests} requests, {_summary.ThrottledResponses} throttled.");
         }
 
+        /// <summary>The grants this record names. Each is its own errors' target object.</summary>
         IEnumerable<GrantReference> GrantsOfThisRecord()
         {
-            var source = CurrentPipelineObject();
+            // With pipeline input the total is unknown; with arrays given as arguments it is known up front.
+            var fromPipeline = MyInvocation.ExpectingInput;
             if (ParameterSetName == ByTokenSet)
             {
-                _knownTotal += PipelineInputBound ? 0 : GrantToken.Length;
-                foreach (var token in GrantToken) yield return new GrantReference(null, null, token, source ?? token);
+                _knownTotal += fromPipeline ? 0 : GrantToken.Length;
+                foreach (var token in GrantToken) yield return new GrantReference(null, null, token);
             }
             else
             {
-                _knownTotal += PipelineInputBound ? 0 : GrantId.Length;
-                foreach (var id in GrantId) yield return new GrantReference(KeyId, id, null, source ?? id);
+                _knownTotal += fromPipeline ? 0 : GrantId.Length;
+                foreach (var id in GrantId) yield return new GrantReference(KeyId, id, null);
             }
         }
-
-        bool PipelineInputBound => MyInvocation.ExpectingInput;
-
-        object? CurrentPipelineObject() => MyInvocation.ExpectingInput ? GetVariableValue("_") : null;
 
         bool Confirmed(GrantReference grant)
         {
@@ -150,18 +148,22 @@ namespace KmsGrants.Commands
             if (outcome.Note != null) WriteVerbose(outcome.Note);
             var what = $"retire {outcome.Grant}";
 
-            if (_dryRun)
+            if (outcome.Error?.Kind == KmsErrorKind.DryRunNotHonored)
+            {
+                WriteServiceError(outcome.Error, what + " (DryRun)", outcome.Grant);
+            }
+            else if (_dryRun)
             {
                 var verdict = result.Status == RetireStatus.WouldRetire
                     ? "KMS DryRun: the retirement would succeed."
                     : $"KMS DryRun: the retirement would fail with {result.ErrorCode}: {result.Message}";
                 ShouldProcess($"Retiring {outcome.Grant}. {verdict}", verdict, Action);
                 if (result.Status == RetireStatus.WouldFail && outcome.Error != null)
-                    WriteServiceError(outcome.Error, what + " (DryRun)", outcome.Grant.Source);
+                    WriteServiceError(outcome.Error, what + " (DryRun)", outcome.Grant);
             }
             else if (outcome.Error != null && result.Status == RetireStatus.Failed)
             {
-                WriteServiceError(outcome.Error, what, outcome.Grant.Source);
+                WriteServiceError(outcome.Error, what, outcome.Grant);
             }
             else if (result.Status is RetireStatus.Failed or RetireStatus.NotAttempted)
             {

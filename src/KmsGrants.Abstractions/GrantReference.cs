@@ -1,21 +1,18 @@
 namespace KmsGrants
 {
-    /// <summary>A grant to retire, identified by token or by key and grant ID, with the caller's input object
-    /// carried along so that errors can name it as their target.</summary>
+    /// <summary>A grant to retire, identified by token or by key and grant ID; the target object of its errors.</summary>
     public sealed class GrantReference
     {
-        public GrantReference(string? keyId, string? grantId, string? grantToken, object? source = null)
+        public GrantReference(string? keyId, string? grantId, string? grantToken)
         {
             KeyId = keyId;
             GrantId = grantId;
             GrantToken = grantToken;
-            Source = source;
         }
 
         public string? KeyId { get; }
         public string? GrantId { get; }
         public string? GrantToken { get; }
-        public object? Source { get; }
 
         public bool ByToken => !string.IsNullOrEmpty(GrantToken);
 

@@ -1,0 +1,73 @@
+# Issue 2: the built module is complete and real, and its first cmdlet works end to end against moto.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    $ModulePath = Get-KmsGrantsModulePath
+    Import-Module $ModulePath
+    Set-TestAwsEnvironment
+}
+
+Describe 'The built module folder' {
+    It 'exports exactly the three cmdlets' {
+        (Get-Command -Module KmsGrants).Name | Sort-Object | Should -Be @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant')
+    }
+
+    It 'ships no System.Management.Automation.dll' {
+        Get-ChildItem $ModulePath -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+    }
+
+    It 'has a real manifest with explicit exports' {
+        $manifest = Test-ModuleManifest (Join-Path $ModulePath 'KmsGrants.psd1')
+        $manifest.Version | Should -BeGreaterThan ([version]'0.0.0')
+        $manifest.Guid | Should -Not -Be ([guid]::Empty)
+        $manifest.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+        $manifest.Author | Should -Not -BeNullOrEmpty
+        $manifest.Description | Should -Not -BeNullOrEmpty
+        $manifest.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
+        $manifest.Tags | Should -Contain 'KMS'
+        $data = Import-PowerShellDataFile (Join-Path $ModulePath 'KmsGrants.psd1')
+        foreach ($list in 'CmdletsToExport', 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            $data[$list] | Where-Object { $_ -match '\*' } | Should -BeNullOrEmpty -Because "$list must not use wildcards"
+        }
+        foreach ($format in $data.FormatsToProcess) { Join-Path $ModulePath $format | Should -Exist }
+    }
+
+    It 'loads the AWS SDK only into its private load context' {
+        $null = Get-KmsRetirableGrant -RetiringPrincipal $AccountRoot -EndpointUrl 'http://127.0.0.1:9' -ErrorAction SilentlyContinue
+        $sdk = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like 'AWSSDK.*' }
+        $sdk | Should -Not -BeNullOrEmpty
+        foreach ($assembly in $sdk) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'KmsGrants'
+        }
+    }
+
+    It 'shows both parameter sets of Remove-KmsGrant in Get-Command -Syntax' {
+        $syntax = (Get-Command Remove-KmsGrant -Syntax) -join "`n"
+        $syntax | Should -Match 'Remove-KmsGrant \[-KeyId\] <string> \[-GrantId\] <string\[\]>'
+        $syntax | Should -Match 'Remove-KmsGrant \[-GrantToken\] <string\[\]>'
+    }
+}
+
+Describe 'Get-KmsRetirableGrant against moto (third-party backend)' {
+    BeforeAll {
+        $moto = Start-MotoServer
+        $retirer = 'arn:aws:iam::111122223333:role/retirer'
+        $set = New-TestGrantSet -Endpoint $moto.Url -Count 3 -RetiringPrincipal $retirer
+        $null = New-TestGrantSet -Endpoint $moto.Url -Count 1 -RetiringPrincipal 'arn:aws:iam::111122223333:role/other' -KeyId $set.KeyId
+    }
+    AfterAll { Stop-TestServer $moto }
+
+    It 'streams every grant the principal may retire, as KmsGrants.GrantInfo' {
+        $grants = @(Get-KmsRetirableGrant -RetiringPrincipal $retirer -EndpointUrl $moto.Url -Region us-east-1)
+        $grants.Count | Should -Be 3
+        $grants | ForEach-Object { $_ | Should -BeOfType ([KmsGrants.GrantInfo]) }
+        ($grants.GrantId | Sort-Object) | Should -Be ($set.Grants.GrantId | Sort-Object)
+        $grants.RetiringPrincipal | Sort-Object -Unique | Should -Be $retirer
+        $grants[0].Operations | Should -Be @('Decrypt')
+    }
+
+    It 'returns nothing for a principal with no grants' {
+        Get-KmsRetirableGrant -RetiringPrincipal 'arn:aws:iam::111122223333:role/nobody' -EndpointUrl $moto.Url | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,27 @@
+<#
+.SYNOPSIS
+    Runs one Pester suite against the built module and writes its counts as JSON (called by build.ps1 -Task Test,
+    one fresh pwsh per suite).
+#>
+param(
+    [Parameter(Mandatory)] [string] $Path,
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants')
+)
+$ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'TestPaths.ps1')
+Import-Module (Get-PesterManifest)
+$env:KMSGRANTS_MODULE = (Resolve-Path $ModulePath).Path
+
+$config = New-PesterConfiguration
+$config.Run.Path = $Path
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$result = Invoke-Pester -Configuration $config
+
+[ordered]@{
+    Passed          = $result.PassedCount
+    Failed          = $result.FailedCount + $result.FailedBlocksCount
+    Skipped         = $result.SkippedCount
+    ContainerFailed = $result.FailedContainersCount -gt 0
+} | ConvertTo-Json | Set-Content -Path $ResultPath

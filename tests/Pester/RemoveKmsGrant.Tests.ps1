@@ -1,0 +1,273 @@
+# Issue 4: Remove-KmsGrant through the built module against the emulator: parameter sets, every pipeline source,
+# -WhatIf as DryRun, -Confirm, errors that do not stop the pipeline, and local validation that sends nothing.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+    $emulator = Start-KmsEmulator -Arguments @(
+        '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
+        '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
+        '--identity', 'STRANGER:stranger-secret=arn:aws:iam::444455556666:role/stranger')
+    $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
+    $Retirer = 'arn:aws:iam::111122223333:role/retirer'
+
+    function Get-AliveGrantIds([string] $KeyId) { @(Get-KmsGrant -KeyId $KeyId).GrantId }
+}
+AfterAll { Stop-TestServer $emulator }
+
+Describe 'Parameter sets, enforced before any request' {
+    It 'rejects <Case> with the binder''s own error' -ForEach @(
+        @{ Case = 'a token mixed with key and ID'; Params = @{ GrantToken = 'x'; KeyId = 'k'; GrantId = 'g' }; Id = 'AmbiguousParameterSet' }
+        @{ Case = 'a grant ID without a key'; Params = @{ GrantId = ('a' * 64) }; Id = 'MissingMandatoryParameter' }
+        @{ Case = 'an empty token'; Params = @{ GrantToken = '' }; Id = 'ParameterArgumentValidationErrorEmptyStringNotAllowed' }
+    ) {
+        $before = Get-RequestCount $emulator 'RetireGrant'
+        { Remove-KmsGrant @Params -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId "$Id,KmsGrants.Commands.RemoveKmsGrantCommand"
+        Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
+    }
+}
+
+Describe 'Bad input gets a specific error and sends no request' {
+    It '<Case> -> <Id>' -ForEach @(
+        @{ Case = 'a 129-character grant ID'; Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = ('a' * 129) }; Id = 'KmsGrants.InvalidGrantId' }
+        @{ Case = 'a grant ID with a space'; Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = 'ab cd' }; Id = 'KmsGrants.InvalidGrantId' }
+        @{ Case = 'a malformed key ARN'; Params = @{ KeyId = 'arn:aws:kms:us-east-1:12:key'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidArn' }
+        @{ Case = 'an alias as key'; Params = @{ KeyId = 'alias/app'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Case = 'a 2049-character key ID'; Params = @{ KeyId = ('k' * 2049); GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Case = 'an 8193-character token'; Params = @{ GrantToken = ('t' * 8193) }; Id = 'KmsGrants.InvalidGrantToken' }
+    ) {
+        $before = Get-RequestCount $emulator 'RetireGrant'
+        Remove-KmsGrant @Params -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be "$Id,KmsGrants.Commands.RemoveKmsGrantCommand"
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].TargetObject | Should -Not -BeNullOrEmpty
+        Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
+    }
+
+    It 'throws the same error under -ErrorAction Stop' {
+        { Remove-KmsGrant -KeyId ('k' * 10) -GrantId ('a' * 129) -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.InvalidGrantId,KmsGrants.Commands.RemoveKmsGrantCommand'
+    }
+
+    It 'reports a bad item and goes on with the rest of the pipeline' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $rows = @(
+            [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $set.Grants[0].GrantId }
+            [pscustomobject]@{ KeyId = $set.KeyId; GrantId = ('z' * 200) }
+            [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $set.Grants[1].GrantId }
+        )
+        $results = $rows | Remove-KmsGrant -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidGrantId,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[0].TargetObject.GrantId | Should -Be ('z' * 200)
+        @($results | Where-Object Status -EQ 'Retired').Count | Should -Be 2
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Pipeline sources' {
+    It 'retires what Get-KmsRetirableGrant streams' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal 'arn:aws:iam::111122223333:role/pipe1'
+        Get-KmsRetirableGrant 'arn:aws:iam::111122223333:role/pipe1' | Remove-KmsGrant -Force
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'retires what Get-KmsGrant | Where-Object selects, and nothing else' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 4
+        $keep = $set.Grants[0].GrantId
+        Get-KmsGrant -KeyId $set.KeyId | Where-Object GrantId -NE $keep | Remove-KmsGrant -Force
+        Get-AliveGrantIds $set.KeyId | Should -Be $keep
+    }
+
+    It 'retires Import-Csv rows with KeyId and GrantId columns' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $csv = Join-Path $TestDrive 'ids.csv'
+        $set.Grants | Select-Object KeyId, GrantId | Export-Csv $csv
+        Import-Csv $csv | Remove-KmsGrant -Force
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'retires Import-Csv rows with a GrantToken column' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $csv = Join-Path $TestDrive 'tokens.csv'
+        $set.Grants | Select-Object GrantToken | Export-Csv $csv
+        $results = Import-Csv $csv | Remove-KmsGrant -Force -PassThru
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $results.GrantToken | Sort-Object | Should -Be ($set.Grants.GrantToken | Sort-Object)
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'retires objects shaped like the AWS Tools'' GrantListEntry (KeyId, GrantId and more)' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $entries = $set.Grants | ForEach-Object {
+            [pscustomobject]@{ Constraints = $null; CreationDate = Get-Date; GranteePrincipal = 'arn:aws:iam::111122223333:role/app'
+                GrantId = $_.GrantId; IssuingAccount = 'arn:aws:iam::111122223333:root'; KeyId = $_.KeyId; Name = 'n'
+                Operations = @('Decrypt'); RetiringPrincipal = $Retirer }
+        }
+        $entries | Remove-KmsGrant -Force
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'treats a bare string as a grant token' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $set.Grants.GrantToken | Remove-KmsGrant -Force
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'binds an object with both a token and KeyId+GrantId by key and ID (ById wins)' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        # The token names the second grant, KeyId+GrantId the first: only the first may go.
+        [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $set.Grants[0].GrantId; GrantToken = $set.Grants[1].GrantToken } |
+            Remove-KmsGrant -Force -PassThru | ForEach-Object { $_.GrantId | Should -Be $set.Grants[0].GrantId }
+        Get-AliveGrantIds $set.KeyId | Should -Be $set.Grants[1].GrantId
+    }
+
+    It 'refuses an object that has a grant ID but no key, instead of turning it into a token' {
+        $before = Get-RequestCount $emulator 'RetireGrant'
+        [pscustomobject]@{ GrantId = ('a' * 64) } | Remove-KmsGrant -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'InputObjectMissingMandatory*'
+        Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
+    }
+
+    It 'retires 250 grants listed over several pages in one pipeline' {
+        $principal = 'arn:aws:iam::111122223333:role/bulk250'
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 250 -RetiringPrincipal $principal
+        $pagesBefore = Get-RequestCount $emulator 'ListRetirableGrants'
+        $results = Get-KmsRetirableGrant $principal -PageSize 40 | Remove-KmsGrant -Force -PassThru
+        (Get-RequestCount $emulator 'ListRetirableGrants') - $pagesBefore | Should -BeGreaterOrEqual 7
+        $results.Count | Should -Be 250
+        ($results.GrantId | Sort-Object -Unique).Count | Should -Be 250
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+}
+
+Describe '-WhatIf is DryRun' {
+    It 'retires none of 20 grants and reports each verdict' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 20
+        $set.Grants[0] | Remove-KmsGrant -Force    # gone already: its verdict must be NotFound
+        $results = $set.Grants | Remove-KmsGrant -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+        $results.Count | Should -Be 20
+        @($results | Where-Object Status -EQ 'WouldRetire').Count | Should -Be 19
+        $notFound = $results | Where-Object Status -EQ 'WouldFail'
+        $notFound.GrantId | Should -Be $set.Grants[0].GrantId
+        $notFound.ErrorCode | Should -Be 'NotFoundException'
+        $errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.DryRun | Sort-Object -Unique | Should -BeTrue
+        @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 19
+    }
+
+    It 'states KMS''s verdict on each What if line' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        $run = Invoke-InScriptedHost 'Yes' 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -WhatIf' @{
+            Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]@($set.Grants[0].GrantId, ('b' * 64)) }
+        $lines = $run.Lines
+        $run.Errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $lines | Should -Contain "What if: Retiring grant $($set.Grants[0].GrantId) on key $($set.KeyId). KMS DryRun: the retirement would succeed."
+        ($lines -like "What if: Retiring grant $('b' * 64) *would fail with NotFoundException*").Count | Should -Be 1
+        Get-AliveGrantIds $set.KeyId | Should -Be $set.Grants[0].GrantId
+    }
+
+    It 'sends DryRun requests (the emulator sees them, as KMS counts them against the quota)' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $before = (Get-EmulatorStats $emulator).operations.RetireGrant.errors
+        $set.Grants | Remove-KmsGrant -WhatIf
+        (Get-EmulatorStats $emulator).operations.RetireGrant.errors - $before | Should -Be 3
+    }
+
+    It '-Force never overrides -WhatIf' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $set.Grants | Remove-KmsGrant -WhatIf -Force
+        @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 3
+    }
+}
+
+Describe '-Confirm and -Force' {
+    BeforeAll {
+        $script = 'param($Url, $KeyId, $Ids, [switch] $Force) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -Confirm -Force:$Force -PassThru'
+    }
+
+    It 'prompts per grant, and No to All retires nothing' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $before = Get-RequestCount $emulator 'RetireGrant'
+        $run = Invoke-InScriptedHost 'No to All' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run.Prompts.Count | Should -Be 1
+        $run.Prompts[0] | Should -BeLike "*grant $($set.Grants[0].GrantId) on key $($set.KeyId)*"
+        Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
+        @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 3
+    }
+
+    It 'Yes to All retires every grant after one prompt' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $run = Invoke-InScriptedHost 'Yes to All' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run.Prompts.Count | Should -Be 1
+        $run.Output.Count | Should -Be 3
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'No skips that grant only; the prompt names key and grant ID' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $run = Invoke-InScriptedHost 'No' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run.Prompts.Count | Should -Be 2
+        @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 2
+    }
+
+    It 'an explicit -Confirm still prompts when -Force is given' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        $run = Invoke-InScriptedHost 'No' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId; Force = $true }
+        $run.Prompts.Count | Should -Be 1
+    }
+
+    It '-Force alone does not prompt' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $run = Invoke-InScriptedHost 'No to All' 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -Force' @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run.Prompts.Count | Should -Be 0
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Service errors' {
+    It 'NotFound and AccessDenied mid-pipeline do not stop the others' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 4 -RetiringPrincipal $Retirer
+        # The retirer may retire these four; a fifth grant belongs to someone else's retiring principal.
+        $other = New-TestGrantSet -Endpoint $emulator.Url -Count 1 -RetiringPrincipal 'arn:aws:iam::111122223333:role/not-you' -KeyId $set.KeyId
+        $items = @($set.Grants[0], [pscustomobject]@{ KeyId = $set.KeyId; GrantId = ('c' * 64) }, $set.Grants[1], $other.Grants[0], $set.Grants[2], $set.Grants[3])
+        $results = $items | Remove-KmsGrant -Force -PassThru -AccessKey RETIRER -SecretKey retirer-secret -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.Count | Should -Be 2
+        ($errors.FullyQualifiedErrorId | Sort-Object) | Should -Be @('KmsGrants.AccessDenied,KmsGrants.Commands.RemoveKmsGrantCommand', 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand')
+        ($errors | Where-Object { $_.CategoryInfo.Category -eq 'PermissionDenied' }).TargetObject.GrantId | Should -Be $other.Grants[0].GrantId
+        ($errors | Where-Object { $_.CategoryInfo.Category -eq 'ObjectNotFound' }).TargetObject.GrantId | Should -Be ('c' * 64)
+        ($errors | Where-Object { $_.CategoryInfo.Category -eq 'PermissionDenied' }).Exception.Message | Should -BeLike "*grant $($other.Grants[0].GrantId) on key*"
+        @($results | Where-Object Status -EQ 'Retired').Count | Should -Be 4
+        Get-AliveGrantIds $set.KeyId | Should -Be $other.Grants[0].GrantId
+    }
+
+    It '-ErrorAction Stop ends the pipeline at the first failure' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        { [pscustomobject]@{ KeyId = $set.KeyId; GrantId = ('d' * 64) } | Remove-KmsGrant -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+    }
+
+    It 'the grantee may retire a grant that allows RetireGrant, and nobody else outside the rules may' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1 -Grantee $Retirer -RetiringPrincipal 'arn:aws:iam::111122223333:role/x' -Operations 'Decrypt,RetireGrant'
+        $set.Grants | Remove-KmsGrant -Force -AccessKey STRANGER -SecretKey stranger-secret -ErrorAction SilentlyContinue -ErrorVariable denied
+        $denied[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.AccessDenied,*'
+        $set.Grants | Remove-KmsGrant -Force -AccessKey RETIRER -SecretKey retirer-secret
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+
+    It 'a key pending deletion gives KmsGrants.InvalidState' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        $r = Invoke-AwsCli -Endpoint $emulator.Url -Arguments @('kms', 'schedule-key-deletion', '--key-id', $set.KeyId, '--pending-window-in-days', '7')
+        $r.ExitCode | Should -Be 0
+        $set.Grants | Remove-KmsGrant -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidState,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+    }
+
+    It 'writes nothing by default (Remove-* convention)' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        $set.Grants | Remove-KmsGrant -Force | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,180 @@
+# Shared by the Pester suites: start and stop the KMS backends (our emulator, moto), and drive the real
+# third-party clients (boto3, the AWS CLI) against them.
+. (Join-Path $PSScriptRoot 'TestPaths.ps1')
+
+$script:EmulatorDll = Join-Path $script:RepoRoot 'tests/KmsEmulator/bin/Release/net10.0/KmsEmulator.dll'
+$script:Peer = Join-Path $script:RepoRoot 'tests/peers/kms_peer.py'
+
+# The account root that the emulator maps the default testing:testing key to.
+$script:AccountRoot = 'arn:aws:iam::111122223333:root'
+
+function Find-PythonTool([string] $Name) {
+    $cmd = Get-Command $Name -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($cmd) { return $cmd.Source }
+    $shim = Join-Path $HOME ".pyenv/shims/$Name"
+    if (Test-Path $shim) { return $shim }
+    throw "$Name was not found on PATH or in ~/.pyenv/shims; the machine image ships it with Python 3.11."
+}
+
+function Start-TestProcess([string] $FileName, [string[]] $Arguments) {
+    $info = [System.Diagnostics.ProcessStartInfo]::new($FileName)
+    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($info)
+}
+
+function Read-ProcessLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeconds, [string] $What) {
+    $read = $Process.StandardOutput.ReadLineAsync()
+    if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
+        $err = if ($Process.HasExited) { $Process.StandardError.ReadToEnd() } else { '' }
+        Stop-TestServer ([pscustomobject]@{ Process = $Process })
+        throw "$What did not start within $TimeoutSeconds s. $err"
+    }
+    $read.Result
+}
+
+<#
+.SYNOPSIS Starts tests/KmsEmulator on a free loopback port; returns Url, KeyArn (with -SeedGrants), Process.
+#>
+function Start-KmsEmulator {
+    param([string[]] $Arguments = @(), [int] $SeedGrants, [string] $RetiringPrincipal)
+    $emulatorArgs = @($script:EmulatorDll, '--port', '0') + $Arguments
+    if ($SeedGrants) { $emulatorArgs += @('--seed-grants', "$SeedGrants") }
+    if ($RetiringPrincipal) { $emulatorArgs += @('--retiring-principal', $RetiringPrincipal) }
+    $process = Start-TestProcess 'dotnet' $emulatorArgs
+    $first = Read-ProcessLine $process 30 'The KMS emulator'
+    if ($first -notmatch '^KMS emulator listening on (http://127\.0\.0\.1:\d+)$') { throw "Unexpected emulator output: $first" }
+    $emulator = [pscustomobject]@{ Url = $Matches[1]; KeyArn = $null; Process = $process }
+    if ($SeedGrants) { $emulator.KeyArn = Read-ProcessLine $process 30 'Seeding' }
+    $emulator
+}
+
+<#
+.SYNOPSIS Starts moto_server (third-party, from the machine's Python) on a free loopback port.
+#>
+function Start-MotoServer {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $process = Start-TestProcess (Find-PythonTool 'moto_server') @('-H', '127.0.0.1', '-p', "$port")
+    $url = "http://127.0.0.1:$port"
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        try { $null = Invoke-WebRequest "$url/moto-api/" -TimeoutSec 2; break }
+        catch {
+            if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+                Stop-TestServer ([pscustomobject]@{ Process = $process })
+                throw "moto_server did not start on $url"
+            }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+    [pscustomobject]@{ Url = $url; KeyArn = $null; Process = $process }
+}
+
+function Stop-TestServer($Server) {
+    if ($Server -and $Server.Process -and -not $Server.Process.HasExited) {
+        $Server.Process.Kill($true)
+        $null = $Server.Process.WaitForExit(10000)
+    }
+}
+
+function Get-EmulatorStats($Emulator) {
+    Invoke-RestMethod "$($Emulator.Url)/_emulator/stats"
+}
+
+<#
+.SYNOPSIS The request count of one operation (0 when it was never called).
+#>
+function Get-RequestCount($Emulator, [string] $Operation) {
+    $op = (Get-EmulatorStats $Emulator).operations.$Operation
+    if ($op) { $op.requests } else { 0 }
+}
+
+<#
+.SYNOPSIS Runs tests/peers/kms_peer.py (boto3) against an endpoint; returns its parsed JSON.
+#>
+function Invoke-KmsPeer {
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Command, [string[]] $Arguments = @(),
+        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing')
+    $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION
+    try {
+        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = 'us-east-1'
+        $json = & (Find-PythonTool 'python3') $script:Peer $Endpoint $Command @Arguments
+        if ($LASTEXITCODE -ne 0) { throw "kms_peer.py $Command failed (exit $LASTEXITCODE)" }
+        $json | ConvertFrom-Json
+    }
+    finally {
+        $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION = $saved
+    }
+}
+
+<#
+.SYNOPSIS Runs the AWS CLI against an endpoint; returns @{ ExitCode; Output (parsed JSON when possible); Error }.
+#>
+function Invoke-AwsCli {
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string[]] $Arguments,
+        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing')
+    $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION, $env:AWS_MAX_ATTEMPTS
+    try {
+        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = 'us-east-1'
+        $env:AWS_MAX_ATTEMPTS = '1'
+        $errFile = [IO.Path]::GetTempFileName()
+        $out = & (Find-PythonTool 'aws') --endpoint-url $Endpoint --output json @Arguments 2>$errFile
+        $code = $LASTEXITCODE
+        $parsed = if ($out) { try { ($out -join "`n") | ConvertFrom-Json } catch { $out } }
+        [pscustomobject]@{ ExitCode = $code; Output = $parsed; Error = (Get-Content $errFile -Raw) }
+        Remove-Item $errFile
+    }
+    finally {
+        $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION, $env:AWS_MAX_ATTEMPTS = $saved
+    }
+}
+
+<#
+.SYNOPSIS Creates a key and COUNT grants through boto3; returns @{ KeyId; Grants = @({KeyId, GrantId, GrantToken}) }.
+#>
+function New-TestGrantSet {
+    param([Parameter(Mandatory)] [string] $Endpoint, [int] $Count = 3,
+        [string] $Grantee = 'arn:aws:iam::111122223333:role/app',
+        [string] $RetiringPrincipal = 'arn:aws:iam::111122223333:role/retirer',
+        [string] $Operations = 'Decrypt', [string] $KeyId)
+    if (-not $KeyId) { $KeyId = (Invoke-KmsPeer $Endpoint 'create-key').KeyId }
+    $grants = if ($Count -gt 0) { @(Invoke-KmsPeer $Endpoint 'create-grants' @($KeyId, "$Count", $Grantee, $RetiringPrincipal, $Operations)) } else { @() }
+    [pscustomobject]@{ KeyId = $KeyId; Grants = $grants }
+}
+
+<#
+.SYNOPSIS Credentials and region for the module in this process: the emulator's default identity.
+#>
+function Set-TestAwsEnvironment {
+    $env:AWS_ACCESS_KEY_ID = 'testing'
+    $env:AWS_SECRET_ACCESS_KEY = 'testing'
+    $env:AWS_REGION = 'us-east-1'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
+}
+
+<#
+.SYNOPSIS Runs a script that imports the built module in a runspace whose host answers every prompt with -Answer
+(e.g. 'No to All') and records prompts and host output. Returns Output, Prompts, Lines, Errors.
+#>
+function Invoke-InScriptedHost {
+    param([Parameter(Mandatory)] [string] $Answer, [Parameter(Mandatory)] [string] $Script, [hashtable] $Arguments = @{})
+    if (-not ('KmsGrantsTests.ScriptedHost' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ScriptedHost.cs') }
+    $scriptedHost = [KmsGrantsTests.ScriptedHost]::new($Answer)
+    $runspace = [runspacefactory]::CreateRunspace($scriptedHost)
+    $runspace.Open()
+    try {
+        $ps = [powershell]::Create($runspace)
+        $null = $ps.AddScript("Import-Module '$(Get-KmsGrantsModulePath)'").AddStatement().AddScript($Script)
+        foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
+        $output = $ps.Invoke()
+        [pscustomobject]@{ Output = $output; Prompts = $scriptedHost.Prompts; Lines = $scriptedHost.Lines; Errors = @($ps.Streams.Error) }
+    }
+    finally { $runspace.Dispose() }
+}
+
+Export-ModuleMember -Function Start-KmsEmulator, Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
+    Invoke-KmsPeer, Invoke-AwsCli, Invoke-InScriptedHost, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
+    Get-NuGetPackagesFolder -Variable AccountRoot

@@ -1,0 +1,83 @@
+"""boto3 against a KMS endpoint: set-up and checks for the Pester suites and the benchmarks.
+
+Usage: kms_peer.py ENDPOINT COMMAND [ARGS...]; prints JSON. Credentials and region come from the environment
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION), as for any boto3 program.
+"""
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def client(endpoint, max_attempts=3, mode="standard", pool=10):
+    return boto3.client("kms", endpoint_url=endpoint,
+                        config=Config(retries={"max_attempts": max_attempts, "mode": mode}, max_pool_connections=pool))
+
+
+def create_key(kms, _args):
+    return {"KeyId": kms.create_key(Description="kms_peer")["KeyMetadata"]["Arn"]}
+
+
+def create_grants(kms, args):
+    """create-grants KEY COUNT GRANTEE RETIRING [OPERATIONS,...]"""
+    key, count, grantee, retiring = args[0], int(args[1]), args[2], args[3]
+    operations = (args[4] if len(args) > 4 else "Decrypt").split(",")
+    out = []
+    for i in range(count):
+        request = dict(KeyId=key, GranteePrincipal=grantee, Operations=operations, Name=f"peer-{i}")
+        if retiring != "-":
+            request["RetiringPrincipal"] = retiring
+        r = kms.create_grant(**request)
+        out.append({"KeyId": key, "GrantId": r["GrantId"], "GrantToken": r["GrantToken"]})
+    return out
+
+
+def list_grants(kms, args):
+    """list-grants KEY [LIMIT]: every page, as boto3 pages them."""
+    request = {"KeyId": args[0]}
+    if len(args) > 1:
+        request["Limit"] = int(args[1])
+    grants, pages = [], 0
+    while True:
+        r = kms.list_grants(**request)
+        pages += 1
+        grants += r.get("Grants", [])
+        if not r.get("Truncated"):
+            break
+        request["Marker"] = r["NextMarker"]
+    return {"Pages": pages, "GrantIds": [g["GrantId"] for g in grants]}
+
+
+def retire(kms, args):
+    """retire-many FILE THREADS: retire every {KeyId, GrantId} in FILE (JSON), report timing and errors."""
+    grants = json.load(open(args[0]))
+    threads = int(args[1])
+    errors = []
+
+    def one(g):
+        try:
+            kms.retire_grant(KeyId=g["KeyId"], GrantId=g["GrantId"])
+        except ClientError as e:
+            errors.append(e.response["Error"]["Code"])
+
+    start = time.perf_counter()
+    if threads <= 1:
+        for g in grants:
+            one(g)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, grants))
+    return {"Seconds": time.perf_counter() - start, "Count": len(grants), "Errors": errors}
+
+
+COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire}
+
+if __name__ == "__main__":
+    endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    threads = int(rest[1]) if command == "retire-many" else 1
+    kms = client(endpoint, max_attempts=10 if command == "retire-many" else 3, pool=max(10, threads))
+    print(json.dumps(COMMANDS[command](kms, rest)))
