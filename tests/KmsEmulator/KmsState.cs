@@ -135,7 +135,7 @@ public sealed partial class KmsState
     {
         var (limit, after) = Paging(request, "keys");
         var page = _keys.Values.OrderBy(k => k.CreationDate).ThenBy(k => k.Id, StringComparer.Ordinal)
-            .Select((k, i) => (k, i: (long)i)).Where(x => x.i > after).Take(limit + 1).ToList();
+            .Select((k, i) => (k, i: (long)i + 1)).Where(x => x.i > after).Take(limit + 1).ToList();
         var result = new JsonObject { ["Keys"] = new JsonArray(page.Take(limit).Select(x => (JsonNode)new JsonObject { ["KeyId"] = x.k.Id, ["KeyArn"] = x.k.Arn }).ToArray()) };
         return WithMarker(result, page.Count > limit, page.Count > limit ? page[limit - 1].i : 0, "keys");
     }

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 def client(endpoint, max_attempts=3, mode="standard", pool=10):
     return boto3.client("kms", endpoint_url=endpoint,
-                        config=Config(retries={"max_attempts": max_attempts, "mode": mode}, max_pool_connections=pool))
+                        config=Config(retries={"total_max_attempts": max_attempts, "mode": mode}, max_pool_connections=pool))
 
 
 def create_key(kms, _args):
@@ -74,10 +74,24 @@ def retire(kms, args):
     return {"Seconds": time.perf_counter() - start, "Count": len(grants), "Errors": errors}
 
 
-COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire}
+def call_many(kms, args):
+    """call-many OPERATION COUNT: one attempt each, as fast as one thread goes; returns the error codes seen."""
+    method, count = getattr(kms, args[0]), int(args[1])
+    codes = []
+    for _ in range(count):
+        try:
+            method()
+            codes.append("OK")
+        except ClientError as e:
+            codes.append(e.response["Error"]["Code"])
+    return codes
+
+
+COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     threads = int(rest[1]) if command == "retire-many" else 1
-    kms = client(endpoint, max_attempts=10 if command == "retire-many" else 3, pool=max(10, threads))
+    attempts = {"retire-many": 10, "call-many": 1}.get(command, 3)
+    kms = client(endpoint, max_attempts=attempts, pool=max(10, threads))
     print(json.dumps(COMMANDS[command](kms, rest)))
