@@ -1,0 +1,134 @@
+# Issue 7: bulk retirement under faults, throttling and Ctrl+C, every grant's fate reported truthfully.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+
+    function Get-AliveGrantIds($Emulator) {
+        [string[]]@(Get-KmsGrant -KeyId $Emulator.KeyArn -EndpointUrl $Emulator.Url -PageSize 100).GrantId
+    }
+
+    # Runs a pipeline in its own runspace, so the test can read its streams or stop it as Ctrl+C does.
+    function Start-Pipeline([string] $Script, [hashtable] $Arguments) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$(Get-KmsGrantsModulePath)'").AddStatement().AddScript($Script)
+        foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+        [pscustomobject]@{ PowerShell = $ps; Output = $output; Handle = $handle }
+    }
+}
+
+Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -SeedGrants 1000 -Arguments @('--fault-rate', '0.15',
+            '--fault-kinds', 'internal,unavailable,reset,commit-then-drop', '--fault-ops', 'RetireGrant', '--seed', '7')
+        $all = [string[]]@(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100).GrantId
+        $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100 |
+            Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable failures)
+        $alive = Get-AliveGrantIds $emulator
+        $stats = Get-EmulatorStats $emulator
+    }
+    AfterAll { Stop-TestServer $emulator }
+
+    It 'injected faults of every kind, including commit-then-drop' {
+        $all.Count | Should -Be 1000
+        $stats.operations.RetireGrant.faultsInjected | Should -BeGreaterThan 100
+    }
+
+    It 'gives every input grant exactly one outcome' {
+        $results.Count | Should -Be 1000
+        ($results.GrantId | Sort-Object -Unique).Count | Should -Be 1000
+        Compare-Object ($results.GrantId | Sort-Object) ($all | Sort-Object) | Should -BeNullOrEmpty
+    }
+
+    It 'leaves alive exactly the grants reported as failed' {
+        $failed = [string[]]@($results | Where-Object Status -EQ 'Failed' | ForEach-Object GrantId)
+        (@($failed | Sort-Object) -join ',') | Should -Be (@($alive | Sort-Object) -join ',')
+        $failures.Count | Should -Be $failed.Count
+    }
+
+    It 'reported none retired that is still alive' {
+        $retired = $results | Where-Object Status -In 'Retired', 'RetiredOnRetry'
+        $retired.GrantId | Where-Object { $_ -in $alive } | Should -BeNullOrEmpty
+    }
+
+    It 'recognised grants whose first response was lost as RetiredOnRetry, with their attempts' {
+        $onRetry = @($results | Where-Object Status -EQ 'RetiredOnRetry')
+        $onRetry.Count | Should -BeGreaterThan 0
+        $onRetry.Attempts | ForEach-Object { $_ | Should -BeGreaterThan 1 }
+        ($results | Measure-Object Attempts -Maximum).Maximum | Should -BeGreaterThan 1
+    }
+}
+
+Describe 'Throttling: a 20 rps quota' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -SeedGrants 200 -Arguments @('--quota', 'RetireGrant=20')
+        $run = Start-Pipeline 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 -PageSize 100 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' @{ Url = $emulator.Url; Key = $emulator.KeyArn }
+        $null = $run.PowerShell.EndInvoke($run.Handle)
+        $results = @($run.Output)
+        $alive = Get-AliveGrantIds $emulator
+        $stats = Get-EmulatorStats $emulator
+    }
+    AfterAll { Stop-TestServer $emulator; $run.PowerShell.Dispose() }
+
+    It 'retires all 200 grants with no error surfaced' {
+        $run.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $results.Count | Should -Be 200
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $alive | Should -BeNullOrEmpty
+    }
+
+    It 'met throttling and absorbed it' {
+        $stats.operations.RetireGrant.throttled | Should -BeGreaterThan 0
+        $stats.operations.RetireGrant.succeeded | Should -Be 200
+    }
+
+    It 'showed progress with count, rate and pacing, and closed it' {
+        $progress = @($run.PowerShell.Streams.Progress)
+        $progress.Count | Should -BeGreaterThan 0
+        $progress[0].Activity | Should -Be 'Retiring KMS grants'
+        $progress[0].StatusDescription | Should -Match '^\d+ done, \d+ in flight, [\d.]+/s \(pacing at [\d.]+/s\), \d+ throttled$'
+        $progress[-1].RecordType | Should -Be 'Completed'
+    }
+
+    It 'kept the tally in $KmsGrantsLastRun' {
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        $summary.Retired | Should -Be 200
+        $summary.ThrottledResponses | Should -Be $stats.operations.RetireGrant.throttled
+        $summary.Requests | Should -Be $stats.operations.RetireGrant.requests
+    }
+}
+
+Describe 'Ctrl+C' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -SeedGrants 2000 -Arguments @('--latency-ms', '20')
+        $run = Start-Pipeline 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 -PageSize 100 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' @{ Url = $emulator.Url; Key = $emulator.KeyArn }
+        Start-Sleep -Seconds 1
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $run.PowerShell.Stop()
+        $stopTook = $clock.Elapsed
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        $written = @($run.Output)
+        $alive = Get-AliveGrantIds $emulator
+    }
+    AfterAll { Stop-TestServer $emulator; $run.PowerShell.Dispose() }
+
+    It 'returns within 2 s of the stop' {
+        $stopTook.TotalSeconds | Should -BeLessThan 2
+        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+    }
+
+    It 'stopped part-way' {
+        $alive.Count | Should -BeGreaterThan 0
+        $alive.Count | Should -BeLessThan 2000
+        $summary.Stopped | Should -BeTrue
+    }
+
+    It 'reported exactly the retirements the emulator made (written before the stop, or kept in $KmsGrantsLastRun)' {
+        $reported = @($written) + @($summary.UnreportedResults) | Where-Object Status -In 'Retired', 'RetiredOnRetry'
+        $reported.Count | Should -Be (2000 - $alive.Count)
+        $reported.GrantId | Where-Object { $_ -in $alive } | Should -BeNullOrEmpty
+        $summary.Retired + $summary.RetiredOnRetry | Should -Be (2000 - $alive.Count)
+    }
+}
