@@ -33,6 +33,7 @@ var quotas = options.Quotas.ToDictionary(q => q.Key, q => new TokenBucket(q.Valu
 var random = options.Seed is { } seed ? new Random(seed) : new Random();
 var faultKinds = options.FaultKinds.ToArray();
 var jsonContentType = "application/x-amz-json-1.1";
+string? lastCaller = null, lastAccessKey = null, lastRegion = null;
 
 app.MapGet("/_emulator/stats", () =>
 {
@@ -46,7 +47,16 @@ app.MapGet("/_emulator/stats", () =>
             ["throttled"] = Interlocked.Read(ref s.Throttled),
             ["faultsInjected"] = Interlocked.Read(ref s.FaultsInjected),
         };
-    var body = new JsonObject { ["operations"] = operations, ["grantsAlive"] = state.GrantsAlive, ["keys"] = state.KeyCount };
+    var body = new JsonObject
+    {
+        ["operations"] = operations,
+        ["grantsAlive"] = state.GrantsAlive,
+        ["keys"] = state.KeyCount,
+        // Who signed the last authenticated request, and for which Region: lets tests see which credentials a client chose.
+        ["lastCaller"] = lastCaller,
+        ["lastAccessKey"] = lastAccessKey,
+        ["lastRegion"] = lastRegion,
+    };
     return Results.Text(body.ToJsonString(), "application/json");
 });
 
@@ -158,6 +168,12 @@ string Authenticate(HttpContext context, byte[] body)
     if (!SigV4.FixedTimeEquals(expected, auth.Signature))
         throw new KmsException("InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
+    var scopeRegion = auth.Scope.Split('/') is { Length: 4 } scope ? scope[1] : "";
+    lastCaller = identity.Principal;
+    lastAccessKey = auth.AccessKey;
+    lastRegion = scopeRegion;
+    if (scopeRegion != options.Region)
+        throw new KmsException("InvalidSignatureException", $"Credential should be scoped to a valid region, not '{scopeRegion}'. ");
     return identity.Principal;
 }
 

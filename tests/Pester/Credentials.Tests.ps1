@@ -1,0 +1,222 @@
+# Issue 5: credentials, region and endpoint resolved in the AWS Tools' order; secrets never shown.
+# Each case runs in a fresh pwsh with its own HOME and environment, as a user's session would.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    $emulator = Start-KmsEmulator -Arguments @(
+        '--identity', 'AKEXPLICIT:explicit-secret=arn:aws:iam::111122223333:role/explicit',
+        '--identity', 'AKPROFILE:profile-secret=arn:aws:iam::111122223333:role/profile',
+        '--identity', 'AKDEFAULT:default-secret=arn:aws:iam::111122223333:role/default',
+        '--identity', 'AKENV:env-secret=arn:aws:iam::111122223333:role/env',
+        '--identity', 'AKSESSION:session-secret=arn:aws:iam::111122223333:role/session',
+        '--identity', 'AKLOCATION:location-secret=arn:aws:iam::111122223333:role/location',
+        '--identity', 'AKCRED:cred-secret=arn:aws:iam::111122223333:role/credential')
+
+    $homeDir = Join-Path $TestDrive 'home'
+    $null = New-Item -ItemType Directory (Join-Path $homeDir '.aws') -Force
+    Set-Content (Join-Path $homeDir '.aws/credentials') @'
+[default]
+aws_access_key_id = AKDEFAULT
+aws_secret_access_key = default-secret
+
+[work]
+aws_access_key_id = AKPROFILE
+aws_secret_access_key = profile-secret
+
+[session]
+aws_access_key_id = AKSESSION
+aws_secret_access_key = session-secret
+
+[bad]
+aws_access_key_id = AKPROFILE
+aws_secret_access_key = not-the-secret
+'@
+    Set-Content (Join-Path $homeDir '.aws/config') @'
+[default]
+region = us-east-1
+
+[profile work]
+region = eu-west-1
+'@
+    $customFile = Join-Path $TestDrive 'custom-credentials'
+    Set-Content $customFile @'
+[default]
+aws_access_key_id = AKLOCATION
+aws_secret_access_key = location-secret
+
+[elsewhere]
+aws_access_key_id = AKLOCATION
+aws_secret_access_key = location-secret
+'@
+    $emptyHome = Join-Path $TestDrive 'empty-home'
+    $null = New-Item -ItemType Directory $emptyHome -Force
+
+    $core4033 = Join-Path (Get-NuGetPackagesFolder) 'awssdk.core/4.0.3.3/lib/net8.0/AWSSDK.Core.dll'
+    $standIn = Join-Path $PSScriptRoot 'Fixtures/AWSPSCredentials.cs'
+
+    <# Runs $Script in a fresh pwsh whose environment is exactly: HOME, the AWS variables given, and the test flags.
+       The script sees $Url, $Core4033 and $StandIn; returns the emulator's record of the call plus the script's output. #>
+    function Invoke-Isolated([string] $Script, [hashtable] $Environment = @{}, [string] $HomeDir = $homeDir) {
+        $file = Join-Path $TestDrive ("case-{0}.ps1" -f [guid]::NewGuid().ToString('N'))
+        Set-Content $file @"
+`$ErrorActionPreference = 'Continue'
+Import-Module '$(Get-KmsGrantsModulePath)'
+`$Url = '$($emulator.Url)'; `$Core4033 = '$core4033'; `$StandIn = '$standIn'
+`$result = & { $Script } *>&1 | Out-String -Width 300
+`$result += (`$Error | ForEach-Object { `$_ | Format-List * -Force | Out-String -Width 300 }) -join "``n"
+`$result
+"@
+        $saved = @{}
+        $names = @('HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION') + @($Environment.Keys)
+        foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
+        try {
+            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, $null) }
+            [Environment]::SetEnvironmentVariable('HOME', $HomeDir)
+            foreach ($n in $Environment.Keys) { [Environment]::SetEnvironmentVariable($n, $Environment[$n]) }
+            $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file
+        }
+        finally {
+            foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
+        }
+        $stats = Get-EmulatorStats $emulator
+        [pscustomobject]@{ Caller = $stats.lastCaller; Region = $stats.lastRegion; Output = ($output -join "`n") }
+    }
+
+    $list = 'Get-KmsRetirableGrant -RetiringPrincipal arn:aws:iam::111122223333:role/x -EndpointUrl $Url'
+}
+AfterAll { Stop-TestServer $emulator }
+
+Describe 'Which credentials a call uses' {
+    It 'environment variables (SDK default chain)' {
+        (Invoke-Isolated $list @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
+    }
+
+    It 'the default profile when nothing else is set' {
+        (Invoke-Isolated $list).Caller | Should -Be 'arn:aws:iam::111122223333:role/default'
+    }
+
+    It 'environment before the default profile (the SDK''s order)' {
+        (Invoke-Isolated $list @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
+    }
+
+    It 'AWS_PROFILE selects a profile in the default chain' {
+        (Invoke-Isolated $list @{ AWS_PROFILE = 'work' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+    }
+
+    It '-ProfileName before the environment' {
+        (Invoke-Isolated "$list -ProfileName work" @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+    }
+
+    It '-ProfileName with -ProfileLocation reads that file; -ProfileLocation alone takes its default profile' {
+        (Invoke-Isolated "$list -ProfileName elsewhere -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
+        (Invoke-Isolated "$list -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
+    }
+
+    It 'explicit keys before -ProfileName' {
+        (Invoke-Isolated "$list -AccessKey AKEXPLICIT -SecretKey explicit-secret -ProfileName work").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
+    }
+
+    It 'the AWS Tools aliases -AK/-SK and -StoredCredentials work' {
+        (Invoke-Isolated "$list -AK AKEXPLICIT -SK explicit-secret").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
+        (Invoke-Isolated "$list -StoredCredentials work").Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+    }
+
+    It '-Credential with an AWSCredentials object from another AWSSDK.Core copy (as AWS.Tools hands out)' {
+        $script = 'Add-Type -Path $Core4033; $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c"
+        (Invoke-Isolated $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
+    }
+
+    It '-ProfileName before -Credential' {
+        $script = 'Add-Type -Path $Core4033; $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c -ProfileName work"
+        (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+    }
+
+    Context '$StoredAWSCredentials (Set-AWSCredential)' {
+        BeforeAll {
+            $newStored = 'Add-Type -Path $Core4033; Add-Type -Path $StandIn; ' +
+                '$ctor = [Amazon.PowerShell.Common.AWSPSCredentials].GetConstructors(''NonPublic,Instance'')[0]; '
+        }
+
+        It 'uses the credentials it wraps, before the environment' {
+            $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@([Amazon.Runtime.BasicAWSCredentials]::new(''AKSESSION'', ''session-secret''), ''mine'', 0)); ' + $list
+            (Invoke-Isolated $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
+        }
+
+        It 'resolves the profile it names when it wraps nothing readable' {
+            $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); ' + $list
+            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
+        }
+
+        It 'comes after -Credential and -ProfileName' {
+            $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); ' + "$list -ProfileName work"
+            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+            $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c"
+            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
+        }
+    }
+
+    It 'no credentials anywhere is a terminating KmsGrants.NoCredentials that says how to give them' {
+        $r = Invoke-Isolated "try { $list -Region us-east-1 -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
+        $r.Output | Should -Match 'KmsGrants\.NoCredentials,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
+        $r.Output | Should -Match 'Set-AWSCredential'
+    }
+
+    It 'a missing profile is KmsGrants.ProfileNotFound' {
+        (Invoke-Isolated "try { $list -ProfileName nosuch } catch { `$_.FullyQualifiedErrorId }").Output | Should -Match 'KmsGrants\.ProfileNotFound'
+    }
+
+    It 'a wrong secret is KmsGrants.InvalidSignature naming the credentials'' source, not the secret' {
+        $r = Invoke-Isolated "try { $list -ProfileName bad } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+        $r.Output | Should -Match 'KmsGrants\.InvalidSignature,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
+        $r.Output | Should -Match "profile 'bad' \(-ProfileName\)"
+        $r.Output | Should -Not -Match 'not-the-secret'
+        $r = Invoke-Isolated "try { $list -AccessKey AKEXPLICIT -SecretKey wrong-secret-value } catch { `$_.Exception.Message }"
+        $r.Output | Should -Match '-AccessKey/-SecretKey'
+        $r.Output | Should -Not -Match 'wrong-secret-value'
+    }
+}
+
+Describe 'Which region a call uses' {
+    It '-Region first' {
+        (Invoke-Isolated "$list -Region ap-south-1 -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ap-south-1'
+    }
+
+    It '$StoredAWSRegion (Set-DefaultAWSRegion) before the environment' {
+        (Invoke-Isolated "`$global:StoredAWSRegion = 'ca-central-1'; $list -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ca-central-1'
+    }
+
+    It 'the environment' {
+        (Invoke-Isolated "$list -AccessKey AKENV -SecretKey env-secret -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' } -HomeDir $emptyHome).Region | Should -Be 'eu-north-1'
+    }
+
+    It 'the region of the profile named by -ProfileName' {
+        (Invoke-Isolated "$list -ProfileName work -ErrorAction SilentlyContinue").Region | Should -Be 'eu-west-1'
+    }
+
+    It 'the default profile''s region through the SDK chain' {
+        (Invoke-Isolated "$list -ErrorAction SilentlyContinue").Region | Should -Be 'us-east-1'
+    }
+
+    It 'none at all is a terminating KmsGrants.NoRegion that says how to set one' {
+        $r = Invoke-Isolated "try { $list -AccessKey AKENV -SecretKey env-secret } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
+        $r.Output | Should -Match 'KmsGrants\.NoRegion,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
+        $r.Output | Should -Match '-Region'
+        $r.Output | Should -Match 'Set-DefaultAWSRegion'
+    }
+
+    It 'says in -Verbose which region, endpoint and credential source it uses' {
+        $r = Invoke-Isolated "$list -ProfileName work -Region us-east-1 -Verbose"
+        $r.Output | Should -Match "KMS in us-east-1 at $([regex]::Escape($emulator.Url)), credentials from profile 'work' \(-ProfileName\)"
+    }
+}
+
+Describe 'Secrets never appear in any stream' {
+    It 'not in -Verbose, -Debug, errors or $Error | Format-List * -Force' {
+        $secret = 'S3cr3tValue/WithSlash+Plus0123456789'
+        $token = 'SessionTokenValue0123456789ABCDEFGHIJ'
+        $r = Invoke-Isolated ("$list -AccessKey AKEXPLICIT -SecretKey '$secret' -SessionToken '$token' -Verbose -Debug; " +
+            "Remove-KmsGrant -KeyId 1234abcd-12ab-34cd-56ef-1234567890ab -GrantId ('a' * 64) -AccessKey AKEXPLICIT -SecretKey '$secret' -SessionToken '$token' -EndpointUrl `$Url -Force -Verbose -Debug -WhatIf")
+        $r.Output | Should -Match 'InvalidSignature'
+        $r.Output | Should -Not -Match ([regex]::Escape($secret))
+        $r.Output | Should -Not -Match ([regex]::Escape($token))
+    }
+}
