@@ -9,8 +9,8 @@ namespace KmsGrants.Engine
     /// <summary>Paces requests to what KMS accepts. A token bucket (System.Threading.RateLimiting) does the pacing;
     /// this class only chooses its rate, in the manner of TCP congestion control:
     /// <list type="bullet">
-    /// <item>start at KMS's documented default quota and double every second while the rate is what limits us
-    /// and nothing is throttled (slow start);</item>
+    /// <item>start at KMS's documented default quota and double every half second while the rate is what limits
+    /// us and nothing is throttled (slow start);</item>
     /// <item>on ThrottlingException, cut the rate to <see cref="DecreaseFactor"/> of what was really being sent, once per
     /// round: throttles of requests sent before the last cut say nothing about the new rate and are ignored;</item>
     /// <item>after a throttle, grow additively, a few percent a second, to probe for unused quota.</item>
@@ -26,6 +26,8 @@ namespace KmsGrants.Engine
         public const double IncreasePerSecond = 0.05;
         public const double MinimumRate = 1;
         public const double MaximumRate = 5000;
+        static readonly long SlowStartRound = Stopwatch.Frequency / 2;
+        static readonly long GrowthRound = Stopwatch.Frequency;
 
         readonly object _gate = new object();
         readonly double _ceiling;
@@ -84,10 +86,11 @@ namespace KmsGrants.Engine
             lock (_gate)
             {
                 var now = _clock.ElapsedTicks;
-                if (now - _lastChangeTicks < Stopwatch.Frequency) return;
+                var round = _slowStart ? SlowStartRound : GrowthRound;
+                if (now - _lastChangeTicks < round) return;
                 // Grow only when the limiter is what holds us back; otherwise the rate would balloon while
                 // concurrency or latency is the real bound, and the first throttle would find it far too high.
-                var sending = SentInLastSecond(now);
+                var sending = SendRate(now, round);
                 if (sending < _rate * 0.8) { _lastChangeTicks = now; return; }
                 var next = _slowStart ? _rate * 2 : _rate + Math.Max(0.5, _rate * IncreasePerSecond);
                 SetRate(next, now);
@@ -101,7 +104,7 @@ namespace KmsGrants.Engine
             {
                 if (sentTicks < _lastDecreaseTicks) return;
                 var now = _clock.ElapsedTicks;
-                var sending = SentInLastSecond(now);
+                var sending = SendRate(now, GrowthRound);
                 var basis = sending > 0 ? Math.Min(_rate, sending) : _rate;
                 _slowStart = false;
                 ThrottleEvents++;
@@ -121,12 +124,13 @@ namespace KmsGrants.Engine
             old.Dispose();   // fails its queued waiters, which then queue on the new bucket
         }
 
-        int SentInLastSecond(long now)
+        /// <summary>Requests per second actually sent over the last <paramref name="window"/> ticks.</summary>
+        double SendRate(long now, long window)
         {
             var count = 0;
             foreach (var t in _sentTicks)
-                if (t != 0 && now - t <= Stopwatch.Frequency) count++;
-            return count;
+                if (t != 0 && now - t <= window) count++;
+            return count * (double)Stopwatch.Frequency / window;
         }
 
         /// <summary>A bucket refilled in steps of about 50 ms, holding one step's tokens at most, so bursts stay small.</summary>

@@ -1,0 +1,61 @@
+# Shared by the benchmark scripts (not run on its own: build.ps1 skips files starting with '_').
+param()
+Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Force
+Set-TestAwsEnvironment
+
+function Write-Figure([string] $Scenario, [string] $Line) {
+    Write-Host ("{0,-16} {1}" -f $Scenario, $Line)
+}
+
+# Grants of the seeded key, written where the Python peers read them.
+function Export-SeededGrants($Emulator, [int] $First = [int]::MaxValue) {
+    $file = [IO.Path]::GetTempFileName()
+    @(Get-KmsGrant -KeyId $Emulator.KeyArn -EndpointUrl $Emulator.Url -PageSize 100 | Select-Object -First $First KeyId, GrantId) |
+        ConvertTo-Json -Compress | Set-Content $file
+    $file
+}
+
+# boto3 retire_grant over the seeded grants, sequentially (-Threads 1) or in a thread pool.
+function Measure-Boto3([string[]] $EmulatorArguments, [int] $Grants, [int] $Threads, [int] $Sample = $Grants) {
+    $emulator = Start-KmsEmulator -SeedGrants $Grants -Arguments $EmulatorArguments
+    try {
+        $file = Export-SeededGrants $emulator $Sample
+        $r = Invoke-KmsPeer $emulator.Url 'retire-many' @($file, "$Threads")
+        $stats = (Get-EmulatorStats $emulator).operations.RetireGrant
+        [pscustomobject]@{ Seconds = $r.Seconds; Count = $r.Count; Failed = @($r.Errors).Count
+            Throttled = $stats.throttled; Requests = $stats.requests }
+    }
+    finally { Stop-TestServer $emulator }
+}
+
+# The AWS CLI, one process per grant, over a sample (its start-up dominates; extrapolated by the caller).
+function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
+    $emulator = Start-KmsEmulator -SeedGrants $Sample -Arguments $EmulatorArguments
+    try {
+        $grants = Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url
+        $failed = 0
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        foreach ($g in $grants) {
+            $r = Invoke-AwsCli -Endpoint $emulator.Url -Arguments 'kms', 'retire-grant', '--key-id', $g.KeyId, '--grant-id', $g.GrantId
+            if ($r.ExitCode -ne 0) { $failed++ }
+        }
+        [pscustomobject]@{ Seconds = $clock.Elapsed.TotalSeconds; Count = $grants.Count; Failed = $failed }
+    }
+    finally { Stop-TestServer $emulator }
+}
+
+# KmsGrants: list the seeded key and pipe it into Remove-KmsGrant, in this process.
+function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}) {
+    $emulator = Start-KmsEmulator -SeedGrants $Grants -Arguments $EmulatorArguments
+    try {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100 |
+            Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
+        $seconds = $clock.Elapsed.TotalSeconds
+        $stats = (Get-EmulatorStats $emulator).operations.RetireGrant
+        [pscustomobject]@{ Seconds = $seconds; Count = $results.Count
+            Failed = @($results | Where-Object Status -NotIn 'Retired', 'RetiredOnRetry').Count
+            Throttled = $stats.throttled; Requests = $stats.requests; Alive = (Get-EmulatorStats $emulator).grantsAlive }
+    }
+    finally { Stop-TestServer $emulator }
+}
