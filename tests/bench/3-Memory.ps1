@@ -27,10 +27,10 @@ Get-KmsRetirableGrant '$principal' -EndpointUrl '$($emulator.Url)' -PageSize 100
     finally { Stop-TestServer $emulator }
 }
 
-$small = Measure-Run $Small
-$large = Measure-Run $Large
-foreach ($r in $small, $large) {
+$smallRun = Measure-Run $Small
+$largeRun = Measure-Run $Large
+foreach ($r in $smallRun, $largeRun) {
     Write-Figure 'memory' ("{0,6} grants: peak working set {1,6:0.0} MiB, {2,5:0.0} s ({3,6:0} grants/s), retired {4}, left {5}" -f
         $r.Grants, $r.PeakMiB, $r.Seconds, ($r.Retired / $r.Seconds), $r.Retired, $r.Alive)
 }
-Write-Figure 'memory' ("peak at {0} grants is {1:0.00}x the peak at {2}" -f $Large, ($large.PeakMiB / $small.PeakMiB), $Small)
+Write-Figure 'memory' ("peak at {0} grants is {1:0.00}x the peak at {2}" -f $Large, ($largeRun.PeakMiB / $smallRun.PeakMiB), $Small)
