@@ -69,9 +69,16 @@ function Invoke-BuildTask {
     $bin = Join-Path $Root "src/KmsGrants/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $bin 'KmsGrants*.dll'), (Join-Path $bin 'KmsGrants*.pdb') $ModuleOut
     Copy-Item (Join-Path $Root 'KmsGrants.psd1'), (Join-Path $Root 'src/KmsGrants/KmsGrants.Format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleOut
-    $help = Join-Path $Root 'src/KmsGrants/en-US'
-    if (Test-Path $help) { Copy-Item $help $ModuleOut -Recurse }
     Get-ChildItem (Join-Path $ModuleOut 'dependencies') -Filter '*.deps.json' | Remove-Item
+    # Help: about_ topics as written; cmdlet help generated from docs/help and the built cmdlets' metadata,
+    # in a separate pwsh because it imports the module.
+    $enUS = Join-Path $ModuleOut 'en-US'
+    $null = New-Item -ItemType Directory $enUS
+    Copy-Item (Join-Path $Root 'docs/help/about_*.help.txt') $enUS
+    Invoke-Native 'Generating cmdlet help' {
+        dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-MamlHelp.ps1') -ModulePath $ModuleOut `
+            -Source (Join-Path $Root 'docs/help/KmsGrants.help.psd1') -Destination (Join-Path $enUS 'KmsGrants.dll-Help.xml')
+    }
     Write-Host "Built $ModuleOut (version $version)"
 }
 
