@@ -159,7 +159,7 @@ namespace KmsGrants.Commands
                     : $"KMS DryRun: the retirement would fail with {result.ErrorCode}: {result.Message}";
                 ShouldProcess($"Retiring {outcome.Grant}. {verdict}", verdict, Action);
                 if (result.Status == RetireStatus.WouldFail && outcome.Error != null)
-                    WriteServiceError(outcome.Error, what + " (DryRun)", outcome.Grant);
+                    WriteServiceError(outcome.Error, what + " (KMS DryRun: the real call would fail the same way)", outcome.Grant);
             }
             else if (outcome.Error != null && result.Status == RetireStatus.Failed)
             {
