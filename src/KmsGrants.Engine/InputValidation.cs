@@ -17,38 +17,18 @@ namespace KmsGrants.Engine
         // arn:partition:kms:region:account:key/id — the only ARN RetireGrant and ListGrants take.
         static readonly Regex KeyArnPattern = new Regex(@"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[^\s]+$", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
 
-        public static ValidationFailure? GrantToken(string? token)
-        {
-            if (string.IsNullOrEmpty(token))
-                return new ValidationFailure(InvalidInputKind.GrantToken, "The grant token is empty.");
-            if (token!.Length > MaxGrantToken)
-                return new ValidationFailure(InvalidInputKind.GrantToken, $"The grant token is {token.Length} characters long; KMS accepts at most {MaxGrantToken}.");
-            if (HasWhiteSpaceOrControl(token))
-                return new ValidationFailure(InvalidInputKind.GrantToken, "The grant token contains white space or control characters; grant tokens never do. Check how it was copied or read.");
-            return null;
-        }
+        public static ValidationFailure? GrantToken(string? token) =>
+            Text(token, InvalidInputKind.GrantToken, "grant token", MaxGrantToken, "; grant tokens never do. Check how it was copied or read.");
 
-        public static ValidationFailure? GrantId(string? grantId)
-        {
-            if (string.IsNullOrEmpty(grantId))
-                return new ValidationFailure(InvalidInputKind.GrantId, "The grant ID is empty.");
-            if (grantId!.Length > MaxGrantId)
-                return new ValidationFailure(InvalidInputKind.GrantId, $"The grant ID is {grantId.Length} characters long; KMS accepts at most {MaxGrantId}.");
-            if (HasWhiteSpaceOrControl(grantId))
-                return new ValidationFailure(InvalidInputKind.GrantId, "The grant ID contains white space or control characters.");
-            return null;
-        }
+        public static ValidationFailure? GrantId(string? grantId) =>
+            Text(grantId, InvalidInputKind.GrantId, "grant ID", MaxGrantId, ".");
 
         /// <summary>A key ID or key ARN (not an alias: RetireGrant and ListGrants do not take aliases).</summary>
         public static ValidationFailure? KeyId(string? keyId)
         {
-            if (string.IsNullOrEmpty(keyId))
-                return new ValidationFailure(InvalidInputKind.KeyId, "The key ID is empty.");
-            if (keyId!.Length > MaxKeyId)
-                return new ValidationFailure(InvalidInputKind.KeyId, $"The key ID is {keyId.Length} characters long; KMS accepts at most {MaxKeyId}.");
-            if (HasWhiteSpaceOrControl(keyId))
-                return new ValidationFailure(InvalidInputKind.KeyId, "The key ID contains white space or control characters.");
-            if (keyId.StartsWith("alias/", StringComparison.Ordinal) || keyId.Contains(":alias/"))
+            var failure = Text(keyId, InvalidInputKind.KeyId, "key ID", MaxKeyId, ".");
+            if (failure != null) return failure;
+            if (keyId!.StartsWith("alias/", StringComparison.Ordinal) || keyId.Contains(":alias/"))
                 return new ValidationFailure(InvalidInputKind.KeyId, $"'{keyId}' is an alias; RetireGrant and ListGrants take the key ID or key ARN ('aws kms describe-key --key-id {keyId}' shows it).");
             if (keyId.StartsWith("arn:", StringComparison.Ordinal) && !KeyArnPattern.IsMatch(keyId))
                 return new ValidationFailure(InvalidInputKind.Arn, $"'{keyId}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>).");
@@ -72,6 +52,18 @@ namespace KmsGrants.Engine
             if (grant.ByToken)
                 return GrantToken(grant.GrantToken);
             return KeyId(grant.KeyId) ?? GrantId(grant.GrantId);
+        }
+
+        /// <summary>The checks every identifier shares: present, within the model's length, no white space.</summary>
+        static ValidationFailure? Text(string? value, InvalidInputKind kind, string what, int max, string whiteSpaceAdvice)
+        {
+            if (string.IsNullOrEmpty(value))
+                return new ValidationFailure(kind, $"The {what} is empty.");
+            if (value!.Length > max)
+                return new ValidationFailure(kind, $"The {what} is {value.Length} characters long; KMS accepts at most {max}.");
+            if (HasWhiteSpaceOrControl(value))
+                return new ValidationFailure(kind, $"The {what} contains white space or control characters{whiteSpaceAdvice}");
+            return null;
         }
 
         static bool HasWhiteSpaceOrControl(string s)

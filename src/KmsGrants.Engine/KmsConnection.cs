@@ -43,6 +43,7 @@ namespace KmsGrants.Engine
             var listConfig = NewConfig(region, endpoint);
             var retireConfig = NewConfig(region, endpoint);
             retireConfig.MaxErrorRetry = 0;
+            retireConfig.HttpClientFactory = new CountingHttpClientFactory();
             var attempts = Math.Max(MinimumRetireAttempts, listConfig.MaxErrorRetry + 1);
 
             return new KmsConnection(

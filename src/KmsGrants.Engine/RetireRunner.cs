@@ -202,10 +202,12 @@ namespace KmsGrants.Engine
                 attempts++;
                 Interlocked.Increment(ref _requests);
                 KmsError error;
+                var sends = SendCounter.Begin();
                 try
                 {
                     await _connection.RetireClient.RetireGrantAsync(request, _abort.Token).ConfigureAwait(false);
                     _rate.OnAccepted(sent);
+                    attempts += HiddenResends(sends);
                     if (!_options.DryRun) return Done(grant, RetireStatus.Retired, attempts, null, started);
                     // A DryRun never succeeds on KMS. Success means the endpoint ignored DryRun and retired the grant.
                     _dryRunIgnored = true;
@@ -215,6 +217,9 @@ namespace KmsGrants.Engine
                 {
                     error = KmsError.From(e);
                 }
+                var resent = HiddenResends(sends);
+                attempts += resent;
+                responseLost |= resent > 0;
 
                 if (error.Kind == KmsErrorKind.Throttled)
                 {
@@ -250,7 +255,7 @@ namespace KmsGrants.Engine
                 if (error.Kind == KmsErrorKind.NotFound && responseLost && !_options.DryRun)
                 {
                     var retired = Done(grant, RetireStatus.RetiredOnRetry, attempts, null, started);
-                    retired.Note = $"{grant}: an earlier attempt's response was lost and the retry found the grant gone; the earlier attempt retired it.";
+                    retired.Note = $"{grant}: an earlier attempt's response was lost (a fault, a dropped connection, or a copy the HTTP stack re-sent) and the retry found the grant gone; the earlier attempt retired it.";
                     return retired;
                 }
                 return Done(grant, Failed, attempts, error, started);
@@ -258,6 +263,15 @@ namespace KmsGrants.Engine
         }
 
         RetireStatus Failed => _options.DryRun ? RetireStatus.WouldFail : RetireStatus.Failed;
+
+        /// <summary>Copies of the request the HTTP stack sent beyond the first (see SendCounter); each is an attempt
+        /// whose response was lost.</summary>
+        int HiddenResends(SendCounter sends)
+        {
+            var extra = Math.Max(0, sends.Sends - 1);
+            if (extra > 0) Interlocked.Add(ref _requests, extra);
+            return extra;
+        }
 
         /// <summary>Full jitter exponential backoff: 100 ms base, 5 s cap (the AWS SDKs' standard retry shape).</summary>
         static TimeSpan Backoff(int failures, Random random)
