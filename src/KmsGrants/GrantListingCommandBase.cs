@@ -43,28 +43,39 @@ namespace KmsGrants.Commands
                 _truncatedByFirst = true;
                 return;
             }
-            try
+            using var pager = open(Limit);
+            while (true)
             {
-                using var pager = open(Limit);
-                while (pager.MoveNext())
+                // Only the request is guarded: exceptions from downstream (a later command's -ErrorAction Stop,
+                // a throw in ForEach-Object) pass through WriteObject untouched.
+                bool more;
+                try
                 {
-                    foreach (var grant in pager.Current)
-                    {
-                        if (_skipped < Skip) { _skipped++; continue; }
-                        WriteObject(grant);
-                        _written++;
-                        if (FirstSatisfied)
-                        {
-                            _truncatedByFirst = true;
-                            return;
-                        }
-                    }
-                    WriteDebug($"{what}: page {pager.PagesReceived} done, {_written} grants written.");
+                    more = pager.MoveNext();
                 }
-            }
-            catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException)
-            {
-                WriteServiceError(KmsError.From(e), what, target);
+                catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    WriteServiceError(KmsError.From(e), what, target);
+                    return;
+                }
+                if (!more) return;
+
+                foreach (var grant in pager.Current)
+                {
+                    if (_skipped < Skip) { _skipped++; continue; }
+                    WriteObject(grant);
+                    _written++;
+                    if (FirstSatisfied)
+                    {
+                        _truncatedByFirst = true;
+                        return;
+                    }
+                }
+                WriteDebug($"{what}: page {pager.PagesReceived} done, {_written} grants written.");
             }
         }
 

@@ -117,6 +117,11 @@ Describe 'Errors' {
         $grants.Count | Should -Be 27
     }
 
+    It 'lets an exception from downstream through, instead of reporting it as its own' {
+        { Get-KmsGrant -KeyId $set.KeyId | ForEach-Object { throw 'downstream failure' } } | Should -Throw 'downstream failure'
+        { Get-KmsGrant -KeyId $set.KeyId | ForEach-Object { Write-Error 'stop here' -ErrorAction Stop } } | Should -Throw 'stop here'
+    }
+
     It 'a bad key ARN gets KmsGrants.InvalidArn before any request' {
         $before = Get-RequestCount $emulator 'ListGrants'
         { Get-KmsGrant -KeyId 'arn:aws:kms:nowhere' -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidArn,KmsGrants.Commands.GetKmsGrantCommand'
