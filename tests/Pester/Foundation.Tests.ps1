@@ -49,6 +49,22 @@ Describe 'The built module folder' {
     }
 }
 
+Describe 'Argument completion' {
+    It 'completes -Region from the SDK''s region list' {
+        $line = 'Get-KmsGrant -KeyId k -Region eu-we'
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Contain 'eu-west-1'
+        $names | Should -Not -Contain 'us-east-1'
+    }
+
+    It 'completes -ProfileName from the profiles in -ProfileLocation' {
+        $file = Join-Path $TestDrive 'credentials'
+        Set-Content $file "[work-a]`naws_access_key_id = A`naws_secret_access_key = B`n`n[work-b]`naws_access_key_id = C`naws_secret_access_key = D`n`n[other]`naws_access_key_id = E`naws_secret_access_key = F"
+        $line = "Remove-KmsGrant -ProfileLocation '$file' -ProfileName wor"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('work-a', 'work-b')
+    }
+}
+
 Describe 'Get-KmsRetirableGrant against moto (third-party backend)' {
     BeforeAll {
         $moto = Start-MotoServer
