@@ -106,30 +106,22 @@ namespace KmsGrants.Engine
             return true;
         }
 
-        /// <summary>Hands every finished outcome to <paramref name="onOutcome"/> without waiting.</summary>
-        public void Drain(Action<RetireOutcome> onOutcome)
-        {
-            while (_completed.TryTake(out var outcome))
-                onOutcome(outcome);
-        }
-
-        /// <summary>Waits up to <paramref name="timeout"/> for one outcome. False when none came.</summary>
-        public bool WaitOne(TimeSpan timeout, Action<RetireOutcome> onOutcome)
-        {
-            if (!_completed.TryTake(out var outcome, timeout)) return false;
-            onOutcome(outcome);
-            return true;
-        }
-
         /// <summary>Waits for everything in flight, handing outcomes over as they finish. <paramref name="tick"/> runs
         /// at least every 200 ms (for progress).</summary>
         public void Complete(Action<RetireOutcome> onOutcome, Action? tick = null)
         {
             while (InFlight > 0 || _completed.Count > 0)
             {
-                WaitOne(TimeSpan.FromMilliseconds(200), onOutcome);
+                if (_completed.TryTake(out var outcome, TimeSpan.FromMilliseconds(200))) onOutcome(outcome);
                 tick?.Invoke();
             }
+        }
+
+        /// <summary>Hands every finished outcome to <paramref name="onOutcome"/> without waiting.</summary>
+        void Drain(Action<RetireOutcome> onOutcome)
+        {
+            while (_completed.TryTake(out var outcome))
+                onOutcome(outcome);
         }
 
         async Task RunAsync(GrantReference grant)

@@ -95,7 +95,6 @@ namespace KmsGrants.Commands
                     FinishAfterStop();
                     return;
                 }
-                _summary!.Submitted++;
                 ShowProgress();
             }
         }
@@ -215,7 +214,8 @@ namespace KmsGrants.Commands
         void UpdateSummary()
         {
             if (_runner == null) return;
-            _summary!.Elapsed = _runner.Elapsed;
+            _summary!.Submitted = (int)_runner.Submitted;
+            _summary.Elapsed = _runner.Elapsed;
             _summary.Requests = _runner.Requests;
             _summary.ThrottledResponses = _runner.ThrottledResponses;
         }
