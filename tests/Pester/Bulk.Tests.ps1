@@ -108,6 +108,9 @@ Describe 'Ctrl+C' {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $run.PowerShell.Stop()
         $stopTook = $clock.Elapsed
+        # Let the asynchronous invocation finish its own bookkeeping before touching the runspace's session state:
+        # PowerShell forbids concurrent SessionStateProxy calls and ends the process on one.
+        try { $null = $run.PowerShell.EndInvoke($run.Handle) } catch [System.Management.Automation.PipelineStoppedException] { }
         $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
         $written = @($run.Output)
         $alive = Get-AliveGrantIds $emulator
