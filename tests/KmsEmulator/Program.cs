@@ -76,7 +76,9 @@ app.MapPost("/_emulator/quota", async (HttpContext context) =>
     }
     catch (ArgumentException e)
     {
-        return Results.Text(new JsonObject { ["message"] = e.Message }.ToJsonString(), "application/json", statusCode: 400);
+        // Relaxed escaping: the message is read by people (curl) as much as by code.
+        var relaxed = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        return Results.Text(new JsonObject { ["message"] = e.Message }.ToJsonString(relaxed), "application/json", statusCode: 400);
     }
 });
 
