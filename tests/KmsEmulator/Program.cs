@@ -87,8 +87,8 @@ app.MapPost("/", async (HttpContext context) =>
     var target = context.Request.Headers["X-Amz-Target"].ToString();
     var operation = target.StartsWith("TrentService.", StringComparison.Ordinal) ? target["TrentService.".Length..] : "";
     var opName = operation.Length == 0 ? "(none)" : operation;
-    // Parsed once: the credential scope names the Region (whose quota applies before the signature is checked, as
-    // throttling does on KMS), and Authenticate verifies the rest.
+    // Parsed once: the credential scope names the Region, whose quota applies before the signature is checked (as the
+    // single quota did before Regions), and Authenticate verifies the rest.
     var auth = SigV4.ParseAuthorization(context.Request.Headers.Authorization.ToString());
     var region = auth is { } a && regionsByName.TryGetValue(a.Region, out var r) ? r : null;
     var opStats = new Counts(stats.GetOrAdd(opName, _ => new OperationStats()), region?.Stats.GetOrAdd(opName, _ => new OperationStats()));
