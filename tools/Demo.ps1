@@ -37,7 +37,7 @@ if ($EndpointUrl -or $Region -or $ProfileName) {
 }
 
 $root = Resolve-Path (Join-Path $PSScriptRoot '..')
-Import-Module (Join-Path $root 'tests/Pester/TestHelpers.psm1')
+Import-Module (Join-Path $root 'tests/KmsEmulator/KmsEmulator.psm1')
 $principal = 'arn:aws:iam::111122223333:role/demo-deployer'
 Show-Step "Starting the KMS emulator with $Grants grants retirable by $principal (20 ms added latency, a 100 rps RetireGrant quota)"
 $emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $principal -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=100')
@@ -65,5 +65,5 @@ try {
     Write-Host "$left grants left" -ForegroundColor Green
 }
 finally {
-    Stop-TestServer $emulator
+    Stop-KmsEmulator $emulator
 }

@@ -9,6 +9,8 @@ public sealed class KmsKey
 {
     public required string Id { get; init; }
     public required string Arn { get; init; }
+    /// <summary>The account that owns the key: that of the identity that created it.</summary>
+    public required string Account { get; init; }
     public required DateTimeOffset CreationDate { get; init; }
     public string Description { get; set; } = "";
     public string State { get; set; } = "Enabled";   // Enabled | Disabled | PendingDeletion
@@ -33,11 +35,19 @@ public sealed class Grant
     public JsonObject? Constraints { get; init; }
 }
 
-/// <summary>The keys and grants of one account in one Region, with KMS's rules for them
-/// (shared/docs/kms-grants.md). One lock guards everything: the operations are short.</summary>
+/// <summary>The keys, aliases and grants of one Region, for every account, with KMS's rules for them (the KMS API
+/// reference). One Region holds all accounts' keys because a grant's key may be in another account than its
+/// principals, and ListRetirableGrants lists grants on keys of any account. One lock guards everything: the
+/// operations are short.</summary>
 public sealed partial class KmsState
 {
     public const int MaxGrantsPerKey = 50_000;
+    /// <summary>The operations the emulator implements.</summary>
+    public static readonly IReadOnlySet<string> Operations = new SortedSet<string>(StringComparer.Ordinal)
+    {
+        "CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
+        "CreateAlias", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
+    };
     static readonly HashSet<string> GrantOperations = new(StringComparer.Ordinal)
     {
         "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
@@ -46,16 +56,18 @@ public sealed partial class KmsState
     };
 
     readonly object _gate = new();
-    readonly EmulatorOptions _options;
+    /// <summary>By key ID: IDs are UUIDs, unique across accounts; a lookup still checks the account.</summary>
     readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
-    readonly Dictionary<string, KmsKey> _aliases = new(StringComparer.Ordinal);
+    readonly Dictionary<(string Account, string Name), KmsKey> _aliases = new();
     readonly Dictionary<string, Grant> _grantsByToken = new(StringComparer.Ordinal);
     readonly Dictionary<string, SortedDictionary<long, Grant>> _grantsByRetiringPrincipal = new(StringComparer.Ordinal);
     readonly byte[] _markerKey = RandomNumberGenerator.GetBytes(32);
     long _sequence;
     int _grantsAlive;
 
-    public KmsState(EmulatorOptions options) => _options = options;
+    public KmsState(string region) => Region = region;
+
+    public string Region { get; }
 
     public int GrantsAlive { get { lock (_gate) return _grantsAlive; } }
     public int KeyCount { get { lock (_gate) return _keys.Count; } }
@@ -64,17 +76,17 @@ public sealed partial class KmsState
     [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+$")] private static partial Regex GrantNamePattern();
     [GeneratedRegex(@"^[0-9a-f]{64}$")] private static partial Regex GrantIdPattern();
     [GeneratedRegex(@"^arn:aws:kms:(?<region>[a-z0-9-]+):(?<account>\d{12}):(?<kind>key|alias)/(?<id>.+)$")] private static partial Regex KmsArnPattern();
-    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::(?<account>\d{12}):")] private static partial Regex IamArnPattern();
 
-    public JsonObject Handle(string operation, JsonObject request, string caller)
+    public JsonObject Handle(string operation, JsonObject request, Caller caller)
     {
         lock (_gate)
         {
             return operation switch
             {
-                "CreateKey" => CreateKey(request),
-                "DescribeKey" => new JsonObject { ["KeyMetadata"] = Metadata(FindKey(Str(request, "KeyId", required: true)!, allowAlias: true)) },
-                "ListKeys" => ListKeys(request),
+                "CreateKey" => CreateKey(request, caller),
+                // No account check: DescribeKey by key ARN works across accounts (the key policy would decide on KMS).
+                "DescribeKey" => new JsonObject { ["KeyMetadata"] = Metadata(FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: true)) },
+                "ListKeys" => ListKeys(request, caller),
                 "EnableKey" => SetKeyState(request, caller, "Enabled"),
                 "DisableKey" => SetKeyState(request, caller, "Disabled"),
                 "ScheduleKeyDeletion" => ScheduleKeyDeletion(request, caller),
@@ -82,7 +94,7 @@ public sealed partial class KmsState
                 "CreateAlias" => CreateAlias(request, caller),
                 "CreateGrant" => CreateGrant(request, caller),
                 "ListGrants" => ListGrants(request, caller),
-                "ListRetirableGrants" => ListRetirableGrants(request),
+                "ListRetirableGrants" => ListRetirableGrants(request, caller),
                 "RetireGrant" => RetireGrant(request, caller),
                 "RevokeGrant" => RevokeGrant(request, caller),
                 _ => throw new KmsException("UnknownOperationException", $"The emulator does not implement {operation}."),
@@ -92,7 +104,7 @@ public sealed partial class KmsState
 
     // ---- keys ----
 
-    public KmsKey NewKey(string description = "")
+    public KmsKey NewKey(string account, string description = "")
     {
         lock (_gate)
         {
@@ -100,7 +112,8 @@ public sealed partial class KmsState
             var key = new KmsKey
             {
                 Id = id,
-                Arn = $"arn:aws:kms:{_options.Region}:{_options.Account}:key/{id}",
+                Arn = KeyArn(account, id),
+                Account = account,
                 CreationDate = DateTimeOffset.UtcNow,
                 Description = description,
             };
@@ -109,12 +122,14 @@ public sealed partial class KmsState
         }
     }
 
-    JsonObject CreateKey(JsonObject request) =>
-        new() { ["KeyMetadata"] = Metadata(NewKey(Str(request, "Description") ?? "")) };
+    string KeyArn(string account, string keyId) => $"arn:aws:kms:{Region}:{account}:key/{keyId}";
 
-    JsonObject Metadata(KmsKey key) => new()
+    JsonObject CreateKey(JsonObject request, Caller caller) =>
+        new() { ["KeyMetadata"] = Metadata(NewKey(caller.Account, Str(request, "Description") ?? "")) };
+
+    static JsonObject Metadata(KmsKey key) => new()
     {
-        ["AWSAccountId"] = _options.Account,
+        ["AWSAccountId"] = key.Account,
         ["KeyId"] = key.Id,
         ["Arn"] = key.Arn,
         ["CreationDate"] = key.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
@@ -131,18 +146,20 @@ public sealed partial class KmsState
         ["DeletionDate"] = key.DeletionDate is { } d ? d.ToUnixTimeSeconds() : null,
     };
 
-    JsonObject ListKeys(JsonObject request)
+    /// <summary>The caller's own account's keys in this Region, as on KMS.</summary>
+    JsonObject ListKeys(JsonObject request, Caller caller)
     {
-        var (limit, after) = Paging(request, "keys");
-        var page = _keys.Values.OrderBy(k => k.CreationDate).ThenBy(k => k.Id, StringComparer.Ordinal)
+        var scope = "keys:" + caller.Account;
+        var (limit, after) = Paging(request, scope);
+        var page = _keys.Values.Where(k => k.Account == caller.Account).OrderBy(k => k.CreationDate).ThenBy(k => k.Id, StringComparer.Ordinal)
             .Select((k, i) => (k, i: (long)i + 1)).Where(x => x.i > after).Take(limit + 1).ToList();
         var result = new JsonObject { ["Keys"] = new JsonArray(page.Take(limit).Select(x => (JsonNode)new JsonObject { ["KeyId"] = x.k.Id, ["KeyArn"] = x.k.Arn }).ToArray()) };
-        return WithMarker(result, page.Count > limit, page.Count > limit ? page[limit - 1].i : 0, "keys");
+        return WithMarker(result, page.Count > limit, page.Count > limit ? page[limit - 1].i : 0, scope);
     }
 
-    JsonObject SetKeyState(JsonObject request, string caller, string state)
+    JsonObject SetKeyState(JsonObject request, Caller caller, string state)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, state == "Enabled" ? "EnableKey" : "DisableKey");
         if (key.State == "PendingDeletion")
             throw KmsException.InvalidState($"{key.Arn} is pending deletion.");
@@ -150,9 +167,9 @@ public sealed partial class KmsState
         return new JsonObject();
     }
 
-    JsonObject ScheduleKeyDeletion(JsonObject request, string caller)
+    JsonObject ScheduleKeyDeletion(JsonObject request, Caller caller)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "ScheduleKeyDeletion");
         var days = request["PendingWindowInDays"]?.GetValue<int>() ?? 30;
         if (days is < 7 or > 30) throw KmsException.Validation("PendingWindowInDays must be between 7 and 30.");
@@ -168,9 +185,9 @@ public sealed partial class KmsState
         };
     }
 
-    JsonObject CancelKeyDeletion(JsonObject request, string caller)
+    JsonObject CancelKeyDeletion(JsonObject request, Caller caller)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "CancelKeyDeletion");
         if (key.State != "PendingDeletion") throw KmsException.InvalidState($"{key.Arn} is not pending deletion.");
         key.State = "Disabled";
@@ -178,40 +195,46 @@ public sealed partial class KmsState
         return new JsonObject { ["KeyId"] = key.Arn };
     }
 
-    JsonObject CreateAlias(JsonObject request, string caller)
+    JsonObject CreateAlias(JsonObject request, Caller caller)
     {
         var name = Str(request, "AliasName", required: true)!;
         if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.StartsWith("alias/aws/", StringComparison.Ordinal))
             throw KmsException.Validation("AliasName must begin with 'alias/' and not 'alias/aws/'.");
-        var key = FindKey(Str(request, "TargetKeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "TargetKeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "CreateAlias");
-        if (!_aliases.TryAdd(name, key)) throw new KmsException("AlreadyExistsException", $"An alias with the name {name} already exists.");
+        if (!_aliases.TryAdd((key.Account, name), key)) throw new KmsException("AlreadyExistsException", $"An alias with the name {name} already exists.");
         return new JsonObject();
     }
 
-    /// <summary>A key by ID or key ARN, and by alias name or alias ARN where the operation allows.</summary>
-    KmsKey FindKey(string keyId, bool allowAlias)
+    /// <summary>A key by ID or key ARN, and by alias name or alias ARN where the operation allows. An ARN names the
+    /// key's Region and account: another Region's is not found here, another account's is (cross-account use). A bare
+    /// key ID or alias name is looked up in the caller's own account only, as on KMS.</summary>
+    KmsKey FindKey(string keyId, Caller caller, bool allowAlias)
     {
         if (keyId.Length is 0 or > 2048) throw KmsException.Validation("KeyId must be 1-2048 characters.");
+        var account = caller.Account;
         if (keyId.StartsWith("arn:", StringComparison.Ordinal))
         {
             var m = KmsArnPattern().Match(keyId);
             if (!m.Success) throw KmsException.InvalidArn($"{keyId} is not a valid KMS ARN.");
-            if (m.Groups["region"].Value != _options.Region || m.Groups["account"].Value != _options.Account)
+            if (m.Groups["region"].Value != Region)
                 throw KmsException.NotFound($"Key '{keyId}' does not exist");
+            account = m.Groups["account"].Value;
             if (m.Groups["kind"].Value == "alias")
-                return allowAlias ? FindAlias("alias/" + m.Groups["id"].Value, keyId) : throw KmsException.NotFound($"Key '{keyId}' does not exist");
+                return allowAlias ? FindAlias(account, "alias/" + m.Groups["id"].Value, keyId) : throw KmsException.NotFound($"Key '{keyId}' does not exist");
             keyId = m.Groups["id"].Value;
         }
         else if (keyId.StartsWith("alias/", StringComparison.Ordinal))
         {
-            return allowAlias ? FindAlias(keyId, keyId) : throw KmsException.NotFound($"Key '{keyId}' does not exist");
+            return allowAlias ? FindAlias(account, keyId, keyId) : throw KmsException.NotFound($"Key '{keyId}' does not exist");
         }
-        return _keys.TryGetValue(keyId, out var key) ? key : throw KmsException.NotFound($"Key '{_options.KeyArn(keyId)}' does not exist");
+        return _keys.TryGetValue(keyId, out var key) && key.Account == account
+            ? key
+            : throw KmsException.NotFound($"Key '{KeyArn(account, keyId)}' does not exist");
     }
 
-    KmsKey FindAlias(string name, string asGiven) =>
-        _aliases.TryGetValue(name, out var key) ? key : throw KmsException.NotFound($"Alias {asGiven} is not found.");
+    KmsKey FindAlias(string account, string name, string asGiven) =>
+        _aliases.TryGetValue((account, name), out var key) ? key : throw KmsException.NotFound($"Alias {asGiven} is not found.");
 
     // ---- grants ----
 
@@ -231,7 +254,7 @@ public sealed partial class KmsState
                 CreationDate = DateTimeOffset.UtcNow,
                 GranteePrincipal = grantee,
                 RetiringPrincipal = retiring,
-                IssuingAccount = _options.RootPrincipal,
+                IssuingAccount = Principals.Root(key.Account),
                 Operations = operations,
                 Constraints = constraints,
             };
@@ -249,9 +272,9 @@ public sealed partial class KmsState
         }
     }
 
-    JsonObject CreateGrant(JsonObject request, string caller)
+    JsonObject CreateGrant(JsonObject request, Caller caller)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         var grantee = Principal(request, "GranteePrincipal", required: true)!;
         var retiring = Principal(request, "RetiringPrincipal", required: false);
         var operations = (request["Operations"] as JsonArray)?.Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
@@ -271,9 +294,9 @@ public sealed partial class KmsState
         return new JsonObject { ["GrantToken"] = token, ["GrantId"] = grant.Id };
     }
 
-    JsonObject ListGrants(JsonObject request, string caller)
+    JsonObject ListGrants(JsonObject request, Caller caller)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "ListGrants");
         if (key.State == "PendingDeletion") throw KmsException.InvalidState($"{key.Arn} is pending deletion.");
         var grantId = Str(request, "GrantId");
@@ -286,9 +309,15 @@ public sealed partial class KmsState
         return GrantPage(grants, after, limit, key.Id);
     }
 
-    JsonObject ListRetirableGrants(JsonObject request)
+    /// <summary>Grants in this Region, on keys of any account, whose retiring principal is exactly the one given; which
+    /// must be in the caller's account ("You must specify a principal in your Amazon Web Services account", the KMS
+    /// API reference). A principal that is not an IAM or STS ARN (a service principal) is in no account: allowed.</summary>
+    JsonObject ListRetirableGrants(JsonObject request, Caller caller)
     {
         var principal = Principal(request, "RetiringPrincipal", required: true)!;
+        if (Principals.AccountOf(principal) is { } account && account != caller.Account)
+            throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:ListRetirableGrants on resource: {principal} "
+                + $"because the retiring principal is not in the caller's account {caller.Account}.");
         var (limit, after) = Paging(request, "retirable:" + principal);
         IEnumerable<Grant> grants = _grantsByRetiringPrincipal.TryGetValue(principal, out var set) ? set.Values : [];
         return GrantPage(grants, after, limit, "retirable:" + principal);
@@ -320,7 +349,7 @@ public sealed partial class KmsState
         return entry;
     }
 
-    JsonObject RetireGrant(JsonObject request, string caller)
+    JsonObject RetireGrant(JsonObject request, Caller caller)
     {
         var token = Str(request, "GrantToken");
         var keyId = Str(request, "KeyId");
@@ -334,7 +363,7 @@ public sealed partial class KmsState
         }
         else if (keyId != null && grantId != null)
         {
-            var key = FindKey(keyId, allowAlias: false);
+            var key = FindKey(keyId, caller, allowAlias: false);
             ValidateGrantId(grantId);
             grant = key.GrantsById.TryGetValue(grantId, out var g) ? g : throw KmsException.NotFound($"Grant ID {grantId} not found on key {key.Arn}.");
         }
@@ -343,22 +372,22 @@ public sealed partial class KmsState
             throw KmsException.Validation("Specify either GrantToken, or both KeyId and GrantId.");
         }
 
-        var callerAccount = AccountOf(caller);
-        var allowed = caller == grant.RetiringPrincipal
-            || (caller == grant.GranteePrincipal && grant.Operations.Contains("RetireGrant"))
-            || caller == $"arn:aws:iam::{_options.Account}:root";
+        // Who may retire: the retiring principal; the grantee if the grant allows RetireGrant; the key's account (its root
+        // here: the account in which the grant was created). A role on the grant is matched by its sessions too.
+        var allowed = caller.Is(grant.RetiringPrincipal)
+            || (caller.Is(grant.GranteePrincipal) && grant.Operations.Contains("RetireGrant"))
+            || caller.IsRootOf(grant.Key.Account);
         if (!allowed)
-            throw KmsException.AccessDenied($"User: {caller} is not authorized to perform: kms:RetireGrant on this grant"
-                + (callerAccount == null ? "" : $" (account {callerAccount})") + ".");
+            throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:RetireGrant on this grant (account {caller.Account}).");
         if (grant.Key.State == "PendingDeletion") throw KmsException.InvalidState($"{grant.Key.Arn} is pending deletion.");
         if (DryRun(request)) throw KmsException.DryRun();
         Remove(grant);
         return new JsonObject();
     }
 
-    JsonObject RevokeGrant(JsonObject request, string caller)
+    JsonObject RevokeGrant(JsonObject request, Caller caller)
     {
-        var key = FindKey(Str(request, "KeyId", required: true)!, allowAlias: false);
+        var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         var grantId = Str(request, "GrantId", required: true)!;
         ValidateGrantId(grantId);
         RequireKeyAccount(caller, key, "RevokeGrant");
@@ -384,17 +413,11 @@ public sealed partial class KmsState
 
     // ---- helpers ----
 
-    /// <summary>Only principals of the key's account manage its grants here (the key policy's default).</summary>
-    void RequireKeyAccount(string caller, KmsKey key, string operation)
+    /// <summary>Only principals of the key's own account manage it and its grants here (the default key policy).</summary>
+    static void RequireKeyAccount(Caller caller, KmsKey key, string operation)
     {
-        if (AccountOf(caller) != _options.Account)
-            throw KmsException.AccessDenied($"User: {caller} is not authorized to perform: kms:{operation} on resource: {key.Arn}");
-    }
-
-    static string? AccountOf(string principal)
-    {
-        var m = IamArnPattern().Match(principal);
-        return m.Success ? m.Groups["account"].Value : null;
+        if (caller.Account != key.Account)
+            throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:{operation} on resource: {key.Arn}");
     }
 
     static void ValidateGrantId(string grantId)
@@ -464,9 +487,4 @@ public sealed partial class KmsState
 
     static bool IsWellFormedToken(string token) =>
         token.StartsWith("AQpAM2", StringComparison.Ordinal) && token.Length == 262 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-}
-
-public static class EmulatorOptionsExtensions
-{
-    public static string KeyArn(this EmulatorOptions o, string keyId) => $"arn:aws:kms:{o.Region}:{o.Account}:key/{keyId}";
 }

@@ -11,15 +11,21 @@ public static partial class SigV4
     [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[0-9a-f]+)$")]
     private static partial Regex AuthorizationPattern();
 
-    public static (string AccessKey, string Scope, string SignedHeaders, string Signature)? ParseAuthorization(string? header)
+    /// <summary>An Authorization header's parts. Scope is date/region/service/aws4_request.</summary>
+    public readonly record struct Authorization(string AccessKey, string Scope, string SignedHeaders, string Signature)
     {
-        if (header == null) return null;
+        public string Region => Scope.Split('/') is { Length: 4 } parts ? parts[1] : "";
+    }
+
+    public static Authorization? ParseAuthorization(string? header)
+    {
+        if (string.IsNullOrEmpty(header)) return null;
         var m = AuthorizationPattern().Match(header.Trim());
         if (!m.Success) return null;
         var cred = m.Groups["cred"].Value;
         var slash = cred.IndexOf('/');
         if (slash <= 0) return null;
-        return (cred[..slash], cred[(slash + 1)..], m.Groups["sh"].Value, m.Groups["sig"].Value);
+        return new Authorization(cred[..slash], cred[(slash + 1)..], m.Groups["sh"].Value, m.Groups["sig"].Value);
     }
 
     /// <summary>The expected signature for the request, computed with <paramref name="secret"/>.</summary>

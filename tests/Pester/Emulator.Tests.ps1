@@ -134,12 +134,316 @@ Describe 'Quota and stats' {
     }
 }
 
+Describe 'Regions, accounts and assumed roles' {
+    BeforeAll {
+        # Two Regions; identities in two accounts; STS sessions of two roles.
+        $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret'; OTHERSESSION = 'other-session-secret' }
+        $world = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
+            '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
+            '--identity', 'OWNER:owner-secret=arn:aws:iam::444455556666:root',
+            '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
+            '--identity', 'SESSION:session-secret=arn:aws:sts::111122223333:assumed-role/retirer/session1',
+            '--identity', 'OTHERSESSION:other-session-secret=arn:aws:sts::111122223333:assumed-role/other/session1')
+        # The AWS CLI against $world, as identity -As, signed for -Region.
+        function W([string[]] $Arguments, [string] $As = 'testing', [string] $Region = 'us-east-1') {
+            Invoke-AwsCli -Endpoint $world.Url -Arguments $Arguments -AccessKey $As -SecretKey $secrets[$As] -Region $Region
+        }
+        function New-WorldGrant([string] $KeyId, [string] $Retiring = 'arn:aws:iam::111122223333:role/retirer', [string] $As = 'testing', [string] $Region = 'us-east-1') {
+            $r = W 'kms', 'create-grant', '--key-id', $KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app',
+                '--retiring-principal', $Retiring, '--operations', 'Decrypt' -As $As -Region $Region
+            if ($r.ExitCode -ne 0) { throw "create-grant failed: $($r.Error)" }
+            $r.Output
+        }
+        function Get-WorldGrantIds([string] $KeyId, [string] $As = 'testing', [string] $Region = 'us-east-1') {
+            @((W 'kms', 'list-grants', '--key-id', $KeyId -As $As -Region $Region).Output.Grants | ForEach-Object GrantId)
+        }
+    }
+    AfterAll { Stop-KmsEmulator $world }
+
+    Context 'Regions' {
+        BeforeAll {
+            $keys = @{}
+            foreach ($r in 'us-east-1', 'eu-west-1') { $keys[$r] = (W 'kms', 'create-key' -Region $r).Output.KeyMetadata }
+            $usGrants = @(1..2 | ForEach-Object { New-WorldGrant $keys['us-east-1'].KeyId 'arn:aws:iam::111122223333:role/regional' })
+            $euGrants = @(1..3 | ForEach-Object { New-WorldGrant $keys['eu-west-1'].KeyId 'arn:aws:iam::111122223333:role/regional' -Region eu-west-1 })
+        }
+
+        It 'creates each key in the Region its request was signed for' {
+            $keys['us-east-1'].Arn | Should -Match '^arn:aws:kms:us-east-1:111122223333:key/[0-9a-f-]{36}$'
+            $keys['eu-west-1'].Arn | Should -Match '^arn:aws:kms:eu-west-1:111122223333:key/[0-9a-f-]{36}$'
+        }
+
+        It 'lists each Region''s keys, grants and retirable grants in that Region only' {
+            (Get-WorldGrantIds $keys['us-east-1'].KeyId | Sort-Object) | Should -Be ($usGrants.GrantId | Sort-Object)
+            (Get-WorldGrantIds $keys['eu-west-1'].KeyId -Region eu-west-1 | Sort-Object) | Should -Be ($euGrants.GrantId | Sort-Object)
+            $usKeys = (W 'kms', 'list-keys').Output.Keys.KeyId
+            $usKeys | Should -Contain $keys['us-east-1'].KeyId
+            $usKeys | Should -Not -Contain $keys['eu-west-1'].KeyId
+            $retirable = @((W 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/regional' -Region eu-west-1).Output.Grants)
+            $retirable.Count | Should -Be 3
+            $retirable.KeyId | Sort-Object -Unique | Should -Be $keys['eu-west-1'].Arn
+        }
+
+        It 'answers NotFoundException for a key of the other Region, by ARN or by ID' {
+            $eu = $keys['eu-west-1']
+            (W 'kms', 'list-grants', '--key-id', $eu.Arn).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'list-grants', '--key-id', $eu.KeyId).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'describe-key', '--key-id', $eu.Arn).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'retire-grant', '--key-id', $eu.Arn, '--grant-id', $euGrants[0].GrantId).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'retire-grant', '--grant-token', $euGrants[0].GrantToken).Error | Should -Match 'NotFoundException'
+            Get-WorldGrantIds $eu.KeyId -Region eu-west-1 | Should -Contain $euGrants[0].GrantId
+        }
+
+        It 'refuses a Region it does not serve as a signature scoped to the wrong Region' {
+            $r = W 'kms', 'list-keys' -Region ap-south-1
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'InvalidSignatureException'
+            $r.Error | Should -Match 'Credential should be scoped to a valid region'
+        }
+
+        It 'counts per Region in the stats, and the totals across Regions' {
+            $stats = Get-KmsEmulatorStats $world
+            $stats.regions.'us-east-1'.grantsAlive | Should -Be 2
+            $stats.regions.'eu-west-1'.grantsAlive | Should -Be 3
+            $stats.grantsAlive | Should -Be 5
+            $stats.regions.'us-east-1'.operations.CreateGrant.succeeded | Should -Be 2
+            $stats.regions.'eu-west-1'.operations.CreateGrant.succeeded | Should -Be 3
+            $stats.operations.CreateGrant.succeeded | Should -Be 5
+            @($stats.regions.PSObject.Properties.Name) | Should -Be @('us-east-1', 'eu-west-1')
+            # The unserved Region's request is in the totals only.
+            $stats.operations.ListKeys.errors | Should -Be 1
+            $stats.regions.'us-east-1'.operations.ListKeys.errors | Should -Be 0
+        }
+    }
+
+    Context 'Accounts' {
+        BeforeAll {
+            # A key of account 444455556666 whose grants name principals of account 111122223333.
+            $foreign = (W 'kms', 'create-key' -As OWNER).Output.KeyMetadata
+            $fg = @(1..5 | ForEach-Object { New-WorldGrant $foreign.KeyId -As OWNER })
+        }
+
+        It 'creates a key in the account of the identity that creates it' {
+            $foreign.Arn | Should -Match '^arn:aws:kms:us-east-1:444455556666:key/'
+            $foreign.AWSAccountId | Should -Be '444455556666'
+            $listed = (W 'kms', 'list-grants', '--key-id', $foreign.KeyId -As OWNER).Output.Grants
+            $listed.IssuingAccount | Sort-Object -Unique | Should -Be 'arn:aws:iam::444455556666:root'
+            (W 'kms', 'list-keys' -As OWNER).Output.Keys.KeyId | Should -Be @($foreign.KeyId)
+        }
+
+        It 'lets the retiring principal, in another account than the key, retire by key ARN and grant ID and by token' {
+            (W 'kms', 'retire-grant', '--key-id', $foreign.Arn, '--grant-id', $fg[0].GrantId -As RETIRER).ExitCode | Should -Be 0
+            (W 'kms', 'retire-grant', '--grant-token', $fg[1].GrantToken -As RETIRER).ExitCode | Should -Be 0
+            $left = Get-WorldGrantIds $foreign.KeyId -As OWNER
+            $left | Should -Not -Contain $fg[0].GrantId
+            $left | Should -Not -Contain $fg[1].GrantId
+            $left | Should -Contain $fg[2].GrantId
+        }
+
+        It 'looks a bare key ID up in the caller''s own account only; a key ARN of another account is found' {
+            (W 'kms', 'list-grants', '--key-id', $foreign.KeyId).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'retire-grant', '--key-id', $foreign.KeyId, '--grant-id', $fg[2].GrantId -As RETIRER).Error | Should -Match 'NotFoundException'
+            (W 'kms', 'describe-key', '--key-id', $foreign.Arn).Output.KeyMetadata.AWSAccountId | Should -Be '444455556666'
+            # Found by ARN, but only the key's own account manages its grants.
+            (W 'kms', 'list-grants', '--key-id', $foreign.Arn).Error | Should -Match 'AccessDeniedException'
+        }
+
+        It 'lets the root of the key''s account retire, not the root of another account' {
+            (W 'kms', 'retire-grant', '--key-id', $foreign.Arn, '--grant-id', $fg[2].GrantId).Error | Should -Match 'AccessDeniedException'
+            Get-WorldGrantIds $foreign.KeyId -As OWNER | Should -Contain $fg[2].GrantId
+            (W 'kms', 'retire-grant', '--key-id', $foreign.KeyId, '--grant-id', $fg[2].GrantId -As OWNER).ExitCode | Should -Be 0
+            Get-WorldGrantIds $foreign.KeyId -As OWNER | Should -Not -Contain $fg[2].GrantId
+        }
+
+        It 'keeps CreateGrant and RevokeGrant to principals of the key''s account' {
+            $r = W 'kms', 'create-grant', '--key-id', $foreign.Arn, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Decrypt'
+            $r.Error | Should -Match 'AccessDeniedException'
+            (W 'kms', 'revoke-grant', '--key-id', $foreign.Arn, '--grant-id', $fg[3].GrantId).Error | Should -Match 'AccessDeniedException'
+            (W 'kms', 'revoke-grant', '--key-id', $foreign.KeyId, '--grant-id', $fg[3].GrantId -As OWNER).ExitCode | Should -Be 0
+        }
+    }
+
+    Context 'Assumed-role sessions' {
+        BeforeAll { $own = (W 'kms', 'create-key').Output.KeyMetadata }
+
+        It 'lets a session of the retiring role retire the grant, by key and ID and by token' {
+            $g1 = New-WorldGrant $own.KeyId
+            $g2 = New-WorldGrant $own.KeyId
+            (W 'kms', 'retire-grant', '--key-id', $own.Arn, '--grant-id', $g1.GrantId -As SESSION).ExitCode | Should -Be 0
+            (W 'kms', 'retire-grant', '--grant-token', $g2.GrantToken -As SESSION).ExitCode | Should -Be 0
+            $left = Get-WorldGrantIds $own.KeyId
+            $left | Should -Not -Contain $g1.GrantId
+            $left | Should -Not -Contain $g2.GrantId
+        }
+
+        It 'does not let a session of another role retire it' {
+            $g = New-WorldGrant $own.KeyId
+            $r = W 'kms', 'retire-grant', '--grant-token', $g.GrantToken -As OTHERSESSION
+            $r.Error | Should -Match 'AccessDeniedException'
+            $r.Error | Should -Match 'assumed-role/other/session1'
+            Get-WorldGrantIds $own.KeyId | Should -Contain $g.GrantId
+        }
+    }
+
+    Context 'ListRetirableGrants and accounts' {
+        BeforeAll {
+            $own = (W 'kms', 'create-key').Output.KeyMetadata
+            $ownGrant = New-WorldGrant $own.KeyId 'arn:aws:iam::111122223333:role/lister'
+            $foreignKey = (W 'kms', 'create-key' -As OWNER).Output.KeyMetadata
+            $foreignGrant = New-WorldGrant $foreignKey.KeyId 'arn:aws:iam::111122223333:role/lister' -As OWNER
+            $serviceGrant = New-WorldGrant $own.KeyId 'kms.amazonaws.com'
+        }
+
+        It 'lists grants for a principal of one''s own account, on keys of any account' {
+            foreach ($as in 'testing', 'RETIRER', 'SESSION') {
+                $r = W 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/lister' -As $as
+                $r.ExitCode | Should -Be 0
+                ($r.Output.Grants.GrantId | Sort-Object) | Should -Be (@($ownGrant.GrantId, $foreignGrant.GrantId) | Sort-Object)
+                ($r.Output.Grants.KeyId | Sort-Object) | Should -Be (@($own.Arn, $foreignKey.Arn) | Sort-Object)
+            }
+        }
+
+        It 'refuses a principal of another account with AccessDeniedException' {
+            $r = W 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/lister' -As OWNER
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'AccessDeniedException'
+            $r.Error | Should -Match 'kms:ListRetirableGrants'
+            (W 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::444455556666:role/lister').Error | Should -Match 'AccessDeniedException'
+            (W 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:sts::444455556666:assumed-role/lister/s' -As SESSION).Error | Should -Match 'AccessDeniedException'
+        }
+
+        It 'allows a principal that is in no account (a service principal)' {
+            $r = W 'kms', 'list-retirable-grants', '--retiring-principal', 'kms.amazonaws.com' -As OWNER
+            $r.ExitCode | Should -Be 0
+            $r.Output.Grants.GrantId | Should -Be @($serviceGrant.GrantId)
+        }
+    }
+}
+
+Describe 'Seeding several Regions' {
+    It 'seeds every Region, prints one key ARN per Region in order, and counts grants per Region' {
+        $seeded = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 30 -RetiringPrincipal 'arn:aws:iam::111122223333:role/seed'
+        try {
+            $seeded.KeyArns.Count | Should -Be 2
+            $seeded.KeyArns[0] | Should -Match '^arn:aws:kms:us-east-1:111122223333:key/'
+            $seeded.KeyArns[1] | Should -Match '^arn:aws:kms:eu-west-1:111122223333:key/'
+            $seeded.KeyArn | Should -Be $seeded.KeyArns[0]
+            $seeded.Regions | Should -Be @('us-east-1', 'eu-west-1')
+            $stats = Get-KmsEmulatorStats $seeded
+            $stats.grantsAlive | Should -Be 60
+            $stats.regions.'us-east-1'.grantsAlive | Should -Be 30
+            $stats.regions.'eu-west-1'.grantsAlive | Should -Be 30
+            (Invoke-KmsPeer $seeded.Url 'list-grants' @($seeded.KeyArns[1]) -Region eu-west-1).GrantIds.Count | Should -Be 30
+            $retirable = Invoke-AwsCli -Endpoint $seeded.Url -Arguments 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/seed' -Region eu-west-1
+            @($retirable.Output.Grants).Count | Should -Be 30
+        }
+        finally { Stop-KmsEmulator $seeded }
+    }
+}
+
+Describe 'Quotas per Region' {
+    BeforeAll { $perRegion = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @('--quota', 'ListKeys=3') }
+    AfterAll { Stop-KmsEmulator $perRegion }
+
+    It 'gives each Region its own bucket: throttling in one does not consume the other''s' {
+        # Back to back in one process: a shared bucket would have nothing left for the second Region.
+        $us, $eu = Invoke-KmsPeer $perRegion.Url 'sequence' @('us-east-1:list_keys:10', 'eu-west-1:list_keys:10')
+        foreach ($codes in $us, $eu) {
+            @($codes | Where-Object { $_ -eq 'OK' }).Count | Should -BeIn 3, 4
+            @($codes | Where-Object { $_ -eq 'ThrottlingException' }).Count | Should -BeGreaterThan 5
+        }
+        $stats = Get-KmsEmulatorStats $perRegion
+        $stats.regions.'us-east-1'.operations.ListKeys.throttled | Should -Be @($us | Where-Object { $_ -eq 'ThrottlingException' }).Count
+        $stats.regions.'eu-west-1'.operations.ListKeys.throttled | Should -Be @($eu | Where-Object { $_ -eq 'ThrottlingException' }).Count
+        $stats.operations.ListKeys.throttled | Should -Be (@($us + $eu | Where-Object { $_ -eq 'ThrottlingException' }).Count)
+    }
+}
+
+Describe 'Changing quotas while running (POST /_emulator/quota)' {
+    BeforeAll {
+        $live = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @('--quota', 'ListKeys=5')
+        function Get-OkCount($Codes) { @($Codes | Where-Object { $_ -eq 'OK' }).Count }
+        function Get-Throttled([string] $Region) {
+            $op = (Get-KmsEmulatorStats $live).regions.$Region.operations.PSObject.Properties['ListKeys']
+            if ($op) { $op.Value.throttled } else { 0 }
+        }
+    }
+    AfterAll { Stop-KmsEmulator $live }
+
+    It 'lowers a quota in every Region at once; the full buckets keep only the new capacity' {
+        # Both buckets are full at 5; lowered to 2, a burst gets 2 through, not 5.
+        $table, $us, $eu = Invoke-KmsPeer $live.Url 'sequence' @('quota={"ListKeys": 2}', 'us-east-1:list_keys:10', 'eu-west-1:list_keys:10')
+        $table.ListKeys | Should -Be 2
+        Get-OkCount $us | Should -BeIn 2, 3
+        Get-OkCount $eu | Should -BeIn 2, 3
+        Get-Throttled 'us-east-1' | Should -Be (10 - (Get-OkCount $us))
+        Get-Throttled 'eu-west-1' | Should -Be (10 - (Get-OkCount $eu))
+    }
+
+    It 'raises a quota without refilling the bucket; the new capacity then fills at the new rate' {
+        $table, $burst = Invoke-KmsPeer $live.Url 'sequence' @('quota={"ListKeys": 30}', 'us-east-1:list_keys:40')
+        $table.ListKeys | Should -Be 30
+        # A refill would let 30 through at once; without one, only what the old bucket held plus what accrues.
+        Get-OkCount $burst | Should -BeLessThan 20
+        Start-Sleep -Milliseconds 1200
+        $before = Get-Throttled 'us-east-1'
+        $burst = Invoke-KmsPeer $live.Url 'sequence' @('us-east-1:list_keys:40')
+        # At the old capacity (2) this would be 2 or 3.
+        Get-OkCount $burst | Should -BeGreaterOrEqual 30
+        (Get-Throttled 'us-east-1') - $before | Should -Be (40 - (Get-OkCount $burst))
+    }
+
+    It 'starts a new quota full' {
+        $table, $burst, $null = Invoke-KmsPeer $live.Url 'sequence' @('quota={"CreateKey": 4}', 'us-east-1:create_key:10', 'quota={"CreateKey": null}')
+        $table.CreateKey | Should -Be 4
+        Get-OkCount $burst | Should -BeIn 4, 5
+    }
+
+    It 'removes a quota with 0 or null, in every Region' {
+        $null = Set-KmsEmulatorQuota $live @{ CreateKey = 7 }
+        $before = (Get-Throttled 'us-east-1'), (Get-Throttled 'eu-west-1')
+        $table, $us, $eu = Invoke-KmsPeer $live.Url 'sequence' @('quota={"ListKeys": 0, "CreateKey": null}', 'us-east-1:list_keys:40', 'eu-west-1:list_keys:40')
+        @($table.PSObject.Properties).Count | Should -Be 0
+        Get-OkCount $us | Should -Be 40
+        Get-OkCount $eu | Should -Be 40
+        (Get-Throttled 'us-east-1'), (Get-Throttled 'eu-west-1') | Should -Be $before
+        (Invoke-RestMethod "$($live.Url)/_emulator/quota").PSObject.Properties.Name | Should -BeNullOrEmpty
+    }
+
+    It 'answers 400 with a message for a bad body (<Case>) and changes nothing' -ForEach @(
+        @{ Case = 'not JSON'; Body = 'RetireGrant=30' }
+        @{ Case = 'not an object'; Body = '[30]' }
+        @{ Case = 'empty object'; Body = '{}' }
+        @{ Case = 'a string rate'; Body = '{"RetireGrant": "30"}' }
+        @{ Case = 'a negative rate'; Body = '{"RetireGrant": -1}' }
+        @{ Case = 'an unknown operation'; Body = '{"RetireGrants": 30}' }
+        @{ Case = 'one bad among good'; Body = '{"ListGrants": 10, "RetireGrant": true}' }
+    ) {
+        $null = Set-KmsEmulatorQuota $live @{ RetireGrant = 12 }
+        $response = Invoke-WebRequest -Method Post -Uri "$($live.Url)/_emulator/quota" -Body $Body -ContentType 'application/json' -SkipHttpErrorCheck
+        $response.StatusCode | Should -Be 400
+        ($response.Content | ConvertFrom-Json).message | Should -Not -BeNullOrEmpty
+        $table = Invoke-RestMethod "$($live.Url)/_emulator/quota"
+        $table.PSObject.Properties.Name | Should -Be @('RetireGrant')
+        $table.RetireGrant | Should -Be 12
+    }
+
+    It 'is driven by Set-KmsEmulatorQuota, which throws the emulator''s message on a bad quota' {
+        (Set-KmsEmulatorQuota $live @{ RetireGrant = 30; ListGrants = 15 }).RetireGrant | Should -Be 30
+        { Set-KmsEmulatorQuota $live @{ RetireGrant = -5 } } | Should -Throw '*0 or more*'
+        (Set-KmsEmulatorQuota $live @{ RetireGrant = $null; ListGrants = 0 }).PSObject.Properties.Name | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Parity with moto on the behaviour both share' {
     # What moto lacks, and is therefore not compared: NotFound for a grant already retired (moto succeeds),
     # DryRun (moto ignores it and makes the change), Limit/Marker paging of ListGrants, who-may-retire rules,
-    # signature checks, 64-hex grant IDs (moto's are 8 hex characters).
+    # signature checks, 64-hex grant IDs (moto's are 8 hex characters), accounts (moto puts every access key in
+    # one account, 123456789012, so cross-account rules and assumed-role sessions cannot be compared; its
+    # ListRetirableGrants lists another account's principal instead of refusing it). Both keep Regions apart.
     BeforeAll {
         $moto = Start-MotoServer
+        $twoRegions = Start-KmsEmulator -Regions us-east-1, eu-west-1
         function Invoke-Scenario([string] $Endpoint) {
             $set = New-TestGrantSet -Endpoint $Endpoint -Count 3 -RetiringPrincipal 'arn:aws:iam::111122223333:role/parity'
             $listed = Invoke-KmsPeer $Endpoint 'list-grants' @($set.KeyId)
@@ -159,7 +463,17 @@ Describe 'Parity with moto on the behaviour both share' {
             }
         }
     }
-    AfterAll { Stop-TestServer $moto }
+    AfterAll { Stop-TestServer $moto; Stop-KmsEmulator $twoRegions }
+
+    It 'keeps Regions apart on both backends: another Region''s key ARN is NotFound, its ListKeys lacks the key' {
+        foreach ($url in $twoRegions.Url, $moto.Url) {
+            $key = (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'create-key' -Region eu-west-1).Output.KeyMetadata
+            $key.Arn | Should -Match '^arn:aws:kms:eu-west-1:'
+            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'describe-key', '--key-id', $key.Arn -Region us-east-1).Error | Should -Match 'NotFoundException'
+            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'list-keys' -Region us-east-1).Output.Keys.KeyId | Should -Not -Contain $key.KeyId
+            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'list-keys' -Region eu-west-1).Output.Keys.KeyId | Should -Contain $key.KeyId
+        }
+    }
 
     It 'gives the same results on both backends' {
         $ours = Invoke-Scenario $emulator.Url

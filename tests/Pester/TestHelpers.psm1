@@ -2,7 +2,10 @@
 # third-party clients (boto3, the AWS CLI) against them.
 . (Join-Path $PSScriptRoot 'TestPaths.ps1')
 
-$script:EmulatorDll = Join-Path $script:RepoRoot 'tests/KmsEmulator/bin/Release/net10.0/KmsEmulator.dll'
+# The emulator's launcher lives beside the emulator (the benchmarks and the demo use it too); re-exported below under
+# the names the suites use.
+Import-Module (Join-Path $script:RepoRoot 'tests/KmsEmulator/KmsEmulator.psm1')
+
 $script:Peer = Join-Path $script:RepoRoot 'tests/peers/kms_peer.py'
 
 # The account root that the emulator maps the default testing:testing key to.
@@ -23,32 +26,6 @@ function Start-TestProcess([string] $FileName, [string[]] $Arguments) {
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
     [System.Diagnostics.Process]::Start($info)
-}
-
-function Read-ProcessLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeconds, [string] $What) {
-    $read = $Process.StandardOutput.ReadLineAsync()
-    if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
-        $err = if ($Process.HasExited) { $Process.StandardError.ReadToEnd() } else { '' }
-        Stop-TestServer ([pscustomobject]@{ Process = $Process })
-        throw "$What did not start within $TimeoutSeconds s. $err"
-    }
-    $read.Result
-}
-
-<#
-.SYNOPSIS Starts tests/KmsEmulator on a free loopback port; returns Url, KeyArn (with -SeedGrants), Process.
-#>
-function Start-KmsEmulator {
-    param([string[]] $Arguments = @(), [int] $SeedGrants, [string] $RetiringPrincipal)
-    $emulatorArgs = @($script:EmulatorDll, '--port', '0') + $Arguments
-    if ($SeedGrants) { $emulatorArgs += @('--seed-grants', "$SeedGrants") }
-    if ($RetiringPrincipal) { $emulatorArgs += @('--retiring-principal', $RetiringPrincipal) }
-    $process = Start-TestProcess 'dotnet' $emulatorArgs
-    $first = Read-ProcessLine $process 30 'The KMS emulator'
-    if ($first -notmatch '^KMS emulator listening on (http://127\.0\.0\.1:\d+)$') { throw "Unexpected emulator output: $first" }
-    $emulator = [pscustomobject]@{ Url = $Matches[1]; KeyArn = $null; Process = $process }
-    if ($SeedGrants) { $emulator.KeyArn = Read-ProcessLine $process 30 'Seeding' }
-    $emulator
 }
 
 <#
@@ -73,6 +50,7 @@ function Start-MotoServer {
     [pscustomobject]@{ Url = $url; KeyArn = $null; Process = $process }
 }
 
+# Stops moto or the emulator.
 function Stop-TestServer($Server) {
     if ($Server -and $Server.Process -and -not $Server.Process.HasExited) {
         $Server.Process.Kill($true)
@@ -81,7 +59,7 @@ function Stop-TestServer($Server) {
 }
 
 function Get-EmulatorStats($Emulator) {
-    Invoke-RestMethod "$($Emulator.Url)/_emulator/stats"
+    Get-KmsEmulatorStats $Emulator
 }
 
 <#
@@ -97,10 +75,10 @@ function Get-RequestCount($Emulator, [string] $Operation) {
 #>
 function Invoke-KmsPeer {
     param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Command, [string[]] $Arguments = @(),
-        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing')
+        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing', [string] $Region = 'us-east-1')
     $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION
     try {
-        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = 'us-east-1'
+        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = $Region
         $json = & (Find-PythonTool 'python3') $script:Peer $Endpoint $Command @Arguments
         if ($LASTEXITCODE -ne 0) { throw "kms_peer.py $Command failed (exit $LASTEXITCODE)" }
         $json | ConvertFrom-Json
@@ -115,10 +93,10 @@ function Invoke-KmsPeer {
 #>
 function Invoke-AwsCli {
     param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string[]] $Arguments,
-        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing')
+        [string] $AccessKey = 'testing', [string] $SecretKey = 'testing', [string] $Region = 'us-east-1')
     $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION, $env:AWS_MAX_ATTEMPTS
     try {
-        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = 'us-east-1'
+        $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = $Region
         $env:AWS_MAX_ATTEMPTS = '1'
         $errFile = [IO.Path]::GetTempFileName()
         $out = & (Find-PythonTool 'aws') --endpoint-url $Endpoint --output json @Arguments 2>$errFile
@@ -175,6 +153,7 @@ function Invoke-InScriptedHost {
     finally { $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function Start-KmsEmulator, Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
+Export-ModuleMember -Function Start-KmsEmulator, Stop-KmsEmulator, Get-KmsEmulatorStats, Set-KmsEmulatorQuota,
+    Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
     Invoke-KmsPeer, Invoke-AwsCli, Invoke-InScriptedHost, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
     Get-NuGetPackagesFolder -Variable AccountRoot

@@ -22,9 +22,9 @@ Get-KmsRetirableGrant '$principal' -EndpointUrl '$($emulator.Url)' -PageSize 100
         $out = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $script
         $peak, $seconds, $retired = ($out | Select-Object -Last 1) -split ' '
         [pscustomobject]@{ Grants = $Grants; PeakMiB = [double]$peak / 1MB; Seconds = [double]$seconds; Retired = [int]$retired
-            Alive = (Get-EmulatorStats $emulator).grantsAlive }
+            Alive = (Get-KmsEmulatorStats $emulator).grantsAlive }
     }
-    finally { Stop-TestServer $emulator }
+    finally { Stop-KmsEmulator $emulator }
 }
 
 $smallRun = Measure-Run $Small

@@ -11,7 +11,7 @@ $starts = foreach ($i in 1..5) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $e = Start-KmsEmulator
     $clock.Elapsed.TotalSeconds
-    Stop-TestServer $e
+    Stop-KmsEmulator $e
 }
 Write-Figure 'emulator' ("start-up to 'listening': median {0:0.00} s, max {1:0.00} s (5 starts)" -f ($starts | Sort-Object)[2], ($starts | Measure-Object -Maximum).Maximum)
 

@@ -1,6 +1,8 @@
 # Shared by the benchmark scripts (not run on its own: build.ps1 skips files starting with '_').
 param()
-Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Force
+# The emulator's launcher from its own module; from the test helpers only the Python peers and the environment.
+Import-Module (Join-Path $PSScriptRoot '../KmsEmulator/KmsEmulator.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Function Set-TestAwsEnvironment, Invoke-KmsPeer, Invoke-AwsCli -Force
 Set-TestAwsEnvironment
 
 function Write-Figure([string] $Scenario, [string] $Line) {
@@ -21,11 +23,11 @@ function Measure-Boto3([string[]] $EmulatorArguments, [int] $Grants, [int] $Thre
     try {
         $file = Export-SeededGrants $emulator $Sample
         $r = Invoke-KmsPeer $emulator.Url 'retire-many' @($file, "$Threads")
-        $stats = (Get-EmulatorStats $emulator).operations.RetireGrant
+        $stats = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
         [pscustomobject]@{ Seconds = $r.Seconds; Count = $r.Count; Failed = @($r.Errors).Count
             Throttled = $stats.throttled; Requests = $stats.requests }
     }
-    finally { Stop-TestServer $emulator }
+    finally { Stop-KmsEmulator $emulator }
 }
 
 # The AWS CLI, one process per grant, over a sample (its start-up dominates; extrapolated by the caller).
@@ -41,7 +43,7 @@ function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
         }
         [pscustomobject]@{ Seconds = $clock.Elapsed.TotalSeconds; Count = $grants.Count; Failed = $failed }
     }
-    finally { Stop-TestServer $emulator }
+    finally { Stop-KmsEmulator $emulator }
 }
 
 # KmsGrants: list the seeded key and pipe it into Remove-KmsGrant, in this process.
@@ -52,10 +54,10 @@ function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashta
         $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100 |
             Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
         $seconds = $clock.Elapsed.TotalSeconds
-        $stats = (Get-EmulatorStats $emulator).operations.RetireGrant
+        $stats = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
         [pscustomobject]@{ Seconds = $seconds; Count = $results.Count
             Failed = @($results | Where-Object Status -NotIn 'Retired', 'RetiredOnRetry').Count
-            Throttled = $stats.throttled; Requests = $stats.requests; Alive = (Get-EmulatorStats $emulator).grantsAlive }
+            Throttled = $stats.throttled; Requests = $stats.requests; Alive = (Get-KmsEmulatorStats $emulator).grantsAlive }
     }
-    finally { Stop-TestServer $emulator }
+    finally { Stop-KmsEmulator $emulator }
 }

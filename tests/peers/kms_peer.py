@@ -1,11 +1,13 @@
 """boto3 against a KMS endpoint: set-up and checks for the Pester suites and the benchmarks.
 
 Usage: kms_peer.py ENDPOINT COMMAND [ARGS...]; prints JSON. Credentials and region come from the environment
-(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION), as for any boto3 program.
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION), as for any boto3 program; `sequence` names
+the Region of each of its steps.
 """
 import json
 import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -87,11 +89,34 @@ def call_many(kms, args):
     return codes
 
 
+def sequence(endpoint, args):
+    """sequence STEP...: steps run back to back in this one process, so that no process start-up lies between them
+    (quota tests depend on how little time passes). A step is REGION:OPERATION:COUNT (call-many in that Region) or
+    quota=JSON (POST /_emulator/quota). Returns one result per step: the error codes, or the new quota table."""
+    clients, results = {}, []
+    for step in args:
+        if step.startswith("quota="):
+            request = urllib.request.Request(endpoint + "/_emulator/quota", data=step[len("quota="):].encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request) as response:
+                results.append(json.load(response))
+            continue
+        region, operation, count = step.split(":")
+        if region not in clients:
+            clients[region] = boto3.client("kms", endpoint_url=endpoint, region_name=region,
+                                           config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+        results.append(call_many(clients[region], [operation, count]))
+    return results
+
+
 COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     threads = int(rest[1]) if command == "retire-many" else 1
     attempts = {"retire-many": 10, "call-many": 1}.get(command, 3)
-    kms = client(endpoint, max_attempts=attempts, pool=max(10, threads))
-    print(json.dumps(COMMANDS[command](kms, rest)))
+    if command == "sequence":
+        print(json.dumps(sequence(endpoint, rest)))
+    else:
+        kms = client(endpoint, max_attempts=attempts, pool=max(10, threads))
+        print(json.dumps(COMMANDS[command](kms, rest)))
