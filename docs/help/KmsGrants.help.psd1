@@ -4,7 +4,7 @@
 @{
     # The AWS Tools' common parameters, shared by every cmdlet.
     CommonParameters = @{
-        Region          = 'The AWS Region to call, e.g. us-east-1. When omitted: $StoredAWSRegion (Set-DefaultAWSRegion), then the region of the profile given with -ProfileName, then the AWS SDK''s default chain (AWS_REGION, AWS_DEFAULT_REGION, the profile''s region, instance metadata). Tab completion offers the SDK''s region list.'
+        Region          = 'The AWS Region to call (alias -RegionToCall), e.g. us-east-1: for listing, and for grants named by token, key ID or alias name. A grant or key named by its key ARN always goes to the ARN''s Region. When omitted: $StoredAWSRegion (Set-DefaultAWSRegion), the region of the profile the credentials came from, the [default] profile''s region, AWS_REGION or AWS_DEFAULT_REGION, then instance metadata. Checked against the AWS SDK''s Region names before any request; tab completion offers them.'
         ProfileName     = 'The name of a profile in the shared config and credentials files (or the SDK''s encrypted store on Windows). Takes precedence over -Credential, $StoredAWSCredentials and the default chain. Supports SSO, assume-role and credential_process profiles through the AWS SDK. Tab completion offers the profiles on disk.'
         ProfileLocation = 'A credentials file to read profiles from instead of ~/.aws/credentials. Without -ProfileName, its [default] profile is used.'
         AccessKey       = 'An access key ID. Give it with -SecretKey (and -SessionToken for temporary credentials); explicit keys take precedence over every other source.'
@@ -25,13 +25,13 @@
                 'The tally of the last run is kept in $KmsGrantsLastRun. After Ctrl+C, no new request is sent, requests in flight finish, and the outcomes that could no longer be written to the pipeline are in $KmsGrantsLastRun.UnreportedResults.'
             )
             Parameters  = @{
-                GrantToken           = 'Grant tokens, as CreateGrant returned them. A token works even before a new grant is eventually consistent.'
-                KeyId                = 'The key of the grants: key ID or key ARN (not an alias). Use the key ARN for a key in another account.'
-                GrantId              = 'Grant IDs on the key given with -KeyId.'
+                GrantToken           = 'Grant tokens, as CreateGrant returned them. A token works even before a new grant is eventually consistent. A string piped in without -KeyId is a token; only text binds (a hashtable or a CSV row read with the wrong delimiter is refused by the binder, not sent).'
+                KeyId                = 'The key of the grants: key ID, key ARN, alias name or alias ARN (an alias is resolved once with DescribeKey). A grant whose key is a key ARN is retired in the ARN''s Region. Use the key ARN for a key in another account.'
+                GrantId              = 'Grant IDs on the key given with -KeyId; with -KeyId, strings piped in are grant IDs.'
                 Force                = 'Retires without asking for confirmation. Never overrides -WhatIf; an explicit -Confirm still prompts.'
                 PassThru             = 'Writes one KmsGrants.RetireResult per grant: KeyId, GrantId or GrantToken, Status (Retired, RetiredOnRetry, WouldRetire, WouldFail, Failed, NotAttempted), Attempts, ErrorCode, Message, Elapsed, DryRun.'
-                ThrottleLimit        = 'The most requests in flight at once (1-256, default 32). The rate limiter, not this, keeps requests within the KMS quota.'
-                MaxRequestsPerSecond = 'A ceiling on requests per second, for leaving part of the account''s KMS quota (shared by every principal and AWS service in the account and Region) to other work.'
+                ThrottleLimit        = 'The most requests in flight at once in each Region (1-4096). By default as many as the rate needs at the measured round trip (rate × round trip, twice over), up to 512; the rate controller, not this, keeps requests within the KMS quota.'
+                MaxRequestsPerSecond = 'A ceiling on requests per second in each Region (0.1-5000), for leaving part of the account''s KMS quota (shared by every principal and AWS service in the account and Region) to other work. It always wins over the rate controller.'
                 WhatIf               = 'Sends each request with DryRun=true and shows KMS''s verdict; retires nothing. DryRun requests count against the KMS quota.'
                 Confirm              = 'Asks for confirmation before retiring each grant (the default, since ConfirmImpact is High).'
             }
@@ -70,8 +70,11 @@
                 'Grants are KmsGrants.GrantInfo objects (KeyId as the key ARN, GrantId, Name, CreationDate, GranteePrincipal, RetiringPrincipal, IssuingAccount, Operations, and the encryption context constraints), ready to pipe into Remove-KmsGrant.'
             )
             Parameters  = @{
-                RetiringPrincipal = 'The retiring principal: an IAM ARN (role, user, account root, federated user, assumed role) or a service principal. Validated against the KMS model''s pattern before any request. Takes principals from the pipeline.'
-                PageSize          = 'Grants per ListRetirableGrants request, 1-100 (default 50, as KMS).'
+                RetiringPrincipal = 'The retiring principal: an IAM ARN (role, user, account root, federated user, assumed role) or a service principal, in the caller''s account (KMS lists grants for principals of the caller''s account only; the grants may be on keys of any account). Validated against the KMS model''s pattern before any request. Takes principals from the pipeline, by value or by property name; only text binds.'
+                PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'
+                Marker            = 'Starts from this marker (the NextMarker of an earlier page; alias -NextToken). As in AWS.Tools, giving -Marker lists one page only.'
+                NoAutoIteration   = 'Lists one page only (from -Marker if given). Use -Select * to see the page''s NextMarker and Truncated.'
+                Select            = 'What to write, with AWS.Tools'' meaning: Grants (default) writes each grant; * writes each page (a KmsGrants.GrantPage with Grants, NextMarker and Truncated); a property path such as NextMarker or Grants.GrantId writes those values; ^ and a parameter name (e.g. ^RetiringPrincipal) writes that parameter''s value once, after every page was listed.'
                 First             = 'Writes at most this many grants and then stops requesting pages.'
                 Skip              = 'Skips this many grants first.'
                 IncludeTotalCount = 'After the grants, writes their total count.'
@@ -99,10 +102,13 @@
                 'Keys bind from the pipeline by property name (KeyId, or KeyArn), so objects describing keys can be piped in; a key that does not exist gives a KmsGrants.NotFound error and the next key is still listed.'
             )
             Parameters  = @{
-                KeyId             = 'The key: key ID or key ARN (not an alias). Use the key ARN for a key in another account.'
-                GrantId           = 'Only the grant with this ID.'
+                KeyId             = 'The key: key ID, key ARN, alias name (alias/NAME) or alias ARN; an alias is resolved once with DescribeKey. A key ARN is listed in its own Region. Use the key ARN for a key in another account. Takes keys from the pipeline, by value or by property name (KeyId, KeyArn); tab completion offers the Region''s aliases and key IDs.'
+                GrantId           = 'Only the grant with this ID (also by property name, so piped grants are listed afresh).'
                 GranteePrincipal  = 'Only grants for this grantee principal.'
-                PageSize          = 'Grants per ListGrants request, 1-100 (default 50, as KMS).'
+                PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'
+                Marker            = 'Starts from this marker (the NextMarker of an earlier page; alias -NextToken). As in AWS.Tools, giving -Marker lists one page only.'
+                NoAutoIteration   = 'Lists one page only (from -Marker if given). Use -Select * to see the page''s NextMarker and Truncated.'
+                Select            = 'What to write, with AWS.Tools'' meaning: Grants (default) writes each grant; * writes each page (a KmsGrants.GrantPage with Grants, NextMarker and Truncated); a property path such as NextMarker or Grants.GrantId writes those values; ^ and a parameter name (e.g. ^RetiringPrincipal) writes that parameter''s value once, after every page was listed.'
                 First             = 'Writes at most this many grants and then stops requesting pages.'
                 Skip              = 'Skips this many grants first.'
                 IncludeTotalCount = 'After the grants, writes their total count.'

@@ -1,14 +1,24 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Amazon;
 using Amazon.Runtime.CredentialManagement;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>Names for argument completion, from the SDK's own region list and the profiles on disk.</summary>
+    /// <summary>Names for argument completion: the SDK's Region list, the profiles on disk, and the keys and aliases of
+    /// a Region. A completer must never throw at the user or keep them waiting: failures give no names.</summary>
     public static class Catalog
     {
+        /// <summary>How long completing -KeyId may ask KMS before giving up silently.</summary>
+        public static readonly TimeSpan KeyNamesTimeout = TimeSpan.FromSeconds(2);
+
+        // Per Region and endpoint, for the life of the PowerShell session: aliases change rarely, and a prompt must be quick.
+        static readonly ConcurrentDictionary<string, IReadOnlyList<string>> KeyNamesByRegion = new ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+
         public static IReadOnlyList<KeyValuePair<string, string>> Regions() =>
             RegionEndpoint.EnumerableAllRegions
                 .Select(r => new KeyValuePair<string, string>(r.SystemName, r.DisplayName ?? r.SystemName))
@@ -24,7 +34,30 @@ namespace KmsGrants.Engine
             }
             catch (Exception)
             {
-                return Array.Empty<string>();   // a completer must never throw at the user
+                return Array.Empty<string>();
+            }
+        }
+
+        /// <summary>Alias names and key IDs of the Region these options resolve to (ListAliases), cached per Region for the
+        /// session; nothing if KMS cannot be asked within <see cref="KeyNamesTimeout"/>.</summary>
+        public static IReadOnlyList<string> KeyNames(ConnectionOptions options)
+        {
+            using var cancellation = new CancellationTokenSource(KeyNamesTimeout);
+            var lookup = Task.Run(async () =>
+            {
+                using var session = KmsSession.Open(options);
+                var cacheKey = session.DefaultRegion + "|" + session.Endpoint;
+                if (KeyNamesByRegion.TryGetValue(cacheKey, out var cached)) return cached;
+                var names = await session.ListAliasNamesAsync(cancellation.Token).ConfigureAwait(false);
+                return KeyNamesByRegion[cacheKey] = names;
+            });
+            try
+            {
+                return lookup.Wait(KeyNamesTimeout) ? lookup.Result : Array.Empty<string>();
+            }
+            catch (Exception)
+            {
+                return Array.Empty<string>();
             }
         }
     }

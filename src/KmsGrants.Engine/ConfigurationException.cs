@@ -2,17 +2,35 @@ using System;
 
 namespace KmsGrants.Engine
 {
-    public enum ConfigurationProblem { NoCredentials, NoRegion, ProfileNotFound, IncompleteKeys, InvalidEndpoint, InvalidCredentialObject }
+    public enum ConfigurationProblem
+    {
+        NoCredentials,
+        NoRegion,
+        InvalidRegion,
+        ProfileNotFound,
+        InvalidProfileFile,
+        IncompleteKeys,
+        InvalidEndpoint,
+        InvalidCredentialObject,
+        CredentialsUnavailable,
+    }
 
-    /// <summary>The command cannot talk to KMS at all: no credentials, no region, a missing profile.
-    /// The message says how to fix it and never contains a secret.</summary>
+    /// <summary>The command cannot talk to KMS at all: no credentials, no region, a missing profile. The message says how
+    /// to fix it and never contains a secret, nor any text read from a file or printed by a credential process.</summary>
     public sealed class ConfigurationException : Exception
     {
-        public ConfigurationException(ConfigurationProblem problem, string message, Exception? inner = null) : base(message, inner)
+        public ConfigurationException(ConfigurationProblem problem, string message) : base(message)
         {
             Problem = problem;
         }
 
         public ConfigurationProblem Problem { get; }
+    }
+
+    /// <summary>Credentials that worked once could not be refreshed mid-run (a credential_process that now fails, an
+    /// expired SSO session). Carries no text from the failing provider: that text may hold anything.</summary>
+    public sealed class CredentialsUnavailableException : Exception
+    {
+        public CredentialsUnavailableException(string message) : base(message) { }
     }
 }

@@ -1,7 +1,7 @@
 namespace KmsGrants.Engine
 {
-    /// <summary>The AWS Tools' common parameters, plus the session defaults that AWS.Tools.Common's
-    /// Set-AWSCredential and Set-DefaultAWSRegion leave behind.</summary>
+    /// <summary>The AWS Tools' common parameters, plus the session state that AWS.Tools.Common's Set-AWSCredential,
+    /// Set-DefaultAWSRegion and Set-AWSProxy leave behind.</summary>
     public sealed class ConnectionOptions
     {
         public string? Region { get; set; }
@@ -17,5 +17,7 @@ namespace KmsGrants.Engine
         public object? SessionCredentials { get; set; }
         /// <summary>The value of $StoredAWSRegion, if any.</summary>
         public string? SessionRegion { get; set; }
+        /// <summary>The value of $AWSProxy (AWS.Tools.Common's ProxySettings), if any.</summary>
+        public object? SessionProxy { get; set; }
     }
 }

@@ -1,5 +1,8 @@
 using System;
+using System.IO;
 using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
@@ -7,112 +10,168 @@ using Amazon.Runtime.Credentials;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>Credentials and region in AWS.Tools.Common's order (shared/DESIGN.md): explicit keys, -ProfileName,
-    /// -Credential, $StoredAWSCredentials, then the SDK's own default chain. Region: -Region, $StoredAWSRegion,
-    /// the chosen profile's region, then the SDK's default chain.</summary>
+    /// <summary>Credentials and Region in AWS.Tools.Common's order (its ICredentialsArgumentsMethods.TryGetCredentials and
+    /// TryGetRegion), through the AWS SDK's own resolvers; the README lists each step beside theirs. Credentials are
+    /// obtained once, here, so a failing credential_process runs once and stops the command, and nothing a provider or a
+    /// profile file says is ever quoted (it may hold a secret).</summary>
     internal static class CredentialResolver
     {
         internal sealed class Resolved
         {
-            public Resolved(AWSCredentials credentials, string source, string? profileName)
+            public Resolved(AWSCredentials credentials, string source, string? profileName, bool hasSessionToken)
             {
                 Credentials = credentials;
                 Source = source;
                 ProfileName = profileName;
+                HasSessionToken = hasSessionToken;
             }
+
             public AWSCredentials Credentials { get; }
             /// <summary>Where the credentials came from, for messages; never the secret.</summary>
             public string Source { get; }
+            /// <summary>The profile the credentials came from, if any: its Region comes next after $StoredAWSRegion.</summary>
             public string? ProfileName { get; }
+            public bool HasSessionToken { get; }
         }
 
+        const string DefaultProfile = "default";
+
         public static Resolved ResolveCredentials(ConnectionOptions o)
+        {
+            var (credentials, source, profile) = FindCredentials(o);
+            // Obtain them now, once: a failing provider stops the command here instead of failing (and re-running a
+            // credential process) for every grant.
+            ImmutableCredentials obtained;
+            try
+            {
+                obtained = credentials.GetCredentials();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw Unavailable(source, e);
+            }
+            return new Resolved(new GuardedCredentials(credentials, source), source, profile, !string.IsNullOrEmpty(obtained.Token));
+        }
+
+        static (AWSCredentials Credentials, string Source, string? Profile) FindCredentials(ConnectionOptions o)
         {
             if (!string.IsNullOrEmpty(o.AccessKey) || !string.IsNullOrEmpty(o.SecretKey))
             {
                 if (string.IsNullOrEmpty(o.AccessKey) || string.IsNullOrEmpty(o.SecretKey))
-                    throw new ConfigurationException(ConfigurationProblem.IncompleteKeys,
-                        "-AccessKey and -SecretKey go together: give both, or neither.");
+                    throw new ConfigurationException(ConfigurationProblem.IncompleteKeys, "-AccessKey and -SecretKey go together: give both, or neither.");
                 AWSCredentials keys = string.IsNullOrEmpty(o.SessionToken)
                     ? new BasicAWSCredentials(o.AccessKey, o.SecretKey)
                     : new SessionAWSCredentials(o.AccessKey, o.SecretKey, o.SessionToken);
-                return new Resolved(keys, "the -AccessKey/-SecretKey parameters", null);
+                return (keys, "the -AccessKey/-SecretKey parameters", null);
             }
 
             if (!string.IsNullOrEmpty(o.ProfileName))
-                return FromProfile(o.ProfileName!, o.ProfileLocation, $"profile '{o.ProfileName}' (-ProfileName)");
+                return (FromProfile(o.ProfileName!, o.ProfileLocation), $"profile '{o.ProfileName}' (-ProfileName)", o.ProfileName);
 
             if (o.Credential != null)
-                return new Resolved(Adapt(o.Credential, "-Credential"), "the -Credential parameter", null);
+                return (Adapt(o.Credential, "-Credential"), "the -Credential parameter", null);
 
             if (o.SessionCredentials != null)
                 return FromSessionVariable(o.SessionCredentials, o.ProfileLocation);
 
+            // Environment keys come before the default profile (AWS.Tools.Common's order), even one in -ProfileLocation's
+            // file: -ProfileLocation alone only says where the default profile is read from.
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")))
+            {
+                try { return (new EnvironmentVariablesAWSCredentials(), "environment variables (AWS_ACCESS_KEY_ID)", null); }
+                catch (Exception e) when (e is AmazonClientException or InvalidOperationException)
+                {
+                    throw new ConfigurationException(ConfigurationProblem.IncompleteKeys,
+                        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither.");
+                }
+            }
+
             if (!string.IsNullOrEmpty(o.ProfileLocation))
-                return FromProfile("default", o.ProfileLocation, $"profile 'default' in {o.ProfileLocation} (-ProfileLocation)");
+                return (FromProfile(DefaultProfile, o.ProfileLocation), $"profile 'default' in {o.ProfileLocation} (-ProfileLocation)", DefaultProfile);
 
             try
             {
-                var credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
-                return new Resolved(credentials, DescribeChainResult(credentials), null);
+                var credentials = ReadingProfiles(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(null));
+                var profile = DefaultAWSCredentialsIdentityResolver.GetProfileName();
+                var kind = credentials.GetType().Name;
+                return (credentials, $"the SDK default chain ({kind}, profile '{profile}')", profile);
             }
             catch (Exception e) when (e is AmazonClientException or InvalidOperationException)
             {
                 throw new ConfigurationException(ConfigurationProblem.NoCredentials,
                     "No AWS credentials were found. Give -AccessKey and -SecretKey, -ProfileName (with -ProfileLocation for a " +
                     "credentials file elsewhere), or -Credential; or run Set-AWSCredential; or set AWS_ACCESS_KEY_ID and " +
-                    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or a [default] profile in ~/.aws/credentials.", e);
+                    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or a [default] profile in ~/.aws/credentials.");
             }
         }
 
-        /// <summary>The region name, or a ConfigurationException that says how to set one.</summary>
-        public static string ResolveRegion(ConnectionOptions o, string? profileName)
+        /// <summary>The Region name and where it came from. Order: -Region, $StoredAWSRegion, the Region of the profile the
+        /// credentials came from (AWS.Tools.Common does not read it: its issue #25 asks for that), the [default] profile's
+        /// (in -ProfileLocation's file if given), AWS_REGION / AWS_DEFAULT_REGION, then the SDK's chain (instance
+        /// metadata). The [default] profile before the environment is AWS.Tools.Common's order, and deliberate there.</summary>
+        public static (string Region, string Source) ResolveRegion(ConnectionOptions o, string? credentialsProfile)
         {
-            if (!string.IsNullOrEmpty(o.Region)) return o.Region!;
-            if (!string.IsNullOrEmpty(o.SessionRegion)) return o.SessionRegion!;
+            var (region, source) = FindRegion(o, credentialsProfile);
+            if (InputValidation.Region(region, source) is ValidationFailure invalid)
+                throw new ConfigurationException(ConfigurationProblem.InvalidRegion, invalid.Message);
+            return (region, source);
+        }
 
-            var profile = profileName ?? o.ProfileName;
-            if (!string.IsNullOrEmpty(profile)
-                && new CredentialProfileStoreChain(o.ProfileLocation).TryGetProfile(profile, out var p) && p.Region != null)
-                return p.Region.SystemName;
+        static (string Region, string Source) FindRegion(ConnectionOptions o, string? credentialsProfile)
+        {
+            if (o.Region != null) return (o.Region, "-Region");
+            if (!string.IsNullOrEmpty(o.SessionRegion)) return (o.SessionRegion!, "$StoredAWSRegion (Set-DefaultAWSRegion)");
+
+            foreach (var profile in new[] { credentialsProfile, DefaultProfile })
+            {
+                if (string.IsNullOrEmpty(profile)) continue;
+                var found = ReadingProfiles(() => new CredentialProfileStoreChain(o.ProfileLocation).TryGetProfile(profile, out var p) ? p : null, o.ProfileLocation);
+                if (found?.Region != null) return (found.Region.SystemName, $"the region of profile '{profile}'");
+            }
+
+            foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
+                if (Environment.GetEnvironmentVariable(variable) is string value && value.Length > 0)
+                    return (value, variable);
 
             RegionEndpoint? fromChain = null;
-            try { fromChain = FallbackRegionFactory.GetRegionEndpoint(true); }
+            try { fromChain = ReadingProfiles(() => FallbackRegionFactory.GetRegionEndpoint(true)); }
             catch (Exception e) when (e is AmazonClientException or InvalidOperationException) { }
-            if (fromChain != null) return fromChain.SystemName;
+            if (fromChain != null) return (fromChain.SystemName, "the AWS SDK's region chain");
 
             throw new ConfigurationException(ConfigurationProblem.NoRegion,
                 "No AWS region is set. Give -Region (for example -Region us-east-1), run Set-DefaultAWSRegion, " +
                 "set AWS_REGION, or add 'region = …' to the profile in ~/.aws/config.");
         }
 
-        static Resolved FromProfile(string name, string? location, string source)
+        static AWSCredentials FromProfile(string name, string? location)
         {
             var store = new CredentialProfileStoreChain(location);
-            if (!store.TryGetAWSCredentials(name, out var credentials))
+            AWSCredentials? credentials = null;
+            if (!ReadingProfiles(() => store.TryGetAWSCredentials(name, out credentials), location))
                 throw new ConfigurationException(ConfigurationProblem.ProfileNotFound,
                     $"No usable AWS profile named '{name}' was found in " +
-                    (string.IsNullOrEmpty(location) ? "the shared config and credentials files (~/.aws/config, ~/.aws/credentials)" : location) +
+                    (string.IsNullOrEmpty(location) ? "the shared config and credentials files (~/.aws/config, ~/.aws/credentials)"
+                        : File.Exists(location) ? location : $"{location} (the file does not exist)") +
                     ". List profiles with 'aws configure list-profiles' or Get-AWSCredential -ListProfileDetail.");
-            return new Resolved(credentials, source, name);
+            return credentials!;
         }
 
         /// <summary>AWS.Tools.Common's AWSPSCredentials keeps its credentials and profile name in non-public members,
         /// and its ToString() is the name it was set from. Use the wrapped credentials where they can be read,
         /// else resolve the profile by name with the SDK.</summary>
-        static Resolved FromSessionVariable(object stored, string? location)
+        static (AWSCredentials, string, string?) FromSessionVariable(object stored, string? location)
         {
             const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
             var type = stored.GetType();
             var name = type.GetProperty("Name", Any)?.GetValue(stored) as string ?? stored.ToString();
             var wrapped = type.GetProperty("Credentials", Any)?.GetValue(stored);
             if (wrapped != null)
-                return new Resolved(Adapt(wrapped, "$StoredAWSCredentials"),
-                    $"$StoredAWSCredentials (Set-AWSCredential{(string.IsNullOrEmpty(name) ? "" : $", '{name}'")})", name);
+                return (Adapt(wrapped, "$StoredAWSCredentials"),
+                    $"$StoredAWSCredentials (Set-AWSCredential{(string.IsNullOrEmpty(name) ? "" : $", '{name}'")})", null);
             if (string.IsNullOrEmpty(name))
                 throw new ConfigurationException(ConfigurationProblem.InvalidCredentialObject,
                     "$StoredAWSCredentials holds neither credentials nor a profile name. Run Set-AWSCredential again, or Clear-AWSCredential.");
-            return FromProfile(name!, location, $"profile '{name}' ($StoredAWSCredentials)");
+            return (FromProfile(name!, location), $"profile '{name}' ($StoredAWSCredentials)", name);
         }
 
         /// <summary>Our own AWSCredentials, or one from another AWSSDK.Core copy (a different type identity),
@@ -127,13 +186,57 @@ namespace KmsGrants.Engine
             return new ForeignCredentials(value, getCredentials);
         }
 
-        static string DescribeChainResult(AWSCredentials credentials)
+        static readonly Regex ProfileFileProblem = new Regex(@"^Line (?<line>\d+):<.*> in file (?<file>.+?) does not contain",
+            RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
+        /// <summary>Runs something that reads the shared config or credentials files, turning the SDK's complaint about a
+        /// bad line — which quotes the line, secret and all — into one that names only the file and the line number.</summary>
+        static T ReadingProfiles<T>(Func<T> read, string? location = null)
         {
-            var kind = credentials.GetType().Name;
-            if (kind.StartsWith("EnvironmentVariables", StringComparison.Ordinal))
-                return "environment variables (AWS_ACCESS_KEY_ID)";
-            var profile = DefaultAWSCredentialsIdentityResolver.GetProfileName();
-            return $"the SDK default chain ({kind}{(string.IsNullOrEmpty(profile) ? "" : $", profile '{profile}'")})";
+            try
+            {
+                return read();
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException || e.InnerException is InvalidDataException)
+            {
+                var m = ProfileFileProblem.Match((e as InvalidDataException ?? e.InnerException as InvalidDataException ?? e).Message);
+                var where = m.Success ? $"line {m.Groups["line"].Value} of {m.Groups["file"].Value}"
+                    : $"a line of {(string.IsNullOrEmpty(location) ? "the shared config or credentials file" : location)}";
+                throw new ConfigurationException(ConfigurationProblem.InvalidProfileFile,
+                    $"The AWS SDK cannot read {where}: it is not a [section], a 'name = value' setting or a comment. " +
+                    "Fix that line (its content is not shown here, as it may hold a secret).");
+            }
+        }
+
+        static ConfigurationException Unavailable(string source, Exception e) =>
+            new ConfigurationException(ConfigurationProblem.CredentialsUnavailable,
+                $"The credentials from {source} could not be obtained ({e.GetType().Name}). What the provider said is not shown, " +
+                "as it may hold a secret: check the profile with 'aws sts get-caller-identity' (with --profile for a named profile).");
+
+        /// <summary>Keeps a failing refresh from reaching the user with the provider's own text (a credential_process's
+        /// stderr, say) in every error.</summary>
+        sealed class GuardedCredentials : AWSCredentials
+        {
+            readonly AWSCredentials _inner;
+            readonly string _source;
+
+            public GuardedCredentials(AWSCredentials inner, string source)
+            {
+                _inner = inner;
+                _source = source;
+            }
+
+            public override ImmutableCredentials GetCredentials()
+            {
+                try { return _inner.GetCredentials(); }
+                catch (Exception e) { throw new CredentialsUnavailableException(Unavailable(_source, e).Message); }
+            }
+
+            public override async Task<ImmutableCredentials> GetCredentialsAsync()
+            {
+                try { return await _inner.GetCredentialsAsync().ConfigureAwait(false); }
+                catch (Exception e) { throw new CredentialsUnavailableException(Unavailable(_source, e).Message); }
+            }
         }
 
         sealed class ForeignCredentials : AWSCredentials

@@ -8,18 +8,18 @@ using Amazon.KeyManagementService.Model;
 namespace KmsGrants.Engine
 {
     /// <summary>Pages of grants from ListGrants or ListRetirableGrants, fetched one at a time through the SDK's
-    /// paginator: the next page is requested only when the caller asks for it, so a consumer that stops early
-    /// (-First) sends no further requests.</summary>
+    /// paginator (which starts from the request's Marker): the next page is requested only when the caller asks for it,
+    /// so a consumer that stops early (-First, -NoAutoIteration) sends no further requests.</summary>
     public sealed class GrantPager : IDisposable
     {
-        readonly IAsyncEnumerator<IReadOnlyList<GrantInfo>> _pages;
+        readonly IAsyncEnumerator<GrantPage> _pages;
 
-        GrantPager(IAsyncEnumerable<IReadOnlyList<GrantInfo>> pages, CancellationToken cancellation)
+        GrantPager(IAsyncEnumerable<GrantPage> pages, CancellationToken cancellation)
         {
             _pages = pages.GetAsyncEnumerator(cancellation);
         }
 
-        public IReadOnlyList<GrantInfo> Current => _pages.Current;
+        public GrantPage Current => _pages.Current;
         public int PagesReceived { get; private set; }
 
         /// <summary>Blocks the calling (pipeline) thread while the request runs on the thread pool.</summary>
@@ -32,28 +32,38 @@ namespace KmsGrants.Engine
 
         public void Dispose() => _pages.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-        public static GrantPager ListRetirableGrants(KmsConnection connection, string retiringPrincipal, int pageSize, CancellationToken cancellation)
+        public static GrantPager ListRetirableGrants(RegionClients clients, string retiringPrincipal, int pageSize, string? marker, CancellationToken cancellation)
         {
             var request = new ListRetirableGrantsRequest { RetiringPrincipal = retiringPrincipal, Limit = pageSize };
-            var responses = connection.Client.Paginators.ListRetirableGrants(request).Responses;
-            return new GrantPager(Select(responses, r => r.Grants), cancellation);
+            if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
+            var responses = clients.List.Paginators.ListRetirableGrants(request).Responses;
+            return new GrantPager(Pages(responses, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
         }
 
-        public static GrantPager ListGrants(KmsConnection connection, string keyId, string? grantId, string? granteePrincipal, int pageSize, CancellationToken cancellation)
+        public static GrantPager ListGrants(RegionClients clients, string keyId, string? grantId, string? granteePrincipal, int pageSize, string? marker, CancellationToken cancellation)
         {
             var request = new ListGrantsRequest { KeyId = keyId, Limit = pageSize };
             if (!string.IsNullOrEmpty(grantId)) request.GrantId = grantId;
             if (!string.IsNullOrEmpty(granteePrincipal)) request.GranteePrincipal = granteePrincipal;
-            var responses = connection.Client.Paginators.ListGrants(request).Responses;
-            return new GrantPager(Select(responses, r => r.Grants), cancellation);
+            if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
+            var responses = clients.List.Paginators.ListGrants(request).Responses;
+            return new GrantPager(Pages(responses, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
         }
 
-        static async IAsyncEnumerable<IReadOnlyList<GrantInfo>> Select<TResponse>(IAsyncEnumerable<TResponse> responses,
-            Func<TResponse, List<GrantListEntry>?> grants,
+        static async IAsyncEnumerable<GrantPage> Pages<TResponse>(IAsyncEnumerable<TResponse> responses,
+            Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
         {
             await foreach (var response in responses.WithCancellation(cancellation).ConfigureAwait(false))
-                yield return (grants(response) ?? new List<GrantListEntry>()).Select(ToGrantInfo).ToList();
+            {
+                var (grants, nextMarker, truncated) = read(response);
+                yield return new GrantPage
+                {
+                    Grants = (grants ?? new List<GrantListEntry>()).Select(ToGrantInfo).ToArray(),
+                    NextMarker = nextMarker,
+                    Truncated = truncated ?? !string.IsNullOrEmpty(nextMarker),
+                };
+            }
         }
 
         internal static GrantInfo ToGrantInfo(GrantListEntry e) => new GrantInfo
@@ -65,9 +75,12 @@ namespace KmsGrants.Engine
             GranteePrincipal = e.GranteePrincipal,
             RetiringPrincipal = e.RetiringPrincipal,
             IssuingAccount = e.IssuingAccount,
-            Operations = e.Operations?.Select(op => op).ToArray() ?? Array.Empty<string>(),
-            EncryptionContextSubset = e.Constraints?.EncryptionContextSubset,
-            EncryptionContextEquals = e.Constraints?.EncryptionContextEquals,
+            Operations = e.Operations?.ToArray() ?? Array.Empty<string>(),
+            Constraints = e.Constraints == null ? null : new GrantConstraints
+            {
+                EncryptionContextEquals = e.Constraints.EncryptionContextEquals,
+                EncryptionContextSubset = e.Constraints.EncryptionContextSubset,
+            },
         };
     }
 }

@@ -21,69 +21,105 @@ namespace KmsGrants.Engine
         Throttled,
         DependencyTimeout,
         InternalFailure,
+        /// <summary>The connection failed after the request was (perhaps) sent: its outcome is unknown.</summary>
         NetworkError,
+        /// <summary>The connection failed before any of the request was sent (refused, name not found, TLS).</summary>
+        NotSent,
+        /// <summary>No answer within the per-attempt time-out.</summary>
+        TimedOut,
+        /// <summary>An answer that is not KMS's: a web page, a proxy's error, the wrong service.</summary>
+        NotKmsResponse,
+        /// <summary>An answer larger than any KMS answer can be.</summary>
+        ResponseTooLarge,
         Validation,
         InvalidSignature,
         UnrecognizedClient,
         ExpiredToken,
+        /// <summary>The credentials could not be obtained (a failing credential_process, an expired SSO session).</summary>
+        CredentialsUnavailable,
         /// <summary>DryRunOperationException: not an error at all, the DryRun's "would succeed".</summary>
         DryRunSucceeded,
-        /// <summary>The endpoint answered a DryRun request with success: it ignores DryRun, so it may have made
-        /// the change (moto does this).</summary>
+        /// <summary>The endpoint answered a DryRun request with success: it ignores DryRun, so it may make the change
+        /// (moto does this).</summary>
         DryRunNotHonored,
+        /// <summary>The command stopped while the request was in flight, before its answer came.</summary>
+        Stopped,
+        /// <summary>The endpoint accepted requests but answered none for a long while.</summary>
+        Unresponsive,
+        /// <summary>Any other error code KMS may answer with.</summary>
         ServiceError,
     }
 
     public sealed class KmsError
     {
-        KmsError(KmsErrorKind kind, string code, string message, int? httpStatus, string? requestId, Exception exception)
+        public KmsError(KmsErrorKind kind, string code, string message, int? httpStatus = null, string? requestId = null)
         {
             Kind = kind;
             Code = code;
             Message = message;
             HttpStatus = httpStatus;
             RequestId = requestId;
-            Exception = exception;
         }
 
         public KmsErrorKind Kind { get; }
-        /// <summary>The service's error code (e.g. NotFoundException), or the exception type for a network failure.</summary>
+        /// <summary>The service's error code (e.g. NotFoundException), or a name for a failure without one.</summary>
         public string Code { get; }
         public string Message { get; }
         public int? HttpStatus { get; }
         public string? RequestId { get; }
-        public Exception Exception { get; }
 
-        /// <summary>Worth sending again: throttling, faults, timeouts and lost connections.</summary>
-        public bool IsRetryable => Kind is KmsErrorKind.Throttled or KmsErrorKind.InternalFailure
-            or KmsErrorKind.DependencyTimeout or KmsErrorKind.NetworkError;
+        /// <summary>Worth sending again: throttling, faults, time-outs and lost connections.</summary>
+        public bool IsRetryable => Kind is KmsErrorKind.Throttled or KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout
+            or KmsErrorKind.NetworkError or KmsErrorKind.NotSent or KmsErrorKind.TimedOut;
 
-        /// <summary>The request may have taken effect even though no success came back: a fault or a cut connection.
-        /// A later NotFound for the same grant then means this attempt retired it.</summary>
-        public bool OutcomeUnknown => Kind is KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout or KmsErrorKind.NetworkError;
+        /// <summary>The request may have taken effect though no success came back. A later NotFound for the same grant
+        /// then means an earlier attempt retired it.</summary>
+        public bool OutcomeUnknown => Kind is KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout
+            or KmsErrorKind.NetworkError or KmsErrorKind.TimedOut or KmsErrorKind.NotKmsResponse or KmsErrorKind.Stopped;
+
+        /// <summary>Errors that will fail every request alike: the command stops instead of repeating them.</summary>
+        public bool StopsEverything => Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient
+            or KmsErrorKind.ExpiredToken or KmsErrorKind.DryRunNotHonored or KmsErrorKind.CredentialsUnavailable
+            or KmsErrorKind.NotKmsResponse or KmsErrorKind.ResponseTooLarge or KmsErrorKind.Unresponsive;
 
         public static KmsError DryRunNotHonored(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
-            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of DryRunOperationException: " +
-            "it does not honour DryRun, so the request may have taken effect.", null, null, new NotSupportedException("DryRun not honoured"));
+            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
+            "it does not honour DryRun, so a DryRun request could retire the grant it names.");
 
-        public static KmsError From(Exception exception)
+        public static KmsError StoppedInFlight() => new KmsError(KmsErrorKind.Stopped, "Stopped",
+            "The command stopped while this grant's request was in flight, before an answer came.");
+
+        /// <param name="timedOut">The attempt's own time-out cancelled it.</param>
+        /// <param name="sends">How often the request went on the wire (0: never), when known.</param>
+        public static KmsError From(Exception exception, bool timedOut = false, int? sends = null)
         {
             if (exception is AggregateException { InnerExceptions.Count: 1 } agg)
                 exception = agg.InnerException!;
 
+            if (Find<KmsAnswerException>(exception) is KmsAnswerException notKms)
+                return new KmsError(notKms.TooLarge ? KmsErrorKind.ResponseTooLarge : KmsErrorKind.NotKmsResponse,
+                    notKms.TooLarge ? "ResponseTooLarge" : "NotKmsResponse", notKms.Message, notKms.HttpStatus, notKms.RequestId);
+            if (Find<CredentialsUnavailableException>(exception) is CredentialsUnavailableException credentials)
+                return new KmsError(KmsErrorKind.CredentialsUnavailable, "CredentialsUnavailable", credentials.Message);
+
             if (exception is AmazonServiceException service && !string.IsNullOrEmpty(service.ErrorCode))
             {
                 var status = (int)service.StatusCode;
-                var kind = KindOf(service.ErrorCode, status);
-                return new KmsError(kind, service.ErrorCode, service.Message, status == 0 ? null : status, service.RequestId, exception);
+                return new KmsError(KindOf(service.ErrorCode, status), service.ErrorCode, service.Message, status == 0 ? null : status, service.RequestId);
             }
             if (exception is AmazonServiceException { StatusCode: >= (HttpStatusCode)500 } fault)
-                return new KmsError(KmsErrorKind.InternalFailure, $"HTTP {(int)fault.StatusCode}", fault.Message, (int)fault.StatusCode, fault.RequestId, exception);
+                return new KmsError(KmsErrorKind.InternalFailure, $"HTTP {(int)fault.StatusCode}", fault.Message, (int)fault.StatusCode, fault.RequestId);
 
+            if (timedOut)
+                return new KmsError(KmsErrorKind.TimedOut, "TimedOut", "No answer came within the time-out.");
             if (IsNetworkFailure(exception))
-                return new KmsError(KmsErrorKind.NetworkError, Innermost(exception).GetType().Name, Innermost(exception).Message, null, null, exception);
-
-            return new KmsError(KmsErrorKind.ServiceError, exception.GetType().Name, exception.Message, null, null, exception);
+            {
+                var inner = Innermost(exception);
+                return sends == 0
+                    ? new KmsError(KmsErrorKind.NotSent, inner.GetType().Name, $"The request was not sent: {inner.Message}")
+                    : new KmsError(KmsErrorKind.NetworkError, inner.GetType().Name, inner.Message);
+            }
+            return new KmsError(KmsErrorKind.ServiceError, exception.GetType().Name, exception.Message);
         }
 
         internal static KmsErrorKind KindOf(string code, int httpStatus) => code switch
@@ -107,6 +143,13 @@ namespace KmsGrants.Engine
             _ when httpStatus >= 500 => KmsErrorKind.InternalFailure,
             _ => KmsErrorKind.ServiceError,
         };
+
+        static T? Find<T>(Exception e) where T : Exception
+        {
+            for (var x = e; x != null; x = x.InnerException)
+                if (x is T found) return found;
+            return null;
+        }
 
         static bool IsNetworkFailure(Exception e)
         {

@@ -59,23 +59,25 @@ namespace KmsGrants.Engine
             /// about one throttle), and never below QuietMin.</summary>
             public double QuietMin = 0.8;
             public double RequestsPerProbe = 50;
+            public int ProbesAfterChange = 5;
             /// <summary>An estimate within this fraction of the previous one counts as "unchanged".</summary>
             public double UnchangedWithin = 0.1;
             /// <summary>Plateau: above the estimate by about PlateauThrottles requests per round trip (within the fractions
             /// below), and at least PlateauMinimumExcess requests a second above the highest the quota may be.</summary>
             public double PlateauThrottles = 2;
             public double PlateauMinExcessFraction = 0.06;
-            public double PlateauMaxExcessFraction = 0.3;
+            public double PlateauMaxExcessFraction = 0.5;
             public double PlateauMinimumExcess = 4;
-            public double PlateauMarginTokens = 1;
+            public double PlateauMarginTokens = 2;
             /// <summary>Ramp: the rate doubles every RampRoundTrips round trips (at least RampDoublingMin seconds).</summary>
             public double RampRoundTrips = 3;
             public double RampDoublingMin = 0.15;
             /// <summary>A measurement spans at least this long and this many accepted requests.</summary>
             public double MinimumWindowSeconds = 0.3;
             public int MinimumWindowRequests = 20;
-            /// <summary>The least relative error any measurement is assumed to have.</summary>
+            /// <summary>The least relative error any measurement is assumed to have; and the first one, from the start.</summary>
             public double MinimumError = 0.01;
+            public double StartError = 0.08;
         }
 
         readonly Tuning _t;
@@ -91,6 +93,7 @@ namespace KmsGrants.Engine
         double _lastGrowth = double.NaN;
         double _holdStart;
         double _quiet;
+        int _recentChanges;
         double _plateauStart;
         long _plateauTicket;
         double _rampStart;
@@ -115,8 +118,8 @@ namespace KmsGrants.Engine
             _quiet = _t.QuietMin;
         }
 
-        /// <summary>Diagnostics for simulations: each decision, as text.</summary>
-        internal Action<string>? Trace { get; set; }
+        /// <summary>Each decision, as text (for -Debug and simulations).</summary>
+        public Action<string>? Trace { get; set; }
 
         /// <summary>Requests per second to send now.</summary>
         public double Rate => _rate;
@@ -174,13 +177,20 @@ namespace KmsGrants.Engine
             var shortest = Math.Max(_t.QuietMin, longest / 2);
             switch (_phase)
             {
-                case Phase.Plateau:   // the probe found the quota where it was: probe less often
-                    _quiet = unchanged ? Math.Min(2 * _quiet, longest) : shortest;
+                case Phase.Starting:   // the first measurement
+                    _quiet = shortest;
+                    break;
+                case Phase.Plateau when unchanged:
+                    // The probe found the quota where it was: probe less often — but not at once after it moved, since
+                    // quotas that move (other clients come and go) tend to move again.
+                    if (_recentChanges > 0) { _recentChanges--; _quiet = shortest; }
+                    else _quiet = Math.Min(2 * _quiet, longest);
                     break;
                 case Phase.Holding when unchanged:   // a late answer of the same episode
                     break;
-                default:   // the first measurement, or the quota moved
+                default:   // the quota moved
                     _quiet = shortest;
+                    _recentChanges = _t.ProbesAfterChange;
                     break;
             }
             Trace?.Invoke($"{now:0.000} {_phase} throttle of send at {sentAt:0.000}: estimate {current:0.0} ±{100 * _error:0.0}% (was {previous:0.0}), quiet {_quiet:0.00}");
@@ -197,13 +207,11 @@ namespace KmsGrants.Engine
             // A ramp means the quota rose since the plateau began: measure only the new regime from here on.
             if (_phase == Phase.Ramp) _regimeStart = _plateauTicket;
             if (_log.TryFindAnchor(ticket, _regimeStart, sentAt - _t.MinimumWindowSeconds, _t.MinimumWindowRequests,
-                    out var anchor, out var accepted, out var anchorSentAt))
+                    out _, out var accepted, out var anchorSentAt))
             {
-                // Empty at both ends: what got through in between is Q × the time between — unless the bucket filled up
-                // to its burst on the way (we held well below Q), which the replay accounts for.
-                var ratio = accepted / (sentAt - anchorSentAt);
-                var replay = _log.SmallestQuotaAccepting(anchor, ticket, fromEmpty: true, _t.BurstSeconds, slack);
-                return (Math.Max(ratio, replay), Math.Max(_t.MinimumError, (1 + slack) / accepted));
+                // Empty at both ends: what got through in between is Q × the time between. (If the bucket filled up to
+                // its burst on the way, this is low; the next probe finds the rest.)
+                return (accepted / (sentAt - anchorSentAt), Math.Max(_t.MinimumError, (1 + slack) / accepted));
             }
             switch (_phase)
             {
@@ -213,7 +221,9 @@ namespace KmsGrants.Engine
                     // requests and this throttle allow.
                     var low = _log.SmallestQuotaAccepting(0, ticket, fromEmpty: false, _t.BurstSeconds, slack);
                     var high = Math.Max(low, _log.LargestQuotaThrottling(0, ticket, _t.BurstSeconds, slack));
-                    return Middle(low, high);
+                    // The burst is "about one second": the start's measurement is the roughest of all.
+                    var (estimate, error) = Middle(low, high);
+                    return (estimate, Math.Max(error, _t.StartError));
                 }
                 case Phase.Ramp:
                 {
@@ -278,12 +288,9 @@ namespace KmsGrants.Engine
                 }
                 case Phase.Ramp:
                 {
-                    // Doublings so far: quadratic at first (gentle in case the plateau only just missed an unchanged
-                    // quota), then linear: exponential growth once the quota has clearly moved.
+                    // The plateau outlasted what an unchanged quota allows: the quota rose, so grow exponentially.
                     var doubling = Math.Max(_t.RampDoublingMin, _t.RampRoundTrips * roundTrip);
-                    var x = (now - _rampStart) / doubling;
-                    var doublings = x < 1 ? x * x : 2 * x - 1;
-                    _rate = Math.Max(_rate, Clamp(Plateau(QuotaEstimate!.Value, roundTrip) * Math.Pow(2, doublings)));
+                    _rate = Math.Max(_rate, Clamp(Plateau(QuotaEstimate!.Value, roundTrip) * Math.Pow(2, (now - _rampStart) / doubling)));
                     break;
                 }
             }

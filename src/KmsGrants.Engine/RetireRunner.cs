@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon.KeyManagementService.Model;
@@ -9,300 +11,470 @@ namespace KmsGrants.Engine
 {
     public sealed class RetireOptions
     {
-        /// <summary>Requests in flight at most. The rate limiter, not this, paces requests to the quota; 32 keeps a raised
-        /// quota (hundreds of rps) busy at round trips of 50-100 ms, and KMS's default 50 rps up to 600 ms.</summary>
-        public const int DefaultThrottleLimit = 32;
-
-        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+        /// <summary>A ceiling on requests per second in each Region; null for none.</summary>
         public double? MaxRequestsPerSecond { get; set; }
+        /// <summary>A ceiling on requests in flight in each Region; null for the rate controller's own.</summary>
+        public int? ThrottleLimit { get; set; }
         public bool DryRun { get; set; }
-        /// <summary>Attempts against faults; 0 takes the connection's (see KmsConnection.RetireAttempts).</summary>
-        public int MaxAttempts { get; set; }
-        /// <summary>Throttled attempts tolerated per grant before it is reported as throttled.</summary>
-        public int MaxThrottledAttempts { get; set; } = 30;
+        /// <summary>Keep the rate controllers' decisions for <see cref="RetireRunner.TakeTrace"/> (-Debug).</summary>
+        public bool Trace { get; set; }
     }
 
     /// <summary>The outcome of one grant, with the error (if any) in the engine's terms.</summary>
     public sealed class RetireOutcome
     {
-        public RetireOutcome(GrantReference grant, RetireResult result, KmsError? error)
+        public RetireOutcome(GrantReference grant, RetireResult result, KmsError? error, string? note)
         {
             Grant = grant;
             Result = result;
             Error = error;
+            Note = note;
         }
 
         public GrantReference Grant { get; }
         public RetireResult Result { get; }
         public KmsError? Error { get; }
-        /// <summary>Notes worth a verbose line, e.g. why a NotFound counts as retired.</summary>
-        public string? Note { get; internal set; }
+        /// <summary>Worth a verbose line, e.g. why a NotFound counts as retired.</summary>
+        public string? Note { get; }
     }
 
-    /// <summary>Retires grants concurrently: at most ThrottleLimit requests in flight, paced by an
-    /// <see cref="AdaptiveRateLimiter"/>, retried on throttling and faults with jittered backoff.
-    /// The pipeline thread calls <see cref="Submit"/> and <see cref="Drain"/>; outcomes come back in completion
-    /// order. Memory is bounded by ThrottleLimit plus outcomes not yet drained.</summary>
+    /// <summary>A snapshot of one Region's lane, for progress and the run's tally.</summary>
+    public sealed class LaneStatus
+    {
+        public string Region { get; internal set; } = "";
+        public long Finished { get; internal set; }
+        public int InFlight { get; internal set; }
+        public int Queued { get; internal set; }
+        public long Requests { get; internal set; }
+        public long Throttled { get; internal set; }
+        public double Rate { get; internal set; }
+        public double? QuotaEstimate { get; internal set; }
+    }
+
+    /// <summary>Retires grants concurrently, one lane per Region, each paced by its own <see cref="RateController"/> (KMS
+    /// quotas are per account and Region, so Regions run side by side, each at its own quota). The pipeline thread calls
+    /// <see cref="Submit"/>, which reads ahead up to <see cref="ReadAhead"/> grants so that every lane stays busy even
+    /// when the input is sorted by Region, and <see cref="Complete"/>; outcomes come back on that thread in completion
+    /// order. A lane's dispatcher sends a grant when a permit of its pacer and a slot of its window are both free; what
+    /// to do after each attempt is <see cref="RetirePolicy"/>'s.
+    /// <para>A stop (Ctrl+C, a downstream stop, a failure that would fail everything, an endpoint gone silent) sends
+    /// nothing new; requests in flight get <see cref="StopGrace"/> to answer, then are abandoned and reported Unknown.
+    /// Grants never sent are reported NotAttempted.</para></summary>
     public sealed class RetireRunner : IDisposable
     {
-        readonly KmsConnection _connection;
+        /// <summary>Grants taken from the pipeline but not yet finished, at most: enough for several Regions' lanes to
+        /// run at once from input sorted by Region, small enough to stay a few megabytes.</summary>
+        public const int ReadAhead = 10_000;
+        /// <summary>How long requests in flight may still answer after a stop.</summary>
+        public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+        /// <summary>With requests in flight and no answer of any kind for this long, the endpoint is taken to be gone
+        /// (three per-attempt time-outs: a stall, not a slow answer).</summary>
+        public static readonly TimeSpan SilenceLimit = TimeSpan.FromTicks(3 * KmsSession.AttemptTimeout.Ticks);
+
+        readonly KmsSession _session;
         readonly RetireOptions _options;
-        readonly AdaptiveRateLimiter _rate;
-        readonly SemaphoreSlim _slots;
-        readonly BlockingCollection<RetireOutcome> _completed = new BlockingCollection<RetireOutcome>();
-        readonly CancellationToken _stop;
-        // In-flight HTTP calls are never cancelled by a stop (their outcome must be known); only by Dispose.
+        readonly CancellationTokenSource _stopping;
         readonly CancellationTokenSource _abort = new CancellationTokenSource();
+        readonly ConcurrentDictionary<string, Lane> _lanes = new ConcurrentDictionary<string, Lane>(StringComparer.Ordinal);
+        readonly BlockingCollection<RetireOutcome> _completed = new BlockingCollection<RetireOutcome>();
+        readonly ConcurrentQueue<string> _trace = new ConcurrentQueue<string>();
         readonly Stopwatch _clock = Stopwatch.StartNew();
-        readonly int _maxAttempts;
-        // -WhatIf safety: until one DryRunOperationException proves the endpoint honours DryRun, DryRun requests go
-        // one at a time, and after a success answer (the endpoint ignored DryRun) none go at all.
-        readonly SemaphoreSlim _dryRunProbe = new SemaphoreSlim(1);
-        volatile bool _dryRunConfirmed;
-        volatile bool _dryRunIgnored;
-        int _inFlight;
-        long _requests;
-        long _throttled;
+        readonly object _stopGate = new object();
+        int _outstanding;
         long _submitted;
         long _finished;
+        long _lastAnswerTicks;
+        string? _stopReason;
 
-        public RetireRunner(KmsConnection connection, RetireOptions options, CancellationToken stop)
+        public RetireRunner(KmsSession session, RetireOptions options, CancellationToken userStop)
         {
-            _connection = connection;
+            _session = session;
             _options = options;
-            _stop = stop;
-            _rate = new AdaptiveRateLimiter(options.MaxRequestsPerSecond);
-            _slots = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit));
-            _maxAttempts = options.MaxAttempts > 0 ? options.MaxAttempts : connection.RetireAttempts;
+            _stopping = CancellationTokenSource.CreateLinkedTokenSource(userStop);
         }
 
-        public int InFlight => Volatile.Read(ref _inFlight);
         public long Submitted => Interlocked.Read(ref _submitted);
         public long Finished => Interlocked.Read(ref _finished);
-        public long Requests => Interlocked.Read(ref _requests);
-        public long ThrottledResponses => Interlocked.Read(ref _throttled);
-        public double CurrentRateLimit => _rate.Rate;
+        public int Outstanding => Volatile.Read(ref _outstanding);
         public TimeSpan Elapsed => _clock.Elapsed;
+        public bool Stopping => _stopping.IsCancellationRequested;
+        /// <summary>Why the run stopped, when it did (set by <see cref="Stop"/>; Ctrl+C reads "stopped by the user").</summary>
+        public string? StopReason => _stopReason ?? (Stopping ? "stopped by the user (Ctrl+C)" : null);
+        /// <summary>An error that stopped the run for every grant (bad credentials, an endpoint that is not KMS, one that
+        /// does not honour DryRun, one gone silent); the command reports it as terminating.</summary>
+        public KmsError? FatalError { get; private set; }
+        public IReadOnlyList<LaneStatus> Lanes => _lanes.Values.Select(l => l.Status()).OrderBy(s => s.Region, StringComparer.Ordinal).ToList();
+        public long Requests => _lanes.Values.Sum(l => Interlocked.Read(ref l.Requests));
+        public long ThrottledResponses => _lanes.Values.Sum(l => Interlocked.Read(ref l.Throttled));
 
-        /// <summary>Starts retiring <paramref name="grant"/> once a slot is free. While it waits, finished outcomes
-        /// are handed to <paramref name="onOutcome"/> on the calling thread. Returns false (and starts nothing)
-        /// when the run was stopped first.</summary>
+        /// <summary>Takes one grant into the run. Blocks while <see cref="ReadAhead"/> grants are outstanding, handing
+        /// finished outcomes to <paramref name="onOutcome"/> meanwhile. Returns false (and takes nothing) once stopping.</summary>
         public bool Submit(GrantReference grant, Action<RetireOutcome> onOutcome)
         {
-            while (!_slots.Wait(50))
-            {
-                Drain(onOutcome);
-                if (_stop.IsCancellationRequested) return false;
-            }
-            if (_stop.IsCancellationRequested)
-            {
-                _slots.Release();
-                return false;
-            }
-            Interlocked.Increment(ref _inFlight);
+            while (Outstanding >= ReadAhead && !Stopping)
+                if (_completed.TryTake(out var outcome, 50)) onOutcome(outcome);
+            if (Stopping) return false;
+            var lane = _lanes.GetOrAdd(_session.RegionOf(grant), region => new Lane(this, region));
+            Interlocked.Increment(ref _outstanding);
             Interlocked.Increment(ref _submitted);
-            _ = Task.Run(() => RunAsync(grant));
+            lane.Enqueue(new Work(grant, lane.Region));
             Drain(onOutcome);
             return true;
         }
 
-        /// <summary>Waits for everything in flight, handing outcomes over as they finish. <paramref name="tick"/> runs
-        /// at least every 200 ms (for progress).</summary>
+        /// <summary>Waits for every grant taken in, handing outcomes over as they finish. <paramref name="tick"/> runs at
+        /// least every 200 ms (for progress). Returns early only on a stop, which <see cref="FinishAfterStop"/> completes.</summary>
         public void Complete(Action<RetireOutcome> onOutcome, Action? tick = null)
         {
-            while (InFlight > 0 || _completed.Count > 0)
+            while ((Outstanding > 0 || _completed.Count > 0) && !Stopping)
             {
-                if (_completed.TryTake(out var outcome, TimeSpan.FromMilliseconds(200))) onOutcome(outcome);
+                if (_completed.TryTake(out var outcome, 200)) onOutcome(outcome);
                 tick?.Invoke();
             }
+            if (Stopping) FinishAfterStop(onOutcome);
         }
 
-        /// <summary>Hands every finished outcome to <paramref name="onOutcome"/> without waiting.</summary>
+        /// <summary>The rate controllers' decisions since the last call (with <see cref="RetireOptions.Trace"/>).</summary>
+        public IEnumerable<string> TakeTrace()
+        {
+            while (_trace.TryDequeue(out var line)) yield return line;
+        }
+
+        /// <summary>Stops the run: nothing new is sent (queued grants finish as NotAttempted at once).</summary>
+        public void Stop(string reason, KmsError? fatal = null)
+        {
+            lock (_stopGate)
+            {
+                if (fatal != null && FatalError == null) FatalError = fatal;
+                if (_stopReason == null) _stopReason = reason;
+            }
+            _stopping.Cancel();
+            foreach (var lane in _lanes.Values) lane.Wake();
+        }
+
+        /// <summary>After a stop: requests in flight get <see cref="StopGrace"/> to answer, then are abandoned; every
+        /// outcome is handed to <paramref name="onOutcome"/> (which, after Ctrl+C, can only keep them). Returns within
+        /// about StopGrace plus a second, whatever the endpoint does.</summary>
+        public void FinishAfterStop(Action<RetireOutcome> onOutcome)
+        {
+            if (!Stopping) Stop("stopped");
+            var grace = Stopwatch.StartNew();
+            while (Outstanding > 0 && grace.Elapsed < StopGrace)
+                if (_completed.TryTake(out var outcome, 20)) onOutcome(outcome);
+            if (Outstanding > 0) _abort.Cancel();
+            // Abandoned requests end at once; backoff timers wake on the abort. A last bound, whatever happens.
+            while (Outstanding > 0 && grace.Elapsed < StopGrace + TimeSpan.FromSeconds(1))
+                if (_completed.TryTake(out var outcome, 20)) onOutcome(outcome);
+            Drain(onOutcome);
+        }
+
         void Drain(Action<RetireOutcome> onOutcome)
         {
-            while (_completed.TryTake(out var outcome))
-                onOutcome(outcome);
+            while (_completed.TryTake(out var outcome)) onOutcome(outcome);
         }
 
-        async Task RunAsync(GrantReference grant)
+        void Finish(Work work, RetireDecision decision)
         {
-            RetireOutcome outcome;
-            try
+            var error = decision.Error;
+            var result = new RetireResult
             {
-                outcome = await RetireAsync(grant).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                var error = KmsError.From(e);
-                outcome = new RetireOutcome(grant, NewResult(grant, RetireStatus.Failed, 0, error, TimeSpan.Zero), error);
-            }
+                KeyId = work.Grant.KeyId,
+                GrantId = work.Grant.GrantId,
+                GrantToken = work.Grant.GrantToken,
+                Region = work.Region,
+                Status = decision.Status,
+                DryRun = _options.DryRun,
+                Attempts = work.State.Attempts,
+                ErrorCode = error?.Code,
+                Message = decision.Message ?? error?.Message,
+                Elapsed = _clock.Elapsed - work.Started,
+            };
+            if (error is { StopsEverything: true }) Stop($"{error.Code}: every request would fail alike", error);
             Interlocked.Increment(ref _finished);
-            _completed.Add(outcome);
-            Interlocked.Decrement(ref _inFlight);
-            _slots.Release();
+            _completed.Add(new RetireOutcome(work.Grant, result, error, decision.Note));
+            Interlocked.Decrement(ref _outstanding);
         }
 
-        async Task<RetireOutcome> RetireAsync(GrantReference grant)
+        void HeardAnswer() => Interlocked.Exchange(ref _lastAnswerTicks, _clock.ElapsedTicks);
+
+        /// <summary>Requests in flight and nothing heard for <see cref="SilenceLimit"/>: the endpoint accepts connections
+        /// but does not answer (or trickles bytes). Stop rather than let every grant wait out its time-outs.</summary>
+        void CheckSilence()
         {
-            var probing = _options.DryRun && !_dryRunConfirmed;
-            if (probing) await _dryRunProbe.WaitAsync(_abort.Token).ConfigureAwait(false);
-            try
-            {
-                if (_dryRunIgnored)
-                {
-                    var refused = KmsError.DryRunNotHonored(_connection.Endpoint);
-                    return new RetireOutcome(grant, NewResult(grant, RetireStatus.NotAttempted, 0, refused, TimeSpan.Zero), refused);
-                }
-                return await SendWithRetriesAsync(grant).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (probing) _dryRunProbe.Release();
-            }
+            if (Stopping || _lanes.Values.All(l => l.InFlight == 0)) return;
+            var heard = Interlocked.Read(ref _lastAnswerTicks);
+            var silentFor = TimeSpan.FromSeconds((_clock.ElapsedTicks - heard) / (double)Stopwatch.Frequency);
+            if (silentFor < SilenceLimit) return;
+            Stop($"the endpoint ({_session.EndpointDisplay}) has not answered for {SilenceLimit.TotalSeconds:0} s",
+                new KmsError(KmsErrorKind.Unresponsive, "EndpointUnresponsive",
+                    $"{_session.EndpointDisplay} accepted requests but answered none for {SilenceLimit.TotalSeconds:0} s (each attempt allows {KmsSession.AttemptTimeout.TotalSeconds:0} s)."));
         }
-
-        async Task<RetireOutcome> SendWithRetriesAsync(GrantReference grant)
-        {
-            var started = _clock.Elapsed;
-            var request = new RetireGrantRequest();
-            if (grant.ByToken) request.GrantToken = grant.GrantToken;
-            else { request.KeyId = grant.KeyId; request.GrantId = grant.GrantId; }
-            if (_options.DryRun) request.DryRun = true;
-
-            var attempts = 0;
-            var faults = 0;
-            var throttles = 0;
-            var responseLost = false;
-            var random = new Random(unchecked(Environment.TickCount * 31 + grant.GetHashCode()));
-
-            while (true)
-            {
-                // Once stopped, send no more, except to learn the fate of a grant whose last response was lost:
-                // leaving that unknown would make the report untrue.
-                if (_stop.IsCancellationRequested && !responseLost)
-                    return Stopped(grant, attempts, started);
-
-                long sent;
-                try
-                {
-                    sent = await _rate.WaitAsync(responseLost ? _abort.Token : _stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_stop.IsCancellationRequested && !_abort.IsCancellationRequested)
-                {
-                    return Stopped(grant, attempts, started);
-                }
-                attempts++;
-                Interlocked.Increment(ref _requests);
-                KmsError error;
-                var sends = SendCounter.Begin();
-                try
-                {
-                    await _connection.RetireClient.RetireGrantAsync(request, _abort.Token).ConfigureAwait(false);
-                    _rate.OnAccepted(sent);
-                    attempts += HiddenResends(sends);
-                    if (!_options.DryRun) return Done(grant, RetireStatus.Retired, attempts, null, started);
-                    // A DryRun never succeeds on KMS. Success means the endpoint ignored DryRun and retired the grant.
-                    _dryRunIgnored = true;
-                    return Done(grant, RetireStatus.Retired, attempts, KmsError.DryRunNotHonored(_connection.Endpoint), started);
-                }
-                catch (Exception e) when (!_abort.IsCancellationRequested)
-                {
-                    error = KmsError.From(e);
-                }
-                var resent = HiddenResends(sends);
-                attempts += resent;
-                responseLost |= resent > 0;
-
-                if (error.Kind == KmsErrorKind.Throttled)
-                {
-                    Interlocked.Increment(ref _throttled);
-                    _rate.OnThrottled(sent);
-                    if (++throttles >= _options.MaxThrottledAttempts)
-                        return Done(grant, Failed, attempts, error, started);
-                    await Task.Delay(random.Next(0, 50)).ConfigureAwait(false);
-                    continue;
-                }
-                _rate.OnAccepted(sent);
-
-                if (error.Kind == KmsErrorKind.DryRunSucceeded)
-                {
-                    _dryRunConfirmed = true;
-                    return Done(grant, RetireStatus.WouldRetire, attempts, null, started);
-                }
-
-                if (error.IsRetryable)
-                {
-                    responseLost |= error.OutcomeUnknown;
-                    if (++faults >= _maxAttempts || (_stop.IsCancellationRequested && faults > 1))
-                    {
-                        var unknown = Done(grant, Failed, attempts, error, started);
-                        if (responseLost)
-                            unknown.Result.Message = $"{error.Message} The outcome is unknown: the last response was lost, so the grant may or may not have been retired.";
-                        return unknown;
-                    }
-                    await Task.Delay(Backoff(faults, random)).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (error.Kind == KmsErrorKind.NotFound && responseLost && !_options.DryRun)
-                {
-                    var retired = Done(grant, RetireStatus.RetiredOnRetry, attempts, null, started);
-                    retired.Note = $"{grant}: an earlier attempt's response was lost (a fault, a dropped connection, or a copy the HTTP stack re-sent) and the retry found the grant gone; the earlier attempt retired it.";
-                    return retired;
-                }
-                return Done(grant, Failed, attempts, error, started);
-            }
-        }
-
-        RetireStatus Failed => _options.DryRun ? RetireStatus.WouldFail : RetireStatus.Failed;
-
-        /// <summary>Copies of the request the HTTP stack sent beyond the first (see SendCounter); each is an attempt
-        /// whose response was lost.</summary>
-        int HiddenResends(SendCounter sends)
-        {
-            var extra = Math.Max(0, sends.Sends - 1);
-            if (extra > 0) Interlocked.Add(ref _requests, extra);
-            return extra;
-        }
-
-        /// <summary>Full jitter exponential backoff: 100 ms base, 5 s cap (the AWS SDKs' standard retry shape).</summary>
-        static TimeSpan Backoff(int failures, Random random)
-        {
-            var cap = Math.Min(5000, 100 * Math.Pow(2, failures - 1));
-            return TimeSpan.FromMilliseconds(random.NextDouble() * cap);
-        }
-
-        RetireOutcome Stopped(GrantReference grant, int attempts, TimeSpan started)
-        {
-            var outcome = Done(grant, attempts == 0 ? RetireStatus.NotAttempted : Failed, attempts, null, started);
-            outcome.Result.Message = attempts == 0
-                ? "The command was stopped before this grant's request was sent."
-                : "The command was stopped before this grant could be retried; it was not retired.";
-            return outcome;
-        }
-
-        RetireOutcome Done(GrantReference grant, RetireStatus status, int attempts, KmsError? error, TimeSpan started)
-            => new RetireOutcome(grant, NewResult(grant, status, attempts, error, _clock.Elapsed - started), error);
-
-        RetireResult NewResult(GrantReference grant, RetireStatus status, int attempts, KmsError? error, TimeSpan elapsed) => new RetireResult
-        {
-            KeyId = grant.KeyId,
-            GrantId = grant.GrantId,
-            GrantToken = grant.GrantToken,
-            Status = status,
-            DryRun = _options.DryRun,
-            Attempts = attempts,
-            ErrorCode = error?.Code,
-            Message = error?.Message,
-            Elapsed = elapsed,
-        };
 
         public void Dispose()
         {
+            _stopping.Cancel();
             _abort.Cancel();
-            _rate.Dispose();
-            _dryRunProbe.Dispose();
+            foreach (var lane in _lanes.Values) lane.Wake();
+            foreach (var lane in _lanes.Values) lane.Dispose();
             _abort.Dispose();
+            _stopping.Dispose();
+        }
+
+        sealed class Work
+        {
+            public Work(GrantReference grant, string region)
+            {
+                Grant = grant;
+                Region = region;
+            }
+
+            public GrantReference Grant { get; }
+            public string Region { get; }
+            public GrantAttempts State { get; } = new GrantAttempts();
+            public TimeSpan Started { get; set; }
+        }
+
+        /// <summary>-WhatIf safety, per Region. Unchecked: the canary goes first. Unproven: the canary got no answer, so DryRun
+        /// requests go one at a time until KMS answers one. Ignored: nothing more is sent.</summary>
+        enum DryRunCheck { Unchecked, Unproven, Honoured, Ignored }
+
+        /// <summary>One Region: its clients, rate controller, pacer and queues, and the dispatcher that sends.</summary>
+        sealed class Lane : IDisposable
+        {
+            readonly RetireRunner _runner;
+            readonly RegionClients _clients;
+            readonly RateController _controller;
+            readonly Pacer _pacer = new Pacer();
+            readonly object _gate = new object();
+            readonly Queue<Work> _new = new Queue<Work>();
+            readonly Queue<Work> _retries = new Queue<Work>();
+            readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
+            readonly Random _random = new Random();
+            readonly Task _dispatcher;
+            DryRunCheck _dryRun = DryRunCheck.Unchecked;
+            KmsError? _dryRunRefusal;
+            int _inFlight;
+            int _backingOff;
+            public long Requests;
+            public long Throttled;
+
+            public Lane(RetireRunner runner, string region)
+            {
+                _runner = runner;
+                Region = region;
+                _clients = runner._session.ClientsFor(region);
+                _controller = new RateController(runner._options.MaxRequestsPerSecond, runner._options.ThrottleLimit);
+                if (runner._options.Trace) _controller.Trace = m => runner._trace.Enqueue($"{region}: {m}; pacing {_controller.Rate:0.#}/s, {_inFlight} in flight");
+                _dispatcher = Task.Run(DispatchAsync);
+            }
+
+            public string Region { get; }
+            public int InFlight => Volatile.Read(ref _inFlight);
+            double Now => _runner._clock.Elapsed.TotalSeconds;
+
+            public LaneStatus Status()
+            {
+                lock (_gate)
+                    return new LaneStatus
+                    {
+                        Region = Region, InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
+                        Requests = Interlocked.Read(ref Requests), Throttled = Interlocked.Read(ref Throttled),
+                        Rate = _controller.Rate, QuotaEstimate = _controller.QuotaEstimate,
+                    };
+            }
+
+            public void Enqueue(Work work)
+            {
+                work.Started = _runner._clock.Elapsed;
+                lock (_gate) _new.Enqueue(work);
+                Wake();
+            }
+
+            public void Wake() => _wake.Release();
+
+            async Task DispatchAsync()
+            {
+                var stopping = _runner._stopping.Token;
+                while (!_runner._abort.IsCancellationRequested)
+                {
+                    Work? next;
+                    lock (_gate)
+                    {
+                        _controller.OnTick(Now);
+                        if (stopping.IsCancellationRequested) AbandonQueued();
+                        if (stopping.IsCancellationRequested) FinishRetriesWithoutUnknowns();
+                        next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
+                        var window = _dryRun == DryRunCheck.Unproven ? 1 : _controller.MaxInFlight;
+                        if (next != null && _inFlight >= window) next = null;
+                    }
+                    _runner.CheckSilence();
+                    if (next == null)
+                    {
+                        await _wake.WaitAsync(50).ConfigureAwait(false);
+                        continue;
+                    }
+                    if (_runner._options.DryRun && _dryRun == DryRunCheck.Unchecked && !await CheckDryRunAsync(next.Grant).ConfigureAwait(false))
+                        continue;
+                    try
+                    {
+                        double rate;
+                        lock (_gate) rate = _controller.Rate;
+                        // A retry may still go out while stopping (to learn an unknown outcome); new grants may not.
+                        await _pacer.WaitAsync(rate, _retries.Count > 0 ? _runner._abort.Token : stopping).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        continue;
+                    }
+                    Work work;
+                    long ticket;
+                    lock (_gate)
+                    {
+                        if (_retries.Count > 0) work = _retries.Dequeue();
+                        else if (_new.Count > 0 && !stopping.IsCancellationRequested) work = _new.Dequeue();
+                        else continue;
+                        _inFlight++;
+                        ticket = _controller.OnSent(Now);
+                    }
+                    _ = AttemptAsync(work, ticket);
+                }
+                lock (_gate) AbandonQueued();
+            }
+
+            /// <summary>At a stop, only retries that can still learn an unknown outcome go out. (Called under the lock.)</summary>
+            void FinishRetriesWithoutUnknowns()
+            {
+                for (var i = _retries.Count; i > 0; i--)
+                {
+                    var work = _retries.Dequeue();
+                    if (work.State.OutcomeUnknown) _retries.Enqueue(work);
+                    else _runner.Finish(work, RetirePolicy.StoppedBeforeRetry(work.State, _runner._options.DryRun));
+                }
+            }
+
+            /// <summary>Grants never sent, at a stop: NotAttempted, at once. (Called under the lock.)</summary>
+            void AbandonQueued()
+            {
+                while (_new.Count > 0) _runner.Finish(_new.Dequeue(), _dryRunRefusal is KmsError refusal ? RetirePolicy.DryRunRefused(refusal) : RetirePolicy.NotSent());
+            }
+
+            async Task AttemptAsync(Work work, long ticket)
+            {
+                var request = Request(work.Grant, _runner._options.DryRun);
+                var sends = SendCounter.Begin();
+                KmsError? error = null;
+                using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
+                {
+                    attempt.CancelAfter(KmsSession.AttemptTimeout);
+                    try
+                    {
+                        await _clients.Retire.RetireGrantAsync(request, attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        error = _runner._abort.IsCancellationRequested ? KmsError.StoppedInFlight()
+                            : KmsError.From(e, timedOut: attempt.IsCancellationRequested, sends: sends.Sends);
+                    }
+                }
+                var answered = error == null || error.HttpStatus != null;
+                if (answered) _runner.HeardAnswer();
+                Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
+                if (error?.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref Throttled);
+
+                RetireDecision decision;
+                lock (_gate)
+                {
+                    _controller.OnResponse(ticket, Now, error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost);
+                    _inFlight--;
+                    if (_dryRun == DryRunCheck.Unproven && answered && error != null) _dryRun = DryRunCheck.Honoured;
+                    decision = RetirePolicy.AfterAttempt(work.State, error, sends.Sends, _runner._options.DryRun,
+                        _runner._session.RetireAttempts, _runner.Stopping, _random);
+                    if (decision.IsRetry) _backingOff++;
+                }
+                if (decision.IsRetry) _ = RetryLaterAsync(work, decision.RetryAfter!.Value);
+                else _runner.Finish(work, decision);
+                Wake();
+            }
+
+            async Task RetryLaterAsync(Work work, TimeSpan delay)
+            {
+                try { await Task.Delay(delay, _runner._abort.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+                lock (_gate)
+                {
+                    _backingOff--;
+                    if (_runner._abort.IsCancellationRequested)
+                    {
+                        _runner.Finish(work, RetirePolicy.AfterAttempt(work.State, KmsError.StoppedInFlight(), 0, _runner._options.DryRun, 0, true, _random));
+                        return;
+                    }
+                    _retries.Enqueue(work);
+                }
+                Wake();
+            }
+
+            /// <summary>Before the first DryRun request of this Region, proves that the endpoint honours DryRun: a DryRun
+            /// RetireGrant of a grant that cannot exist must fail. Success means the endpoint ignores DryRun (moto does) and
+            /// would retire real grants under -WhatIf: nothing more is sent and the run stops. Returns whether to go on.</summary>
+            async Task<bool> CheckDryRunAsync(GrantReference sample)
+            {
+                var canary = sample.ByToken
+                    ? new GrantReference(null, null, "AQpAM2KmsGrantsDryRunCheck" + Guid.NewGuid().ToString("N"))
+                    : new GrantReference(sample.KeyId, new string('0', 64), null);
+                for (var attempt = 1; attempt <= _runner._session.RetireAttempts; attempt++)
+                {
+                    try
+                    {
+                        await _pacer.WaitAsync(_controller.Rate, _runner._stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return true;   // stopping: the queued grants are abandoned by the loop
+                    }
+                    KmsError? error = null;
+                    using (var cts = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
+                    {
+                        cts.CancelAfter(KmsSession.AttemptTimeout);
+                        try { await _clients.Retire.RetireGrantAsync(Request(canary, dryRun: true), cts.Token).ConfigureAwait(false); }
+                        catch (Exception e) { error = KmsError.From(e, timedOut: cts.IsCancellationRequested); }
+                    }
+                    Interlocked.Increment(ref Requests);
+                    if (error == null)
+                    {
+                        _dryRunRefusal = KmsError.DryRunNotHonored(_runner._session.EndpointDisplay);
+                        _dryRun = DryRunCheck.Ignored;
+                        _runner.Stop("the endpoint does not honour DryRun", _dryRunRefusal);
+                        return false;
+                    }
+                    if (error.HttpStatus != null) _runner.HeardAnswer();
+                    if (error.Kind == KmsErrorKind.Throttled) { Interlocked.Increment(ref Throttled); continue; }
+                    // Any KMS answer but success (NotFound, InvalidGrantId, DryRunOperation…) shows DryRun is not ignored.
+                    if (error.HttpStatus != null || error.StopsEverything)
+                    {
+                        _dryRun = DryRunCheck.Honoured;
+                        return true;
+                    }
+                }
+                // No answer proves nothing: the grants' own DryRun requests go one at a time until KMS answers one.
+                _dryRun = DryRunCheck.Unproven;
+                return true;
+            }
+
+            static RetireGrantRequest Request(GrantReference grant, bool dryRun)
+            {
+                var request = new RetireGrantRequest();
+                if (grant.ByToken) request.GrantToken = grant.GrantToken;
+                else { request.KeyId = grant.KeyId; request.GrantId = grant.GrantId; }
+                if (dryRun) request.DryRun = true;
+                return request;
+            }
+
+            public void Dispose()
+            {
+                try { _dispatcher.Wait(TimeSpan.FromSeconds(1)); } catch (AggregateException) { }
+                _pacer.Dispose();
+                _wake.Dispose();
+            }
         }
     }
 }

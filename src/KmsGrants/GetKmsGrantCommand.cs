@@ -3,35 +3,39 @@ using KmsGrants.Engine;
 
 namespace KmsGrants.Commands
 {
-    /// <summary>Get-KmsGrant: the grants of one KMS key (KMS ListGrants), streamed page by page.</summary>
+    /// <summary>Get-KmsGrant: the grants of one KMS key (KMS ListGrants), streamed page by page, from the key ARN's
+    /// Region. Takes AWS.Tools' Get-KMSGrantList parameters too.</summary>
     [Cmdlet(VerbsCommon.Get, "KmsGrant", SupportsPaging = true)]
-    [OutputType(typeof(GrantInfo))]
+    [OutputType(typeof(GrantInfo), typeof(GrantPage))]
     public sealed class GetKmsGrantCommand : GrantListingCommandBase
     {
-        /// <summary>Key ID or key ARN (use the ARN for a key in another account).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Key ID, key ARN, alias name or alias ARN.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("KeyArn")]
+        [GrantIdentifier]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
-        /// <summary>Only this grant.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? GrantId { get; set; }
 
-        /// <summary>Only grants for this grantee principal.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? GranteePrincipal { get; set; }
 
         protected override void ProcessRecord()
         {
             var invalid = InputValidation.KeyId(KeyId)
-                ?? (GrantId == null ? null : InputValidation.GrantId(GrantId))
-                ?? (GranteePrincipal == null ? null : InputValidation.Principal(GranteePrincipal, "-GranteePrincipal"));
+                ?? (string.IsNullOrEmpty(GrantId) ? null : InputValidation.GrantId(GrantId))
+                ?? (string.IsNullOrEmpty(GranteePrincipal) ? null : InputValidation.Principal(GranteePrincipal, "-GranteePrincipal"));
             if (invalid != null)
             {
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
                 return;
             }
-            WriteGrants(limit => GrantPager.ListGrants(Connection, KeyId, GrantId, GranteePrincipal, limit, Cancellation),
+            if (ResolveKey(KeyId, KeyId) is not string keyId) return;
+            var session = OpenSession();
+            var clients = session.ClientsFor(session.RegionOfKey(keyId));
+            WriteGrants((limit, marker) => GrantPager.ListGrants(clients, keyId, GrantId, GranteePrincipal, limit, marker, Cancellation),
                 $"list grants of key {KeyId}", KeyId);
         }
     }

@@ -4,13 +4,15 @@ using KmsGrants.Engine;
 namespace KmsGrants.Commands
 {
     /// <summary>Get-KmsRetirableGrant: every grant, on keys in any account, that a principal may retire
-    /// (KMS ListRetirableGrants), streamed page by page.</summary>
+    /// (KMS ListRetirableGrants), streamed page by page. A superset of AWS.Tools' Get-KMSRetirableGrant, which has the
+    /// same name to PowerShell.</summary>
     [Cmdlet(VerbsCommon.Get, "KmsRetirableGrant", SupportsPaging = true)]
-    [OutputType(typeof(GrantInfo))]
+    [OutputType(typeof(GrantInfo), typeof(GrantPage))]
     public sealed class GetKmsRetirableGrantCommand : GrantListingCommandBase
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Principal")]
+        [GrantIdentifier]
         public string RetiringPrincipal { get; set; } = "";
 
         protected override void ProcessRecord()
@@ -21,7 +23,8 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, RetiringPrincipal));
                 return;
             }
-            WriteGrants(limit => GrantPager.ListRetirableGrants(Connection, RetiringPrincipal, limit, Cancellation),
+            var clients = OpenSession().ClientsFor(OpenSession().DefaultRegion);
+            WriteGrants((limit, marker) => GrantPager.ListRetirableGrants(clients, RetiringPrincipal, limit, marker, Cancellation),
                 $"list grants retirable by {RetiringPrincipal}", RetiringPrincipal);
         }
     }

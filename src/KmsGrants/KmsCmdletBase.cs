@@ -6,86 +6,108 @@ using KmsGrants.Engine;
 namespace KmsGrants.Commands
 {
     /// <summary>What every KmsGrants cmdlet shares: AWS.Tools.Common's credential, region and endpoint parameters
-    /// (same names and aliases), one connection per invocation, and a cancellation token that StopProcessing
-    /// (Ctrl+C) cancels and every wait observes.</summary>
+    /// (same names and aliases), one session per invocation, and a cancellation token that StopProcessing (Ctrl+C)
+    /// cancels and every wait observes.</summary>
     public abstract class KmsCmdletBase : PSCmdlet, IDisposable
     {
         readonly CancellationTokenSource _stopping = new CancellationTokenSource();
-        KmsConnection? _connection;
+        KmsSession? _session;
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("RegionToCall")]
         [ArgumentCompleter(typeof(RegionCompleter))]
         public string? Region { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("StoredCredentials", "AWSProfileName")]
         [ArgumentCompleter(typeof(ProfileCompleter))]
         public string? ProfileName { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("AWSProfilesLocation", "ProfilesLocation")]
         public string? ProfileLocation { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("AK")]
         public string? AccessKey { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("SK", "SecretAccessKey")]
         public string? SecretKey { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("ST")]
         public string? SessionToken { get; set; }
 
-        /// <summary>An AWSCredentials object (e.g. from AWS.Tools' Get-AWSCredential).</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public PSObject? Credential { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? EndpointUrl { get; set; }
 
         protected CancellationToken Cancellation => _stopping.Token;
 
-        /// <summary>The connection for this invocation, opened on first use. Anything that stops every request
-        /// (no credentials, no region, a missing profile) ends the command here.</summary>
-        protected KmsConnection Connection
+        /// <summary>Opens this invocation's session on first use: resolves credentials (once) and the Region, and says
+        /// where the calls go. Anything that stops every request (no credentials, no Region, a missing profile, a bad
+        /// Region or endpoint) ends the command here with a terminating error.</summary>
+        protected KmsSession OpenSession()
         {
-            get
+            if (_session != null) return _session;
+            try
             {
-                if (_connection != null) return _connection;
-                try
+                _session = KmsSession.Open(new ConnectionOptions
                 {
-                    _connection = KmsConnection.Open(new ConnectionOptions
-                    {
-                        Region = Region,
-                        ProfileName = ProfileName,
-                        ProfileLocation = ProfileLocation,
-                        AccessKey = AccessKey,
-                        SecretKey = SecretKey,
-                        SessionToken = SessionToken,
-                        Credential = Credential?.BaseObject,
-                        EndpointUrl = EndpointUrl,
-                        SessionCredentials = Unwrap(SessionState.PSVariable.GetValue("StoredAWSCredentials")),
-                        SessionRegion = Unwrap(SessionState.PSVariable.GetValue("StoredAWSRegion"))?.ToString(),
-                    });
-                }
-                catch (ConfigurationException e)
-                {
-                    ThrowTerminatingError(ErrorRecords.Configuration(e));
-                }
-                WriteVerbose($"KMS in {_connection!.Region}{(_connection.Endpoint == null ? "" : " at " + _connection.Endpoint)}, credentials from {_connection.CredentialSource}.");
-                return _connection;
+                    Region = Region,
+                    ProfileName = ProfileName,
+                    ProfileLocation = ProfileLocation,
+                    AccessKey = AccessKey,
+                    SecretKey = SecretKey,
+                    SessionToken = SessionToken,
+                    Credential = Credential?.BaseObject,
+                    EndpointUrl = EndpointUrl,
+                    SessionCredentials = SessionValue("StoredAWSCredentials"),
+                    SessionRegion = SessionValue("StoredAWSRegion") as string,
+                    SessionProxy = SessionValue("AWSProxy"),
+                });
             }
+            catch (ConfigurationException e)
+            {
+                ThrowTerminatingError(ErrorRecords.Configuration(e));
+            }
+            foreach (var warning in _session!.Warnings) WriteWarning(warning);
+            WriteVerbose($"{_session.EndpointDisplay} (Region {_session.DefaultRegion} from {_session.RegionSource}; a key named by its ARN " +
+                $"goes to the ARN's Region), credentials from {_session.CredentialSource}.");
+            return _session;
         }
 
-        /// <summary>Reports a failed KMS call: terminating when it would fail every request alike (bad credentials),
-        /// otherwise for this item only.</summary>
+        /// <summary>Reports a failed KMS call: terminating when it would fail every request alike (bad credentials, an
+        /// endpoint that is not KMS), otherwise for this item only.</summary>
         protected void WriteServiceError(KmsError error, string what, object? target)
         {
-            var record = ErrorRecords.Service(error, what, target, Connection);
-            if (ErrorRecords.StopsEverything(error)) ThrowTerminatingError(record);
+            var record = ErrorRecords.Service(error, what, target, _session);
+            if (error.StopsEverything) ThrowTerminatingError(record);
             WriteError(record);
+        }
+
+        /// <summary>Resolves an alias (alias/NAME or an alias ARN) to its key ARN; a key ID or ARN is returned as given.
+        /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null.</summary>
+        protected string? ResolveKey(string keyId, object target)
+        {
+            try
+            {
+                var resolved = OpenSession().ResolveKey(keyId, Cancellation);
+                if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");
+                return resolved;
+            }
+            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception e)
+            {
+                WriteServiceError(KmsError.From(e), $"resolve the alias {keyId}", target);
+                return null;
+            }
         }
 
         protected override void StopProcessing() => _stopping.Cancel();
@@ -99,10 +121,14 @@ namespace KmsGrants.Commands
         protected virtual void Dispose(bool disposing)
         {
             if (!disposing) return;
-            _connection?.Dispose();
+            _session?.Dispose();
             _stopping.Dispose();
         }
 
-        static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+        object? SessionValue(string name)
+        {
+            var value = SessionState.PSVariable.GetValue(name);
+            return value is PSObject ps ? ps.BaseObject : value;
+        }
     }
 }

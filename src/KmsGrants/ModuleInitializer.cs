@@ -19,11 +19,13 @@ namespace KmsGrants
     {
         internal const string EngineAssemblyName = "KmsGrants.Engine";
 
-        static readonly string DependencyFolder = Path.Combine(
-            Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "dependencies");
+        static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+        static readonly string DependencyFolder = Path.Combine(ModuleFolder, "dependencies");
         static readonly object Gate = new object();
         static Dictionary<string, Assembly>? _privateAssemblies;
-        static bool _registered;
+        // Imports not yet removed, across runspaces: the handler stays while any runspace still uses the module
+        // (Remove-Module in one runspace must not break the others).
+        static int _imports;
 
         public void OnImport()
         {
@@ -31,9 +33,7 @@ namespace KmsGrants
             _ = typeof(GrantInfo).Assembly;
             lock (Gate)
             {
-                if (_registered) return;
-                AppDomain.CurrentDomain.AssemblyResolve += Resolve;
-                _registered = true;
+                if (_imports++ == 0) AppDomain.CurrentDomain.AssemblyResolve += Resolve;
             }
         }
 
@@ -41,8 +41,7 @@ namespace KmsGrants
         {
             lock (Gate)
             {
-                AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
-                _registered = false;
+                if (_imports > 0 && --_imports == 0) AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
             }
         }
 
@@ -54,7 +53,11 @@ namespace KmsGrants
             var loadContextType = typeof(object).Assembly.GetType("System.Runtime.Loader.AssemblyLoadContext");
             if (loadContextType == null)
             {
-                // Windows PowerShell 5.1: one AppDomain; the first AWSSDK.Core loaded in the session wins.
+                // Windows PowerShell 5.1: one AppDomain; the first AWSSDK.Core loaded in the session wins. Answer only
+                // our own assemblies' requests (as PSResourceGet does), never another module's.
+                var requester = args.RequestingAssembly?.Location;
+                if (string.IsNullOrEmpty(requester) || !Path.GetDirectoryName(requester)!.StartsWith(ModuleFolder, StringComparison.OrdinalIgnoreCase))
+                    return null;
                 var path = Path.Combine(DependencyFolder, name + ".dll");
                 return File.Exists(path) ? Assembly.LoadFrom(path) : null;
             }

@@ -1,19 +1,21 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Management.Automation;
 using KmsGrants.Engine;
 
 namespace KmsGrants.Commands
 {
-    /// <summary>Remove-KmsGrant: retires grants (KMS RetireGrant), identified by token or by key and grant ID,
-    /// many at once: requests run concurrently at the rate KMS accepts, and results are written as they complete.
-    /// -WhatIf sends each request with DryRun=true and reports KMS's verdict.</summary>
-    [Cmdlet(VerbsCommon.Remove, "KmsGrant", DefaultParameterSetName = ByIdSet,
+    /// <summary>Remove-KmsGrant: retires grants (KMS RetireGrant), identified by token or by key and grant ID, many at
+    /// once: each Region's requests run concurrently at the rate its quota accepts, and results are written as they
+    /// complete. -WhatIf sends each request with DryRun=true and reports KMS's verdict.</summary>
+    [Cmdlet(VerbsCommon.Remove, "KmsGrant", DefaultParameterSetName = ByTokenSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(RetireResult))]
     public sealed class RemoveKmsGrantCommand : KmsCmdletBase
     {
+        // ByToken is the default set: a string piped in without -KeyId is a token; with -KeyId, a grant ID.
         const string ByIdSet = "ById";
         const string ByTokenSet = "ByToken";
         const string Action = "Retire KMS grant (cannot be undone)";
@@ -24,36 +26,38 @@ namespace KmsGrants.Commands
         RetireRunner? _runner;
         RetireSummary? _summary;
         bool _dryRun;
+        bool _finished;
+        // False once the pipeline takes no more output (Ctrl+C, a downstream stop, -ErrorAction Stop): outcomes then go to
+        // $KmsGrantsLastRun.UnreportedResults.
+        bool _acceptsOutput = true;
         int _knownTotal;
         TimeSpan _lastProgress;
         bool _progressShown;
 
-        /// <summary>Grant tokens, as CreateGrant returned them. A bare string piped in is a token.</summary>
         [Parameter(ParameterSetName = ByTokenSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [GrantIdentifier]
         public string[] GrantToken { get; set; } = Array.Empty<string>();
 
-        /// <summary>Key ID or key ARN of the grants' key (the ARN for a key in another account).</summary>
-        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("KeyArn")]
+        [GrantIdentifier]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
-        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [GrantIdentifier]
         public string[] GrantId { get; set; } = Array.Empty<string>();
 
-        /// <summary>Retire without asking for confirmation (never overrides -WhatIf).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>Write one RetireResult per grant.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>Requests in flight at most.</summary>
         [Parameter]
-        [ValidateRange(1, 256)]
-        public int ThrottleLimit { get; set; } = RetireOptions.DefaultThrottleLimit;
+        [ValidateRange(1, 4096)]
+        public int ThrottleLimit { get; set; }
 
-        /// <summary>A ceiling on requests per second, for sharing the account's KMS quota with other work.</summary>
         [Parameter]
         [ValidateRange(0.1, 5000.0)]
         public double MaxRequestsPerSecond { get; set; }
@@ -79,20 +83,23 @@ namespace KmsGrants.Commands
                     WriteError(ErrorRecords.Invalid(invalid, grant));
                     continue;
                 }
-                if (!_dryRun && !Confirmed(grant))
+                var resolved = Resolved(grant);
+                if (resolved == null) continue;
+                if (!_dryRun && !Confirmed(resolved, grant))
                 {
                     _summary!.Declined++;
                     continue;
                 }
-                _runner ??= new RetireRunner(Connection, new RetireOptions
+                _runner ??= new RetireRunner(OpenSession(), new RetireOptions
                 {
-                    ThrottleLimit = ThrottleLimit,
+                    ThrottleLimit = ThrottleLimit > 0 ? ThrottleLimit : null,
                     MaxRequestsPerSecond = MaxRequestsPerSecond > 0 ? MaxRequestsPerSecond : null,
                     DryRun = _dryRun,
+                    Trace = DebugWanted,
                 }, Cancellation);
-                if (!_runner.Submit(grant, Report))
+                if (!_runner.Submit(resolved, Report))
                 {
-                    FinishAfterStop();
+                    Finish();
                     return;
                 }
                 ShowProgress();
@@ -102,13 +109,7 @@ namespace KmsGrants.Commands
         protected override void EndProcessing()
         {
             _runner?.Complete(Report, ShowProgress);
-            if (Cancellation.IsCancellationRequested) FinishAfterStop();
-            CloseProgress();
-            UpdateSummary();
-            if (_summary!.Submitted > 0)
-                WriteVerbose($"{(_dryRun ? "DryRun of" : "Retired")} {_summary.Submitted} grants in {_summary.Elapsed.TotalSeconds:0.0} s: " +
-                    $"{_summary.Retired + _summary.RetiredOnRetry} retired, {_summary.WouldRetire} would retire, {_summary.WouldFail} would fail, " +
-                    $"{_summary.Failed} failed; {_summary.Requests} requests, {_summary.ThrottledResponses} throttled.");
+            Finish();
         }
 
         /// <summary>The grants this record names. Each is its own errors' target object.</summary>
@@ -128,54 +129,86 @@ namespace KmsGrants.Commands
             }
         }
 
-        bool Confirmed(GrantReference grant)
+        /// <summary>The grant with an alias key resolved to the key's ARN (which then names its Region); null when the
+        /// alias could not be resolved (reported).</summary>
+        GrantReference? Resolved(GrantReference grant)
         {
-            if (Force && !MyInvocation.BoundParameters.ContainsKey("Confirm")) return true;
-            return ShouldProcess(grant.ToString(), Action);
+            if (grant.ByToken || !InputValidation.IsAlias(grant.KeyId!)) return grant;
+            return ResolveKey(grant.KeyId!, grant) is string arn ? new GrantReference(arn, grant.GrantId, null) : null;
         }
 
-        /// <summary>Runs on the pipeline thread for each finished grant.</summary>
+        bool Confirmed(GrantReference grant, GrantReference asGiven)
+        {
+            if (Force && !MyInvocation.BoundParameters.ContainsKey("Confirm")) return true;
+            var target = ReferenceEquals(grant, asGiven) ? grant.ToString() : $"{grant} ({asGiven.KeyId})";
+            return ShouldProcess(target, Action);
+        }
+
+        /// <summary>Runs on the pipeline thread for each finished grant. A stop from downstream (Select-Object -First) or
+        /// from -ErrorAction Stop surfaces here as an exception from WriteObject or WriteError: the run is then stopped
+        /// like Ctrl+C — requests in flight finish, their outcomes are kept — before the exception goes on.</summary>
         void Report(RetireOutcome outcome)
         {
             var result = outcome.Result;
             _summary!.Count(result);
-            if (Cancellation.IsCancellationRequested)
+            if (!_acceptsOutput || Cancellation.IsCancellationRequested)
             {
                 _summary.UnreportedResults.Add(result);
                 return;
             }
-            if (outcome.Note != null) WriteVerbose(outcome.Note);
-            var what = $"retire {outcome.Grant}";
-
-            if (outcome.Error?.Kind == KmsErrorKind.DryRunNotHonored)
+            try
             {
-                WriteServiceError(outcome.Error, what + " (DryRun)", outcome.Grant);
+                Write(outcome);
             }
-            else if (_dryRun)
+            catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException)
+            {
+                _acceptsOutput = false;
+                _runner?.Stop(e is ActionPreferenceStopException ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
+                Finish();
+                throw;
+            }
+        }
+
+        void Write(RetireOutcome outcome)
+        {
+            var result = outcome.Result;
+            if (outcome.Note != null) WriteVerbose($"{outcome.Grant}: {outcome.Note}");
+            var what = $"retire {outcome.Grant}";
+            var error = outcome.Error;
+            // An error that stops everything is reported once, as the command's terminating error, not per grant.
+            var fatal = error != null && error.Kind == _runner?.FatalError?.Kind;
+
+            if (_dryRun && result.Status is RetireStatus.WouldRetire or RetireStatus.WouldFail)
             {
                 var verdict = result.Status == RetireStatus.WouldRetire
                     ? "KMS DryRun: the retirement would succeed."
                     : $"KMS DryRun: the retirement would fail with {result.ErrorCode}: {result.Message}";
                 ShouldProcess($"Retiring {outcome.Grant}. {verdict}", verdict, Action);
-                if (result.Status == RetireStatus.WouldFail && outcome.Error != null)
-                    WriteServiceError(outcome.Error, what + " (KMS DryRun: the real call would fail the same way)", outcome.Grant);
+                if (result.Status == RetireStatus.WouldFail && error != null && !fatal)
+                    WriteError(ErrorRecords.Service(error, what + " (KMS DryRun: the real call would fail the same way)", outcome.Grant, OpenSession()));
             }
-            else if (outcome.Error != null && result.Status == RetireStatus.Failed)
+            else if (error != null && !fatal && result.Status is RetireStatus.Failed or RetireStatus.Unknown)
             {
-                WriteServiceError(outcome.Error, what, outcome.Grant);
+                if (result.Status == RetireStatus.Unknown) what += " (the outcome is unknown: it may or may not have been retired)";
+                WriteError(ErrorRecords.Service(error, what, outcome.Grant, OpenSession()));
             }
-            else if (result.Status is RetireStatus.Failed or RetireStatus.NotAttempted)
+            else if (result.Status is RetireStatus.Unknown or RetireStatus.Failed || (result.Status == RetireStatus.NotAttempted && !fatal))
             {
-                WriteWarning($"{outcome.Grant}: {result.Message}");
+                WriteWarning($"{outcome.Grant}: {result.Status}. {result.Message}");
             }
 
             if (PassThru) WriteObject(result);
             ShowProgress();
         }
 
+        bool DebugWanted => MyInvocation.BoundParameters.ContainsKey("Debug")
+            || !Equals(GetVariableValue("DebugPreference"), ActionPreference.SilentlyContinue);
+
         void ShowProgress()
         {
-            if (_runner == null || Cancellation.IsCancellationRequested) return;
+            if (_runner != null && _acceptsOutput && !Cancellation.IsCancellationRequested)
+                foreach (var line in _runner.TakeTrace()) WriteDebug(line);
+            if (_runner == null || _finished || !_acceptsOutput || Cancellation.IsCancellationRequested) return;
             var now = _progressClock.Elapsed;
             if (now < ProgressAfter || now - _lastProgress < ProgressEvery) return;
             _lastProgress = now;
@@ -183,8 +216,11 @@ namespace KmsGrants.Commands
 
             var done = _runner.Finished;
             var rate = done / Math.Max(0.001, _runner.Elapsed.TotalSeconds);
-            var record = new ProgressRecord(1, _dryRun ? "Checking KMS grants (DryRun)" : "Retiring KMS grants",
-                $"{done} done, {_runner.InFlight} in flight, {rate:0.0}/s (pacing at {_runner.CurrentRateLimit:0.#}/s), {_runner.ThrottledResponses} throttled");
+            var lanes = _runner.Lanes;
+            var status = $"{done} done, {lanes.Sum(l => l.InFlight)} in flight, {rate:0.0}/s (pacing at {lanes.Sum(l => l.Rate):0.#}/s), {_runner.ThrottledResponses} throttled";
+            if (lanes.Count > 1)
+                status += "; " + string.Join(", ", lanes.Select(l => $"{l.Region} {l.Finished} done at {l.Rate:0.#}/s"));
+            var record = new ProgressRecord(1, _dryRun ? "Checking KMS grants (DryRun)" : "Retiring KMS grants", status);
             if (_knownTotal > 0)
             {
                 record.PercentComplete = (int)Math.Min(100, 100 * done / _knownTotal);
@@ -193,39 +229,53 @@ namespace KmsGrants.Commands
             WriteProgress(record);
         }
 
-        void CloseProgress()
+        /// <summary>Ends the run once, however it ends: the tally, the progress bar, the verbose summary, and the error
+        /// that stopped every grant, if one did.</summary>
+        void Finish()
         {
-            if (!_progressShown || Cancellation.IsCancellationRequested) return;
-            WriteProgress(new ProgressRecord(1, _dryRun ? "Checking KMS grants (DryRun)" : "Retiring KMS grants", "Done")
+            if (_finished || _runner == null) return;
+            if (_runner.Stopping) _runner.FinishAfterStop(Report);
+            _finished = true;
+            var summary = _summary!;
+            summary.Submitted = (int)_runner.Submitted;
+            summary.Elapsed = _runner.Elapsed;
+            summary.Requests = _runner.Requests;
+            summary.ThrottledResponses = _runner.ThrottledResponses;
+            summary.Stopped = _runner.Stopping;
+            summary.StopReason = _runner.StopReason;
+            foreach (var lane in _runner.Lanes)
             {
-                RecordType = ProgressRecordType.Completed,
-            });
-        }
-
-        /// <summary>After Ctrl+C: nothing new is sent, requests in flight finish, and their outcomes go to
-        /// $KmsGrantsLastRun since the pipeline takes no more output.</summary>
-        void FinishAfterStop()
-        {
-            _runner?.Complete(Report);
-            UpdateSummary();
-            _summary!.Stopped = true;
-        }
-
-        void UpdateSummary()
-        {
-            if (_runner == null) return;
-            _summary!.Submitted = (int)_runner.Submitted;
-            _summary.Elapsed = _runner.Elapsed;
-            _summary.Requests = _runner.Requests;
-            _summary.ThrottledResponses = _runner.ThrottledResponses;
+                if (!summary.Regions.TryGetValue(lane.Region, out var tally)) summary.Regions[lane.Region] = tally = new RegionTally();
+                tally.Requests = lane.Requests;
+                tally.ThrottledResponses = lane.Throttled;
+                tally.QuotaEstimate = lane.QuotaEstimate;
+            }
+            if (!_acceptsOutput || Cancellation.IsCancellationRequested) return;
+            if (_progressShown)
+                WriteProgress(new ProgressRecord(1, _dryRun ? "Checking KMS grants (DryRun)" : "Retiring KMS grants", "Done") { RecordType = ProgressRecordType.Completed });
+            if (summary.Submitted > 0)
+                WriteVerbose($"{(_dryRun ? "DryRun of" : "Retired")} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
+                    $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
+                    string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
+            if (_runner.FatalError is KmsError fatal)
+                ThrowTerminatingError(ErrorRecords.Service(fatal, _dryRun ? "retire grants (DryRun)" : "retire grants", null, OpenSession()));
         }
 
         protected override void Dispose(bool disposing)
         {
             if (disposing && _runner != null)
             {
-                // Stopped while another command held the pipeline thread: still learn the fate of what was sent.
-                if (_runner.InFlight > 0 && Cancellation.IsCancellationRequested) FinishAfterStop();
+                // Ended without EndProcessing (Ctrl+C while another command held the pipeline thread, an upstream
+                // failure): still learn the fate of what was sent, within the stop's grace.
+                if (!_finished)
+                {
+                    _runner.Stop("the pipeline ended before this command finished");
+                    _runner.FinishAfterStop(outcome => { _summary!.Count(outcome.Result); _summary.UnreportedResults.Add(outcome.Result); });
+                    _summary!.Stopped = true;
+                    _summary.StopReason = _runner.StopReason;
+                    _summary.Submitted = (int)_runner.Submitted;
+                    _summary.Requests = _runner.Requests;
+                }
                 _runner.Dispose();
             }
             base.Dispose(disposing);

@@ -11,16 +11,58 @@ public class InputValidationTests
     [InlineData(Key)]
     [InlineData("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")]
     [InlineData("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab")]
-    public void Accepts_key_ids_and_key_arns(string keyId) => Assert.Null(InputValidation.KeyId(keyId));
+    [InlineData("alias/app")]
+    [InlineData("arn:aws:kms:eu-west-1:111122223333:alias/app")]
+    public void Accepts_key_ids_key_arns_and_aliases(string keyId) => Assert.Null(InputValidation.KeyId(keyId));
 
     [Theory]
     [InlineData("", InvalidInputKind.KeyId)]
-    [InlineData("alias/app", InvalidInputKind.KeyId)]
-    [InlineData("arn:aws:kms:us-east-1:111122223333:alias/app", InvalidInputKind.KeyId)]
+    [InlineData("alias/", InvalidInputKind.KeyId)]
     [InlineData("arn:aws:kms:us-east-1:1111:key/x", InvalidInputKind.Arn)]
     [InlineData("arn:aws:iam::111122223333:role/x", InvalidInputKind.Arn)]
+    [InlineData("arn:aws:kms:xx-nowhere-9:111122223333:key/x", InvalidInputKind.Arn)]
     [InlineData("key id", InvalidInputKind.KeyId)]
+    [InlineData("key-id\n", InvalidInputKind.KeyId)]
     public void Rejects_bad_key_ids(string keyId, InvalidInputKind kind) => Assert.Equal(kind, InputValidation.KeyId(keyId)!.Kind);
+
+    [Fact]
+    public void A_key_arn_names_its_Region_partition_and_account()
+    {
+        var arn = InputValidation.ParseArn("arn:aws-cn:kms:cn-north-1:111122223333:key/k")!;
+        Assert.Equal(("aws-cn", "cn-north-1", "111122223333", false), (arn.Partition, arn.Region, arn.Account, arn.IsAlias));
+        Assert.True(InputValidation.ParseArn("arn:aws:kms:us-east-1:111122223333:alias/app")!.IsAlias);
+        Assert.Null(InputValidation.ParseArn(Key));
+        Assert.True(InputValidation.IsAlias("alias/app"));
+        Assert.False(InputValidation.IsAlias(Key));
+    }
+
+    [Theory]
+    [InlineData("us-east-1")]
+    [InlineData("eu-west-2")]
+    [InlineData("us-gov-west-1")]
+    [InlineData("cn-northwest-1")]
+    [InlineData("ap-southeast-9")]   // newer than the SDK, shaped like a Region
+    public void Accepts_Region_names(string region) => Assert.Null(InputValidation.Region(region, "-Region"));
+
+    [Theory]
+    [InlineData("us-east-1 ", "white space")]
+    [InlineData("xx-nowhere-9", "no Region name starts with 'xx-'")]
+    [InlineData("useast1", "not a Region name")]
+    [InlineData("", "empty")]
+    public void Rejects_Region_names(string region, string why)
+    {
+        var failure = InputValidation.Region(region, "-Region")!;
+        Assert.Equal(InvalidInputKind.Region, failure.Kind);
+        Assert.Contains(why, failure.Message);
+    }
+
+    [Fact]
+    public void A_typo_stays_a_typo_after_the_SDK_has_seen_it()
+    {
+        // RegionEndpoint.GetBySystemName registers any name it is given; validation must not learn from that.
+        Amazon.RegionEndpoint.GetBySystemName("xx-typo-1");
+        Assert.NotNull(InputValidation.Region("xx-typo-1", "-Region"));
+    }
 
     [Fact]
     public void Key_id_limit_is_the_models_2048()
@@ -55,9 +97,14 @@ public class InputValidationTests
     [InlineData("arn:aws:iam::111122223333:role/with space", false)]
     [InlineData("arn:aws:iam::111122223333:role/ünïcode", false)]   // Java's \w, as in the model, is ASCII
     [InlineData("role/x;drop", false)]
+    [InlineData("arn:aws:iam::111122223333:role/retirer\n", false)]   // $ would match before the newline; \z does not
     [InlineData("", false)]
     public void Principal_follows_the_models_pattern(string principal, bool valid) =>
         Assert.Equal(valid, InputValidation.Principal(principal, "-RetiringPrincipal") == null);
+
+    [Fact]
+    public void A_principal_with_a_newline_is_named_without_printing_the_newline() =>
+        Assert.Contains("\\u000a", InputValidation.Principal("arn:aws:iam::111122223333:role/x\n", "-RetiringPrincipal")!.Message);
 
     [Fact]
     public void Principal_limit_is_256() =>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
@@ -39,13 +40,49 @@ public class KmsErrorTests
     }
 
     [Fact]
-    public void A_cut_connection_is_a_retryable_network_error_whose_outcome_is_unknown()
+    public void A_cut_connection_after_sending_is_a_retryable_network_error_whose_outcome_is_unknown()
     {
-        var error = KmsError.From(new HttpRequestException("The response ended prematurely.", new IOException("reset")));
+        var error = KmsError.From(new HttpRequestException("The response ended prematurely.", new IOException("reset")), sends: 1);
         Assert.Equal(KmsErrorKind.NetworkError, error.Kind);
         Assert.True(error.IsRetryable);
         Assert.True(error.OutcomeUnknown);
         Assert.Equal("IOException", error.Code);
+    }
+
+    [Fact]
+    public void A_connection_that_failed_before_sending_is_not_sent_and_its_outcome_is_known()
+    {
+        var error = KmsError.From(new HttpRequestException("Connection refused", new SocketException((int)SocketError.ConnectionRefused)), sends: 0);
+        Assert.Equal(KmsErrorKind.NotSent, error.Kind);
+        Assert.True(error.IsRetryable);
+        Assert.False(error.OutcomeUnknown);
+    }
+
+    [Fact]
+    public void An_attempt_cut_by_its_time_out_is_timed_out()
+    {
+        var error = KmsError.From(new TaskCanceledException(), timedOut: true, sends: 1);
+        Assert.Equal(KmsErrorKind.TimedOut, error.Kind);
+        Assert.True(error.OutcomeUnknown);
+    }
+
+    [Fact]
+    public void An_answer_that_is_not_KMS_s_stops_everything_and_its_outcome_is_unknown()
+    {
+        var error = KmsError.From(new AmazonClientException("wrapped", new KmsAnswerException("a web page", 200, null, tooLarge: false)));
+        Assert.Equal(KmsErrorKind.NotKmsResponse, error.Kind);
+        Assert.True(error.StopsEverything);
+        Assert.True(error.OutcomeUnknown);
+        Assert.Equal(KmsErrorKind.ResponseTooLarge, KmsError.From(new KmsAnswerException("huge", 200, null, tooLarge: true)).Kind);
+    }
+
+    [Fact]
+    public void Credentials_that_cannot_be_refreshed_stop_everything_without_the_providers_text()
+    {
+        var error = KmsError.From(new AmazonClientException("outer", new CredentialsUnavailableException("safe text")));
+        Assert.Equal(KmsErrorKind.CredentialsUnavailable, error.Kind);
+        Assert.Equal("safe text", error.Message);
+        Assert.True(error.StopsEverything);
     }
 
     [Fact]

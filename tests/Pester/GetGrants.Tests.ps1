@@ -55,7 +55,7 @@ Describe 'Streaming pages' {
         ([pscustomobject]@{ KeyId = $set.KeyId } | Get-KmsGrant).Count | Should -Be 27
     }
 
-    It 'rejects a page size outside 1-100 before any request' -ForEach @(@{ Size = 0 }, @{ Size = 101 }) {
+    It 'rejects a page size outside the model''s 1-1000 before any request' -ForEach @(@{ Size = 0 }, @{ Size = 1001 }) {
         { Get-KmsGrant -KeyId $set.KeyId -PageSize $Size -ErrorAction Stop } |
             Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Commands.GetKmsGrantCommand'
     }

@@ -19,7 +19,7 @@ Describe 'Parameter sets, enforced before any request' {
     It 'rejects <Case> with the binder''s own error' -ForEach @(
         @{ Case = 'a token mixed with key and ID'; Params = @{ GrantToken = 'x'; KeyId = 'k'; GrantId = 'g' }; Id = 'AmbiguousParameterSet' }
         @{ Case = 'a grant ID without a key'; Params = @{ GrantId = ('a' * 64) }; Id = 'MissingMandatoryParameter' }
-        @{ Case = 'an empty token'; Params = @{ GrantToken = '' }; Id = 'ParameterArgumentValidationErrorEmptyStringNotAllowed' }
+        @{ Case = 'an empty token'; Params = @{ GrantToken = '' }; Id = 'CannotConvertArgumentNoMessage' }
     ) {
         $before = Get-RequestCount $emulator 'RetireGrant'
         { Remove-KmsGrant @Params -Force -ErrorAction Stop } |
@@ -33,7 +33,8 @@ Describe 'Bad input gets a specific error and sends no request' {
         @{ Case = 'a 129-character grant ID'; Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = ('a' * 129) }; Id = 'KmsGrants.InvalidGrantId' }
         @{ Case = 'a grant ID with a space'; Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = 'ab cd' }; Id = 'KmsGrants.InvalidGrantId' }
         @{ Case = 'a malformed key ARN'; Params = @{ KeyId = 'arn:aws:kms:us-east-1:12:key'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidArn' }
-        @{ Case = 'an alias as key'; Params = @{ KeyId = 'alias/app'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Case = 'an alias with no name'; Params = @{ KeyId = 'alias/'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Case = 'a key ARN in a Region that does not exist'; Params = @{ KeyId = 'arn:aws:kms:xx-nowhere-9:111122223333:key/k'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidArn' }
         @{ Case = 'a 2049-character key ID'; Params = @{ KeyId = ('k' * 2049); GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
         @{ Case = 'an 8193-character token'; Params = @{ GrantToken = ('t' * 8193) }; Id = 'KmsGrants.InvalidGrantToken' }
     ) {
@@ -115,12 +116,12 @@ Describe 'Pipeline sources' {
         Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
     }
 
-    It 'binds an object with both a token and KeyId+GrantId by key and ID (ById wins)' {
+    It 'binds an object with both a token and KeyId+GrantId by its token (the token wins)' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
-        # The token names the second grant, KeyId+GrantId the first: only the first may go.
+        # The token names the second grant, KeyId+GrantId the first: only the second may go.
         [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $set.Grants[0].GrantId; GrantToken = $set.Grants[1].GrantToken } |
-            Remove-KmsGrant -Force -PassThru | ForEach-Object { $_.GrantId | Should -Be $set.Grants[0].GrantId }
-        Get-AliveGrantIds $set.KeyId | Should -Be $set.Grants[1].GrantId
+            Remove-KmsGrant -Force -PassThru | ForEach-Object { $_.GrantToken | Should -Be $set.Grants[1].GrantToken }
+        Get-AliveGrantIds $set.KeyId | Should -Be $set.Grants[0].GrantId
     }
 
     It 'refuses an object that has a grant ID but no key, instead of turning it into a token' {
@@ -146,8 +147,9 @@ Describe 'Pipeline sources' {
 Describe '-WhatIf is DryRun' {
     It 'retires none of 20 grants and reports each verdict' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 20
-        $set.Grants[0] | Remove-KmsGrant -Force    # gone already: its verdict must be NotFound
-        $results = $set.Grants | Remove-KmsGrant -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+        $byId = $set.Grants | Select-Object KeyId, GrantId
+        $byId[0] | Remove-KmsGrant -Force    # gone already: its verdict must be NotFound
+        $results = $byId | Remove-KmsGrant -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
         $results.Count | Should -Be 20
         @($results | Where-Object Status -EQ 'WouldRetire').Count | Should -Be 19
         $notFound = $results | Where-Object Status -EQ 'WouldFail'
@@ -173,7 +175,8 @@ Describe '-WhatIf is DryRun' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
         $before = (Get-EmulatorStats $emulator).operations.RetireGrant.errors
         $set.Grants | Remove-KmsGrant -WhatIf
-        (Get-EmulatorStats $emulator).operations.RetireGrant.errors - $before | Should -Be 3
+        # Three grants, and first the DryRun of a grant that cannot exist, proving the endpoint honours DryRun.
+        (Get-EmulatorStats $emulator).operations.RetireGrant.errors - $before | Should -Be 4
     }
 
     It '-Force never overrides -WhatIf' {
@@ -232,7 +235,8 @@ Describe 'Service errors' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 4 -RetiringPrincipal $Retirer
         # The retirer may retire these four; a fifth grant belongs to someone else's retiring principal.
         $other = New-TestGrantSet -Endpoint $emulator.Url -Count 1 -RetiringPrincipal 'arn:aws:iam::111122223333:role/not-you' -KeyId $set.KeyId
-        $items = @($set.Grants[0], [pscustomobject]@{ KeyId = $set.KeyId; GrantId = ('c' * 64) }, $set.Grants[1], $other.Grants[0], $set.Grants[2], $set.Grants[3])
+        $byId = @($set.Grants + $other.Grants | Select-Object KeyId, GrantId)
+        $items = @($byId[0], [pscustomobject]@{ KeyId = $set.KeyId; GrantId = ('c' * 64) }, $byId[1], $byId[4], $byId[2], $byId[3])
         $results = $items | Remove-KmsGrant -Force -PassThru -AccessKey RETIRER -SecretKey retirer-secret -ErrorAction SilentlyContinue -ErrorVariable errors
         $errors.Count | Should -Be 2
         ($errors.FullyQualifiedErrorId | Sort-Object) | Should -Be @('KmsGrants.AccessDenied,KmsGrants.Commands.RemoveKmsGrantCommand', 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand')

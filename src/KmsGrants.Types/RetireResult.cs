@@ -2,21 +2,26 @@ using System;
 
 namespace KmsGrants
 {
-    /// <summary>The fate of one grant given to Remove-KmsGrant.</summary>
+    /// <summary>The fate of one grant given to Remove-KmsGrant. Numbered from 1: no status is falsy, so
+    /// <c>Where-Object Status</c> keeps every result.</summary>
     public enum RetireStatus
     {
-        /// <summary>RetireGrant succeeded.</summary>
-        Retired,
-        /// <summary>An earlier attempt's response was lost (fault or dropped connection) and the retry found the grant
-        /// gone: the first attempt retired it.</summary>
+        /// <summary>KMS answered RetireGrant with success.</summary>
+        Retired = 1,
+        /// <summary>Gone after a lost response: an earlier attempt's answer was lost (a fault, a dropped connection, a copy
+        /// the HTTP stack re-sent) and the retry found the grant gone, so this run's earlier attempt probably retired it
+        /// (another run or principal retiring it at the same moment cannot be ruled out).</summary>
         RetiredOnRetry,
         /// <summary>-WhatIf: KMS answered DryRunOperationException, so the real call would succeed.</summary>
         WouldRetire,
         /// <summary>-WhatIf: the DryRun call got the error the real call would get.</summary>
         WouldFail,
-        /// <summary>The grant was not retired; Error says why.</summary>
+        /// <summary>Not retired: KMS refused (ErrorCode says why), or the request never reached the endpoint.</summary>
         Failed,
-        /// <summary>The command was stopped before this grant's request was sent.</summary>
+        /// <summary>Not known: a request may have reached KMS but no answer came (a time-out, a dropped connection, an
+        /// answer that was not KMS's, a stop while it was in flight). Check whether the grant still exists.</summary>
+        Unknown,
+        /// <summary>Never sent: the command stopped first, or the endpoint was found not to honour -WhatIf.</summary>
         NotAttempted,
     }
 
@@ -26,6 +31,8 @@ namespace KmsGrants
         public string? KeyId { get; set; }
         public string? GrantId { get; set; }
         public string? GrantToken { get; set; }
+        /// <summary>The Region the request went to: the key ARN's, or the command's Region.</summary>
+        public string? Region { get; set; }
         public RetireStatus Status { get; set; }
         public bool DryRun { get; set; }
         public int Attempts { get; set; }

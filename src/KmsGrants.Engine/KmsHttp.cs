@@ -1,0 +1,190 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.Runtime;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>An answer that did not come from KMS (a web page, a login portal, another service on that port), or one
+    /// larger than any KMS answer can be. Thrown by <see cref="KmsHttpClientFactory"/>'s handler, so that the SDK never
+    /// reads it as a success.</summary>
+    public sealed class KmsAnswerException : IOException
+    {
+        public KmsAnswerException(string message, int httpStatus, string? requestId, bool tooLarge) : base(message)
+        {
+            HttpStatus = httpStatus;
+            RequestId = requestId;
+            TooLarge = tooLarge;
+        }
+
+        public int HttpStatus { get; }
+        public string? RequestId { get; }
+        public bool TooLarge { get; }
+    }
+
+    /// <summary>Counts how often one request reached the wire. .NET's HTTP stack silently re-sends a request when a
+    /// reused connection dies before any response byte arrives; if the server had already applied the first copy, the
+    /// visible answer is NotFound for a grant this very call retired. And a request that never reached the wire (a
+    /// refused connection) was certainly not applied. RetireRunner reads both from here.</summary>
+    internal sealed class SendCounter
+    {
+        static readonly AsyncLocal<SendCounter?> CurrentCounter = new AsyncLocal<SendCounter?>();
+        int _sends;
+
+        public int Sends => Volatile.Read(ref _sends);
+
+        /// <summary>Starts counting the sends of the next request made in this async flow.</summary>
+        public static SendCounter Begin()
+        {
+            var counter = new SendCounter();
+            CurrentCounter.Value = counter;
+            return counter;
+        }
+
+        internal static SendCounter? Current => CurrentCounter.Value;
+        internal void CountSend() => Interlocked.Increment(ref _sends);
+    }
+
+    /// <summary>The HttpClient of every KMS client: the platform handler (honouring the config's proxy), with each request
+    /// body wrapped so that its transmissions are counted (<see cref="SendCounter"/>), and each answer read in full inside
+    /// the handler — so the per-attempt time-out covers a body that trickles in — and checked: larger than any KMS answer
+    /// can be, or not shaped like one (a JSON object, or nothing), and it is refused.</summary>
+    internal sealed class KmsHttpClientFactory : HttpClientFactory
+    {
+        /// <summary>The largest answer accepted. The biggest KMS answer this module asks for is a ListGrants page of at
+        /// most 100 entries (the model allows 1,000); with every field at its model limit an entry is under 24 KiB, so a
+        /// 1,000-entry page stays under 24 MiB. See docs/kms.md.</summary>
+        public const int MaxAnswerBytes = 24 * 1024 * 1024;
+
+        readonly string _name;
+
+        public KmsHttpClientFactory(string name) => _name = name;
+
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+        {
+            var handler = new HttpClientHandler();
+            var proxy = clientConfig.GetWebProxy();
+            if (proxy != null)
+            {
+                handler.Proxy = proxy;
+                handler.UseProxy = true;
+            }
+            if (clientConfig.MaxConnectionsPerServer is int max) handler.MaxConnectionsPerServer = max;
+            return new HttpClient(new KmsAnswerHandler(handler)) { Timeout = clientConfig.Timeout ?? TimeSpan.FromSeconds(100) };
+        }
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+        public override string GetConfigUniqueString(IClientConfig clientConfig) =>
+            $"KmsGrants.{_name}|{clientConfig.Timeout}|{clientConfig.ProxyHost}:{clientConfig.ProxyPort}";
+
+        sealed class KmsAnswerHandler : DelegatingHandler
+        {
+            public KmsAnswerHandler(HttpMessageHandler inner) : base(inner) { }
+
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                var counter = SendCounter.Current;
+                if (counter != null && request.Content != null)
+                    request.Content = new CountingContent(request.Content, counter);
+                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await CheckAsync(response, cancellationToken).ConfigureAwait(false);
+                    return response;
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
+            }
+
+            static async Task CheckAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+            {
+                var status = (int)response.StatusCode;
+                var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+                var content = response.Content;
+                if (content?.Headers.ContentLength is long declared && declared > MaxAnswerBytes)
+                    throw new KmsAnswerException(
+                        $"The endpoint answered with {declared:N0} bytes; no KMS answer is larger than {MaxAnswerBytes:N0}, so it was not read.",
+                        status, requestId, tooLarge: true);
+
+                var body = content == null ? Array.Empty<byte>() : await ReadLimitedAsync(content, status, requestId, cancellationToken).ConfigureAwait(false);
+                if (content != null)
+                {
+                    var buffered = new ByteArrayContent(body);
+                    foreach (var header in content.Headers) buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                    response.Content = buffered;
+                }
+                // A 5xx that is not KMS's (a proxy's or load balancer's error page) is a fault like any other: retried.
+                if (status >= 500 || LooksLikeKms(body)) return;
+                var type = content?.Headers.ContentType?.MediaType ?? "no content type";
+                throw new KmsAnswerException(
+                    $"The endpoint answered HTTP {status} ({type}, {body.Length:N0} bytes) that is not a KMS answer (a JSON object): " +
+                    "it may be a web page, a login portal or another service. Whether the request reached KMS is unknown.",
+                    status, requestId, tooLarge: false);
+            }
+
+            static async Task<byte[]> ReadLimitedAsync(HttpContent content, int status, string? requestId, CancellationToken cancellationToken)
+            {
+                using var stream = await content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var buffer = new MemoryStream();
+                var chunk = new byte[16 * 1024];
+                while (true)
+                {
+                    var read = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                    if (read == 0) return buffer.ToArray();
+                    if (buffer.Length + read > MaxAnswerBytes)
+                        throw new KmsAnswerException($"The endpoint's answer exceeded {MaxAnswerBytes:N0} bytes, more than any KMS answer; it was not read further.",
+                            status, requestId, tooLarge: true);
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+
+            /// <summary>KMS answers with a JSON object (possibly empty) or nothing at all; moto sends the same body with a
+            /// text/html content type, so the body decides, not the header.</summary>
+            static bool LooksLikeKms(byte[] body)
+            {
+                var text = Encoding.UTF8.GetString(body).Trim();
+                return text.Length == 0 || (text.StartsWith("{", StringComparison.Ordinal) && text.EndsWith("}", StringComparison.Ordinal));
+            }
+        }
+
+        sealed class CountingContent : HttpContent
+        {
+            readonly HttpContent _inner;
+            readonly SendCounter _counter;
+
+            public CountingContent(HttpContent inner, SendCounter counter)
+            {
+                _inner = inner;
+                _counter = counter;
+                foreach (var header in inner.Headers) Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            {
+                _counter.CountSend();
+                await _inner.CopyToAsync(stream).ConfigureAwait(false);
+            }
+
+            protected override bool TryComputeLength(out long length)
+            {
+                length = _inner.Headers.ContentLength ?? -1;
+                return length >= 0;
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _inner.Dispose();
+                base.Dispose(disposing);
+            }
+        }
+    }
+}

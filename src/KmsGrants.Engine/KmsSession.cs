@@ -1,0 +1,207 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>The KMS clients of one Region: one for listing (the SDK's own retry mode) and one for RetireGrant (SDK
+    /// retries off: RetireRunner owns pacing, retries and the meaning of a NotFound after a lost response).</summary>
+    public sealed class RegionClients
+    {
+        internal RegionClients(string region, IAmazonKeyManagementService list, IAmazonKeyManagementService retire)
+        {
+            Region = region;
+            List = list;
+            Retire = retire;
+        }
+
+        public string Region { get; }
+        internal IAmazonKeyManagementService List { get; }
+        internal IAmazonKeyManagementService Retire { get; }
+    }
+
+    /// <summary>A resolved identity, default Region and endpoint for one command invocation, and the KMS clients of every
+    /// Region it touches, created on first use and sharing the credentials (obtained once). A key named by its ARN is
+    /// served in the ARN's Region; anything else in the default Region.</summary>
+    public sealed class KmsSession : IDisposable
+    {
+        /// <summary>Fewest attempts a RetireGrant gets against faults; AWS_MAX_ATTEMPTS or a profile's max_attempts above
+        /// this raise it. Bulk runs meet faults often enough that the SDK's default 3 leaves failures behind.</summary>
+        public const int MinimumRetireAttempts = 6;
+
+        /// <summary>How long one attempt may take. KMS answers in tens of milliseconds; five seconds is ample for a
+        /// loaded client or network, and keeps an endpoint that accepts connections but never answers (or trickles
+        /// bytes) from holding a grant for minutes (the SDK's default is 100 s).</summary>
+        public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
+        readonly CredentialResolver.Resolved _credentials;
+        readonly IWebProxy? _proxy;
+        readonly int _retryModeAttempts;
+        readonly ConcurrentDictionary<string, Lazy<RegionClients>> _clients = new ConcurrentDictionary<string, Lazy<RegionClients>>(StringComparer.Ordinal);
+        readonly ConcurrentDictionary<string, string> _resolvedAliases = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        KmsSession(CredentialResolver.Resolved credentials, string region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
+        {
+            _credentials = credentials;
+            DefaultRegion = region;
+            RegionSource = regionSource;
+            Endpoint = endpoint;
+            _proxy = proxy;
+            Warnings = warnings;
+            _retryModeAttempts = NewConfig(region).MaxErrorRetry + 1;
+        }
+
+        public string DefaultRegion { get; }
+        public string RegionSource { get; }
+        public string CredentialSource => _credentials.Source;
+        /// <summary>The custom endpoint, without any user info; null for the Regions' public endpoints.</summary>
+        public Uri? Endpoint { get; }
+        /// <summary>The endpoint as people should see it.</summary>
+        public string EndpointDisplay => Endpoint?.ToString() ?? $"KMS in {DefaultRegion}";
+        /// <summary>Things the user should hear about once (plain http to another machine, user info ignored).</summary>
+        public IReadOnlyList<string> Warnings { get; }
+        public int RetireAttempts => Math.Max(MinimumRetireAttempts, _retryModeAttempts);
+        /// <summary>The Regions whose clients were created, in no particular order.</summary>
+        public IReadOnlyCollection<string> RegionsUsed => _clients.Keys.ToList();
+
+        public static KmsSession Open(ConnectionOptions options)
+        {
+            InputValidation.Initialize();
+            var endpoint = ValidateEndpoint(options.EndpointUrl, out var warnings);
+            var credentials = CredentialResolver.ResolveCredentials(options);
+            var (region, regionSource) = CredentialResolver.ResolveRegion(options, credentials.ProfileName);
+            if (endpoint is { Scheme: "http" } && !endpoint.IsLoopback)
+                warnings.Add($"-EndpointUrl {endpoint} is plain http to another machine. Requests are signed, so the secret key never crosses " +
+                    "the network, but what they carry (grant tokens and IDs" + (credentials.HasSessionToken ? ", and the session token" : "") +
+                    ") crosses it in clear. Use https.");
+            return new KmsSession(credentials, region, regionSource, endpoint, ProxyFrom(options.SessionProxy), warnings);
+        }
+
+        /// <summary>The Region a grant is retired in: its key ARN's, else the default.</summary>
+        public string RegionOf(GrantReference grant) =>
+            !grant.ByToken && InputValidation.ParseArn(grant.KeyId) is KmsArn arn ? arn.Region : DefaultRegion;
+
+        /// <summary>The Region a key is listed or described in: its ARN's, else the default.</summary>
+        public string RegionOfKey(string keyId) => InputValidation.ParseArn(keyId)?.Region ?? DefaultRegion;
+
+        public RegionClients ClientsFor(string region) =>
+            _clients.GetOrAdd(region, r => new Lazy<RegionClients>(() => CreateClients(r), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+        /// <summary>The key ARN an alias (alias/NAME or an alias ARN) points to, asked of KMS with DescribeKey once per
+        /// alias for this session; a key ID or key ARN is returned as it is. An unknown alias is KMS's NotFound.</summary>
+        public string ResolveKey(string keyId, CancellationToken cancellation)
+        {
+            if (!InputValidation.IsAlias(keyId)) return keyId;
+            if (_resolvedAliases.TryGetValue(keyId, out var known)) return known;
+            var client = ClientsFor(RegionOfKey(keyId)).List;
+            var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
+                .GetAwaiter().GetResult();
+            var arn = response.KeyMetadata?.Arn ?? throw new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", (int)response.HttpStatusCode, null, tooLarge: false);
+            return _resolvedAliases[keyId] = arn;
+        }
+
+        /// <summary>Aliases and key IDs of the default Region, for completion (ListAliases, all pages).</summary>
+        public async Task<IReadOnlyList<string>> ListAliasNamesAsync(CancellationToken cancellation)
+        {
+            var names = new List<string>();
+            var request = new ListAliasesRequest { Limit = 100 };
+            await foreach (var page in ClientsFor(DefaultRegion).List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
+                foreach (var alias in page.Aliases ?? new List<AliasListEntry>())
+                {
+                    if (alias.AliasName != null) names.Add(alias.AliasName);
+                    if (alias.TargetKeyId != null) names.Add(alias.TargetKeyId);
+                }
+            return names.Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        RegionClients CreateClients(string region)
+        {
+            var listConfig = NewConfig(region);
+            listConfig.HttpClientFactory = new KmsHttpClientFactory("list");
+            var retireConfig = NewConfig(region);
+            retireConfig.MaxErrorRetry = 0;
+            retireConfig.HttpClientFactory = new KmsHttpClientFactory("retire");
+            return new RegionClients(region,
+                new AmazonKeyManagementServiceClient(_credentials.Credentials, listConfig),
+                new AmazonKeyManagementServiceClient(_credentials.Credentials, retireConfig));
+        }
+
+        AmazonKeyManagementServiceConfig NewConfig(string region)
+        {
+            var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout };
+            if (Endpoint != null)
+            {
+                // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs for the grant's Region.
+                config.ServiceURL = Endpoint.ToString();
+                config.AuthenticationRegion = region;
+            }
+            else
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            }
+            if (_proxy != null) config.SetWebProxy(_proxy);
+            return config;
+        }
+
+        static Uri? ValidateEndpoint(string? url, out List<string> warnings)
+        {
+            warnings = new List<string>();
+            if (string.IsNullOrEmpty(url)) return null;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+                throw new ConfigurationException(ConfigurationProblem.InvalidEndpoint,
+                    $"-EndpointUrl '{Redact(url!)}' is not an absolute http:// or https:// URL (for example https://kms.us-east-1.amazonaws.com or http://127.0.0.1:5000).");
+            if (uri.UserInfo.Length > 0)
+            {
+                // KMS authenticates by signature, never by URL user info: drop it, so that it cannot reach any message.
+                uri = new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
+                warnings.Add($"-EndpointUrl had a user name or password; KMS does not use them, so they were removed (endpoint: {uri}).");
+            }
+            return uri;
+        }
+
+        /// <summary>A URL with any user info replaced, for messages about a URL that did not parse.</summary>
+        static string Redact(string url)
+        {
+            var scheme = url.IndexOf("://", StringComparison.Ordinal);
+            var at = url.IndexOf('@');
+            return scheme >= 0 && at > scheme ? url.Substring(0, scheme + 3) + "***" + url.Substring(at) : url;
+        }
+
+        /// <summary>$AWSProxy as AWS.Tools.Common's Set-AWSProxy leaves it (Amazon.PowerShell.Common.ProxySettings: Hostname,
+        /// Port, Credentials, BypassList, BypassOnLocal), read by name since its type is not ours.</summary>
+        static IWebProxy? ProxyFrom(object? settings)
+        {
+            if (settings == null) return null;
+            var type = settings.GetType();
+            object? Read(string name) => type.GetProperty(name, BindingFlags.Instance | BindingFlags.Public)?.GetValue(settings);
+            var host = Read("Hostname") as string;
+            var port = Read("Port") is int p ? p : 0;
+            if (string.IsNullOrEmpty(host) || port <= 0) return null;
+            // As AWS.Tools.Common does: WebProxy adds http:// itself, so a Hostname given with it must lose it.
+            if (host!.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) host = host.Substring("http://".Length);
+            var proxy = new WebProxy(host, port) { Credentials = Read("Credentials") as ICredentials };
+            if (Read("BypassList") is IEnumerable bypass) proxy.BypassList = bypass.Cast<object>().Select(b => b.ToString()).ToArray();
+            if (Read("BypassOnLocal") is bool onLocal) proxy.BypassProxyOnLocal = onLocal;
+            return proxy;
+        }
+
+        public void Dispose()
+        {
+            foreach (var clients in _clients.Values.Where(c => c.IsValueCreated).Select(c => c.Value))
+            {
+                clients.List.Dispose();
+                clients.Retire.Dispose();
+            }
+        }
+    }
+}
