@@ -111,7 +111,8 @@ function Invoke-TestTask {
 
     Write-Host "`n== xunit: tests/KmsGrants.Tests" -ForegroundColor Cyan
     $trx = Join-Path $ResultsDir 'xunit.trx'
-    dotnet test (Join-Path $Root 'tests/KmsGrants.Tests') -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    dotnet test (Join-Path $Root 'tests/KmsGrants.Tests') -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$trx" `
+        --logger "nunit;LogFilePath=$(Join-Path $ResultsDir 'xunit.xml')" --logger 'console;verbosity=minimal'
     if (Test-Path $trx) {
         $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
         $totals.Passed += [int]$counters.passed

@@ -48,7 +48,8 @@ public class RateControllerSimulationTests(ITestOutputHelper output)
         Assert.InRange(down, 0, 1.0);
         Assert.InRange(up, 0, roundTrip < 0.05 ? 2.3 : 4.0);
         Assert.InRange(r.Throughput(7, 10), 0.9 * 30, 1.05 * 30);
-        Assert.InRange(r.Throughput(12, 15), 0.9 * 100, 1.1 * 100);
+        // Just after a rise the bucket's new burst can lift throughput above the quota for a while.
+        Assert.InRange(r.Throughput(12, 15), 0.9 * 100, 1.2 * 100);
     }
 
     [Theory]

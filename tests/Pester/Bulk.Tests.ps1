@@ -1,22 +1,10 @@
-# Issue 7: bulk retirement under faults, throttling and Ctrl+C, every grant's fate reported truthfully.
+# Bulk retirement under faults, throttling and Ctrl+C, every grant's fate reported truthfully.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
 
-    function Get-AliveGrantIds($Emulator) {
-        [string[]]@(Get-KmsGrant -KeyId $Emulator.KeyArn -EndpointUrl $Emulator.Url -PageSize 100).GrantId
-    }
-
-    # Runs a pipeline in its own runspace, so the test can read its streams or stop it as Ctrl+C does.
-    function Start-Pipeline([string] $Script, [hashtable] $Arguments) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$(Get-KmsGrantsModulePath)'").AddStatement().AddScript($Script)
-        foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
-        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
-        [pscustomobject]@{ PowerShell = $ps; Output = $output; Handle = $handle }
-    }
+    function Get-AliveGrantIds($Emulator) { Get-AliveGrantId $Emulator.KeyArn -Endpoint $Emulator.Url }
 }
 
 Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
@@ -24,7 +12,7 @@ Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
         $emulator = Start-KmsEmulator -SeedGrants 1000 -Arguments @('--fault-rate', '0.15',
             '--fault-kinds', 'internal,unavailable,reset,commit-then-drop', '--fault-ops', 'RetireGrant', '--seed', '7')
         $all = [string[]]@(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100).GrantId
-        $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100 |
+        $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url |
             Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable failures)
         $alive = Get-AliveGrantIds $emulator
         $stats = Get-EmulatorStats $emulator
@@ -64,8 +52,7 @@ Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
 Describe 'Throttling: a 20 rps quota' {
     BeforeAll {
         $emulator = Start-KmsEmulator -SeedGrants 200 -Arguments @('--quota', 'RetireGrant=20')
-        $run = Start-Pipeline 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 -PageSize 100 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' @{ Url = $emulator.Url; Key = $emulator.KeyArn }
-        $null = $run.PowerShell.EndInvoke($run.Handle)
+        $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn }
         $results = @($run.Output)
         $alive = Get-AliveGrantIds $emulator
         $stats = Get-EmulatorStats $emulator
@@ -73,7 +60,7 @@ Describe 'Throttling: a 20 rps quota' {
     AfterAll { Stop-TestServer $emulator; $run.PowerShell.Dispose() }
 
     It 'retires all 200 grants with no error surfaced' {
-        $run.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $run.Errors | Should -BeNullOrEmpty
         $results.Count | Should -Be 200
         $results.Status | Sort-Object -Unique | Should -Be 'Retired'
         $alive | Should -BeNullOrEmpty
@@ -103,14 +90,12 @@ Describe 'Throttling: a 20 rps quota' {
 Describe 'Ctrl+C' {
     BeforeAll {
         $emulator = Start-KmsEmulator -SeedGrants 2000 -Arguments @('--latency-ms', '20')
-        $run = Start-Pipeline 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 -PageSize 100 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' @{ Url = $emulator.Url; Key = $emulator.KeyArn }
+        $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -NoWait
         Start-Sleep -Seconds 1
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $run.PowerShell.Stop()
         $stopTook = $clock.Elapsed
-        # Let the asynchronous invocation finish its own bookkeeping before touching the runspace's session state:
-        # PowerShell forbids concurrent SessionStateProxy calls and ends the process on one.
-        try { $null = $run.PowerShell.EndInvoke($run.Handle) } catch [System.Management.Automation.PipelineStoppedException] { }
+        $run = Complete-Isolated $run
         $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
         $written = @($run.Output)
         $alive = Get-AliveGrantIds $emulator

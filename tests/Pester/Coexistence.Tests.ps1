@@ -1,4 +1,4 @@
-# Issue 5: KmsGrants and another AWSSDK copy (what AWS.Tools loads) in one session, in either order.
+# KmsGrants and another AWSSDK copy (what AWS.Tools loads) in one session, in either order.
 # Each order runs in a fresh pwsh: the first AWSSDK.Core loaded into the default context is the point of the test.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -8,22 +8,17 @@ BeforeAll {
     $kms4 = Join-Path $packages 'awssdk.keymanagementservice/4.0.100.9/lib/net8.0/AWSSDK.KeyManagementService.dll'
 
     function Invoke-Session([string] $Script) {
-        $file = Join-Path $TestDrive ("session-{0}.ps1" -f [guid]::NewGuid().ToString('N'))
-        Set-Content $file @"
-`$ErrorActionPreference = 'Stop'
-`$env:AWS_ACCESS_KEY_ID = 'testing'; `$env:AWS_SECRET_ACCESS_KEY = 'testing'; `$env:AWS_REGION = 'us-east-1'
-`$Module = '$(Get-KmsGrantsModulePath)'; `$Url = '$($emulator.Url)'; `$Core4033 = '$core4033'; `$Kms4 = '$kms4'
-function Use-KmsGrants([int] `$Retire) {
-    `$grants = @(Get-KmsRetirableGrant arn:aws:iam::111122223333:role/coexist -EndpointUrl `$Url)
-    `$done = @(`$grants | Select-Object -First `$Retire | Remove-KmsGrant -EndpointUrl `$Url -Force -PassThru)
-    'listed=' + `$grants.Count + ' retired=' + @(`$done | Where-Object Status -EQ Retired).Count
+        Invoke-Isolated -NewProcess -NoImport -Environment @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'; AWS_REGION = 'us-east-1' } `
+            -Arguments @{ Url = $emulator.Url; Core4033 = $core4033; Kms4 = $kms4 } -Script (@'
+$ErrorActionPreference = 'Stop'
+function Use-KmsGrants([int] $Retire) {
+    $grants = @(Get-KmsRetirableGrant arn:aws:iam::111122223333:role/coexist -EndpointUrl $Url)
+    $done = @($grants | Select-Object -First $Retire | Remove-KmsGrant -EndpointUrl $Url -Force -PassThru)
+    'listed=' + $grants.Count + ' retired=' + @($done | Where-Object Status -EQ Retired).Count
 }
-function Show-Cores { [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'AWSSDK.Core' } |
-    ForEach-Object { 'core=' + `$_.GetCustomAttributes([Reflection.AssemblyFileVersionAttribute], `$false)[0].Version + '@' + ([Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name) } }
-$Script
-"@
-        $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
-        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
+function Show-Cores { [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } |
+    ForEach-Object { 'core=' + $_.GetCustomAttributes([Reflection.AssemblyFileVersionAttribute], $false)[0].Version + '@' + ([Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name) } }
+'@ + $Script)
     }
 }
 AfterAll { Stop-TestServer $emulator }

@@ -1,4 +1,4 @@
-# Issue 5: credentials, region and endpoint resolved in the AWS Tools' order; secrets never shown.
+# Credentials, region and endpoint resolved in the AWS Tools' order; secrets never shown.
 # Each case runs in a fresh pwsh with its own HOME and environment, as a user's session would.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -53,32 +53,12 @@ aws_secret_access_key = location-secret
     $core4033 = Join-Path (Get-NuGetPackagesFolder) 'awssdk.core/4.0.3.3/lib/net8.0/AWSSDK.Core.dll'
     $standIn = Join-Path $PSScriptRoot 'Fixtures/AWSPSCredentials.cs'
 
-    <# Runs $Script in a fresh pwsh whose environment is exactly: HOME, the AWS variables given, and the test flags.
-       The script sees $Url, $Core4033 and $StandIn; returns the emulator's record of the call plus the script's output. #>
-    function Invoke-Isolated([string] $Script, [hashtable] $Environment = @{}, [string] $HomeDir = $homeDir) {
-        $file = Join-Path $TestDrive ("case-{0}.ps1" -f [guid]::NewGuid().ToString('N'))
-        Set-Content $file @"
-`$ErrorActionPreference = 'Continue'
-Import-Module '$(Get-KmsGrantsModulePath)'
-`$Url = '$($emulator.Url)'; `$Core4033 = '$core4033'; `$StandIn = '$standIn'
-`$result = & { $Script } *>&1 | Out-String -Width 300
-`$result += (`$Error | ForEach-Object { `$_ | Format-List * -Force | Out-String -Width 300 }) -join "``n"
-`$result
-"@
-        $saved = @{}
-        $names = @('HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION') + @($Environment.Keys)
-        foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
-        try {
-            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, $null) }
-            [Environment]::SetEnvironmentVariable('HOME', $HomeDir)
-            foreach ($n in $Environment.Keys) { [Environment]::SetEnvironmentVariable($n, $Environment[$n]) }
-            $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file
-        }
-        finally {
-            foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
-        }
+    # A fresh pwsh per case, as a user's session would be; the emulator says whom the call was signed as, and for where.
+    function Invoke-Case([string] $Script, [hashtable] $Environment = @{}, [string] $HomeDir = $homeDir) {
+        $r = Invoke-Isolated $Script -NewProcess -Environment $Environment -HomeDirectory $HomeDir `
+            -Arguments @{ Url = $emulator.Url; Core4033 = $core4033; StandIn = $standIn }
         $stats = Get-EmulatorStats $emulator
-        [pscustomobject]@{ Caller = $stats.lastCaller; Region = $stats.lastRegion; Output = ($output -join "`n") }
+        [pscustomobject]@{ Caller = $stats.lastCaller; Region = $stats.lastRegion; Output = $r.Output }
     }
 
     $list = 'Get-KmsRetirableGrant -RetiringPrincipal arn:aws:iam::111122223333:role/x -EndpointUrl $Url'
@@ -86,48 +66,44 @@ Import-Module '$(Get-KmsGrantsModulePath)'
 AfterAll { Stop-TestServer $emulator }
 
 Describe 'Which credentials a call uses' {
-    It 'environment variables (SDK default chain)' {
-        (Invoke-Isolated $list @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
-    }
-
     It 'the default profile when nothing else is set' {
-        (Invoke-Isolated $list).Caller | Should -Be 'arn:aws:iam::111122223333:role/default'
+        (Invoke-Case $list).Caller | Should -Be 'arn:aws:iam::111122223333:role/default'
     }
 
-    It 'environment before the default profile (the SDK''s order)' {
-        (Invoke-Isolated $list @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
+    It 'environment keys before the default profile' {
+        (Invoke-Case $list @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
     }
 
     It 'AWS_PROFILE selects a profile in the default chain' {
-        (Invoke-Isolated $list @{ AWS_PROFILE = 'work' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        (Invoke-Case $list @{ AWS_PROFILE = 'work' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
     }
 
     It '-ProfileName before the environment' {
-        (Invoke-Isolated "$list -ProfileName work" @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        (Invoke-Case "$list -ProfileName work" @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
     }
 
     It '-ProfileName with -ProfileLocation reads that file; -ProfileLocation alone takes its default profile' {
-        (Invoke-Isolated "$list -ProfileName elsewhere -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
-        (Invoke-Isolated "$list -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
+        (Invoke-Case "$list -ProfileName elsewhere -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
+        (Invoke-Case "$list -ProfileLocation '$customFile'").Caller | Should -Be 'arn:aws:iam::111122223333:role/location'
     }
 
     It 'explicit keys before -ProfileName' {
-        (Invoke-Isolated "$list -AccessKey AKEXPLICIT -SecretKey explicit-secret -ProfileName work").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
+        (Invoke-Case "$list -AccessKey AKEXPLICIT -SecretKey explicit-secret -ProfileName work").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
     }
 
     It 'the AWS Tools aliases -AK/-SK and -StoredCredentials work' {
-        (Invoke-Isolated "$list -AK AKEXPLICIT -SK explicit-secret").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
-        (Invoke-Isolated "$list -StoredCredentials work").Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        (Invoke-Case "$list -AK AKEXPLICIT -SK explicit-secret").Caller | Should -Be 'arn:aws:iam::111122223333:role/explicit'
+        (Invoke-Case "$list -StoredCredentials work").Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
     }
 
     It '-Credential with an AWSCredentials object from another AWSSDK.Core copy (as AWS.Tools hands out)' {
         $script = 'Add-Type -Path $Core4033; $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c"
-        (Invoke-Isolated $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
+        (Invoke-Case $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
     }
 
     It '-ProfileName before -Credential' {
         $script = 'Add-Type -Path $Core4033; $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c -ProfileName work"
-        (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        (Invoke-Case $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
     }
 
     Context '$StoredAWSCredentials (Set-AWSCredential)' {
@@ -138,38 +114,38 @@ Describe 'Which credentials a call uses' {
 
         It 'uses the credentials it wraps, before the environment' {
             $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@([Amazon.Runtime.BasicAWSCredentials]::new(''AKSESSION'', ''session-secret''), ''mine'', 0)); ' + $list
-            (Invoke-Isolated $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
+            (Invoke-Case $script @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
         }
 
         It 'resolves the profile it names when it wraps nothing readable' {
             $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); ' + $list
-            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
+            (Invoke-Case $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/session'
         }
 
         It 'comes after -Credential and -ProfileName' {
             $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); ' + "$list -ProfileName work"
-            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+            (Invoke-Case $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
             $script = $newStored + '$global:StoredAWSCredentials = $ctor.Invoke(@($null, ''session'', 0)); $c = [Amazon.Runtime.BasicAWSCredentials]::new(''AKCRED'', ''cred-secret''); ' + "$list -Credential `$c"
-            (Invoke-Isolated $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
+            (Invoke-Case $script).Caller | Should -Be 'arn:aws:iam::111122223333:role/credential'
         }
     }
 
     It 'no credentials anywhere is a terminating KmsGrants.NoCredentials that says how to give them' {
-        $r = Invoke-Isolated "try { $list -Region us-east-1 -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
+        $r = Invoke-Case "try { $list -Region us-east-1 -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
         $r.Output | Should -Match 'KmsGrants\.NoCredentials,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
         $r.Output | Should -Match 'Set-AWSCredential'
     }
 
     It 'a missing profile is KmsGrants.ProfileNotFound' {
-        (Invoke-Isolated "try { $list -ProfileName nosuch } catch { `$_.FullyQualifiedErrorId }").Output | Should -Match 'KmsGrants\.ProfileNotFound'
+        (Invoke-Case "try { $list -ProfileName nosuch } catch { `$_.FullyQualifiedErrorId }").Output | Should -Match 'KmsGrants\.ProfileNotFound'
     }
 
     It 'a wrong secret is KmsGrants.InvalidSignature naming the credentials'' source, not the secret' {
-        $r = Invoke-Isolated "try { $list -ProfileName bad } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+        $r = Invoke-Case "try { $list -ProfileName bad } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
         $r.Output | Should -Match 'KmsGrants\.InvalidSignature,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
         $r.Output | Should -Match "profile 'bad' \(-ProfileName\)"
         $r.Output | Should -Not -Match 'not-the-secret'
-        $r = Invoke-Isolated "try { $list -AccessKey AKEXPLICIT -SecretKey wrong-secret-value } catch { `$_.Exception.Message }"
+        $r = Invoke-Case "try { $list -AccessKey AKEXPLICIT -SecretKey wrong-secret-value } catch { `$_.Exception.Message }"
         $r.Output | Should -Match '-AccessKey/-SecretKey'
         $r.Output | Should -Not -Match 'wrong-secret-value'
     }
@@ -177,34 +153,34 @@ Describe 'Which credentials a call uses' {
 
 Describe 'Which region a call uses' {
     It '-Region first' {
-        (Invoke-Isolated "$list -Region ap-south-1 -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ap-south-1'
+        (Invoke-Case "$list -Region ap-south-1 -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ap-south-1'
     }
 
     It '$StoredAWSRegion (Set-DefaultAWSRegion) before the environment' {
-        (Invoke-Isolated "`$global:StoredAWSRegion = 'ca-central-1'; $list -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ca-central-1'
+        (Invoke-Case "`$global:StoredAWSRegion = 'ca-central-1'; $list -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' }).Region | Should -Be 'ca-central-1'
     }
 
     It 'the environment' {
-        (Invoke-Isolated "$list -AccessKey AKENV -SecretKey env-secret -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' } -HomeDir $emptyHome).Region | Should -Be 'eu-north-1'
+        (Invoke-Case "$list -AccessKey AKENV -SecretKey env-secret -ErrorAction SilentlyContinue" @{ AWS_REGION = 'eu-north-1' } -HomeDir $emptyHome).Region | Should -Be 'eu-north-1'
     }
 
     It 'the region of the profile named by -ProfileName' {
-        (Invoke-Isolated "$list -ProfileName work -ErrorAction SilentlyContinue").Region | Should -Be 'eu-west-1'
+        (Invoke-Case "$list -ProfileName work -ErrorAction SilentlyContinue").Region | Should -Be 'eu-west-1'
     }
 
     It 'the default profile''s region through the SDK chain' {
-        (Invoke-Isolated "$list -ErrorAction SilentlyContinue").Region | Should -Be 'us-east-1'
+        (Invoke-Case "$list -ErrorAction SilentlyContinue").Region | Should -Be 'us-east-1'
     }
 
     It 'none at all is a terminating KmsGrants.NoRegion that says how to set one' {
-        $r = Invoke-Isolated "try { $list -AccessKey AKENV -SecretKey env-secret } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
+        $r = Invoke-Case "try { $list -AccessKey AKENV -SecretKey env-secret } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -HomeDir $emptyHome
         $r.Output | Should -Match 'KmsGrants\.NoRegion,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
         $r.Output | Should -Match '-Region'
         $r.Output | Should -Match 'Set-DefaultAWSRegion'
     }
 
     It 'says in -Verbose which region, endpoint and credential source it uses' {
-        $r = Invoke-Isolated "$list -ProfileName work -Region us-east-1 -Verbose"
+        $r = Invoke-Case "$list -ProfileName work -Region us-east-1 -Verbose"
         $r.Output | Should -Match "$([regex]::Escape($emulator.Url))/? \(Region us-east-1 from -Region; a key named by its ARN goes to the ARN's Region\), credentials from profile 'work' \(-ProfileName\)"
     }
 }
@@ -213,7 +189,7 @@ Describe 'Secrets never appear in any stream' {
     It 'not in -Verbose, -Debug, errors or $Error | Format-List * -Force' {
         $secret = 'S3cr3tValue/WithSlash+Plus0123456789'
         $token = 'SessionTokenValue0123456789ABCDEFGHIJ'
-        $r = Invoke-Isolated ("$list -AccessKey AKEXPLICIT -SecretKey '$secret' -SessionToken '$token' -Verbose -Debug; " +
+        $r = Invoke-Case ("$list -AccessKey AKEXPLICIT -SecretKey '$secret' -SessionToken '$token' -Verbose -Debug; " +
             "Remove-KmsGrant -KeyId 1234abcd-12ab-34cd-56ef-1234567890ab -GrantId ('a' * 64) -AccessKey AKEXPLICIT -SecretKey '$secret' -SessionToken '$token' -EndpointUrl `$Url -Force -Verbose -Debug -WhatIf")
         $r.Output | Should -Match 'InvalidSignature'
         $r.Output | Should -Not -Match ([regex]::Escape($secret))

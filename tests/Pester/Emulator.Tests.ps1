@@ -1,4 +1,4 @@
-# Issue 3: the emulator, checked with clients nobody here wrote (the AWS CLI and boto3), and against moto.
+# The emulator, checked with clients nobody here wrote (the AWS CLI and boto3), and against moto.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     $emulator = Start-KmsEmulator -Arguments @(

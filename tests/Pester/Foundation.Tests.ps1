@@ -1,4 +1,4 @@
-# Issue 2: the built module is complete and real, and its first cmdlet works end to end against moto.
+# The built module is complete and real, and its first cmdlet works end to end against moto.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     $ModulePath = Get-KmsGrantsModulePath

@@ -1,4 +1,4 @@
-# Issue 4: Get-KmsRetirableGrant and Get-KmsGrant stream pages lazily, honour PowerShell paging, validate
+# Get-KmsRetirableGrant and Get-KmsGrant stream pages lazily, honour PowerShell paging, validate
 # locally, and emit KmsGrants.GrantInfo with readable views.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')

@@ -1,4 +1,4 @@
-# Issue 6: help for every cmdlet and parameter, examples, about_KmsGrants, and the views of the output types.
+# Help for every cmdlet and parameter, examples, about_KmsGrants, and the views of the output types.
 BeforeDiscovery {
     $commands = 'Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant'
 }

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
-    Runs one Pester suite against the built module and writes its counts as JSON (called by build.ps1 -Task Test,
-    one fresh pwsh per suite).
+    Runs one Pester suite against the built module, writes its counts as JSON (for the summary line) and its results
+    as NUnit XML (for CI systems) beside it. Called by build.ps1 -Task Test, one fresh pwsh per suite.
 #>
 param(
     [Parameter(Mandatory)] [string] $Path,
@@ -17,6 +17,9 @@ $config = New-PesterConfiguration
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = [IO.Path]::ChangeExtension($ResultPath, '.xml')
 $result = Invoke-Pester -Configuration $config
 
 [ordered]@{

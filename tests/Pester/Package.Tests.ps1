@@ -1,4 +1,4 @@
-# Issue 6: the module publishes to a PSResourceGet repository, installs with Install-PSResource, and works installed.
+# The module publishes to a PSResourceGet repository, installs with Install-PSResource, and works installed.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     $emulator = Start-KmsEmulator -SeedGrants 7 -RetiringPrincipal 'arn:aws:iam::111122223333:role/installed'

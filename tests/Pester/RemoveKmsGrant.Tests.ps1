@@ -1,4 +1,4 @@
-# Issue 4: Remove-KmsGrant through the built module against the emulator: parameter sets, every pipeline source,
+# Remove-KmsGrant through the built module against the emulator: parameter sets, every pipeline source,
 # -WhatIf as DryRun, -Confirm, errors that do not stop the pipeline, and local validation that sends nothing.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -11,7 +11,7 @@ BeforeAll {
     $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
     $Retirer = 'arn:aws:iam::111122223333:role/retirer'
 
-    function Get-AliveGrantIds([string] $KeyId) { @(Get-KmsGrant -KeyId $KeyId).GrantId }
+    function Get-AliveGrantIds([string] $KeyId) { Get-AliveGrantId $KeyId -Endpoint $emulator.Url }
 }
 AfterAll { Stop-TestServer $emulator }
 
@@ -162,7 +162,7 @@ Describe '-WhatIf is DryRun' {
 
     It 'states KMS''s verdict on each What if line' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
-        $run = Invoke-InScriptedHost 'Yes' 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -WhatIf' @{
+        $run = Invoke-Isolated 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -WhatIf' -Answer 'Yes' -Arguments @{
             Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]@($set.Grants[0].GrantId, ('b' * 64)) }
         $lines = $run.Lines
         $run.Errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
@@ -194,7 +194,7 @@ Describe '-Confirm and -Force' {
     It 'prompts per grant, and No to All retires nothing' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
         $before = Get-RequestCount $emulator 'RetireGrant'
-        $run = Invoke-InScriptedHost 'No to All' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run = Invoke-Isolated $script -Answer 'No to All' -Arguments @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
         $run.Prompts.Count | Should -Be 1
         $run.Prompts[0] | Should -BeLike "*grant $($set.Grants[0].GrantId) on key $($set.KeyId)*"
         Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
@@ -203,7 +203,7 @@ Describe '-Confirm and -Force' {
 
     It 'Yes to All retires every grant after one prompt' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
-        $run = Invoke-InScriptedHost 'Yes to All' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run = Invoke-Isolated $script -Answer 'Yes to All' -Arguments @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
         $run.Prompts.Count | Should -Be 1
         $run.Output.Count | Should -Be 3
         Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
@@ -211,20 +211,20 @@ Describe '-Confirm and -Force' {
 
     It 'No skips that grant only; the prompt names key and grant ID' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
-        $run = Invoke-InScriptedHost 'No' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run = Invoke-Isolated $script -Answer 'No' -Arguments @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
         $run.Prompts.Count | Should -Be 2
         @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 2
     }
 
     It 'an explicit -Confirm still prompts when -Force is given' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
-        $run = Invoke-InScriptedHost 'No' $script @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId; Force = $true }
+        $run = Invoke-Isolated $script -Answer 'No' -Arguments @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId; Force = $true }
         $run.Prompts.Count | Should -Be 1
     }
 
     It '-Force alone does not prompt' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
-        $run = Invoke-InScriptedHost 'No to All' 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -Force' @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
+        $run = Invoke-Isolated 'param($Url, $KeyId, $Ids) Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -KeyId $KeyId -GrantId $Ids -Force' -Answer 'No to All' -Arguments @{ Url = $emulator.Url; KeyId = $set.KeyId; Ids = [string[]]$set.Grants.GrantId }
         $run.Prompts.Count | Should -Be 0
         Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
     }

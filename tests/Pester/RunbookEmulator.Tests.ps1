@@ -1,4 +1,4 @@
-# Issue 6, testing runbooks, style 2: the sample runbook for real, against the KMS emulator.
+# Testing runbooks, style 2: the sample runbook for real, against the KMS emulator.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)

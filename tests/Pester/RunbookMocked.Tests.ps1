@@ -1,4 +1,4 @@
-# Issue 6, testing runbooks, style 1: the sample runbook with KmsGrants mocked by Pester. No endpoint at all.
+# Testing runbooks, style 1: the sample runbook with KmsGrants mocked by Pester. No endpoint at all.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)     # the real module: the mocks take its parameters, and its types

@@ -134,26 +134,102 @@ function Set-TestAwsEnvironment {
 }
 
 <#
-.SYNOPSIS Runs a script that imports the built module in a runspace whose host answers every prompt with -Answer
-(e.g. 'No to All') and records prompts and host output. Returns Output, Prompts, Lines, Errors.
+.SYNOPSIS The IDs of the grants a key has now (through the module itself).
 #>
-function Invoke-InScriptedHost {
-    param([Parameter(Mandatory)] [string] $Answer, [Parameter(Mandatory)] [string] $Script, [hashtable] $Arguments = @{})
-    if (-not ('KmsGrantsTests.ScriptedHost' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ScriptedHost.cs') }
-    $scriptedHost = [KmsGrantsTests.ScriptedHost]::new($Answer)
-    $runspace = [runspacefactory]::CreateRunspace($scriptedHost)
-    $runspace.Open()
-    try {
-        $ps = [powershell]::Create($runspace)
-        $null = $ps.AddScript("Import-Module '$(Get-KmsGrantsModulePath)'").AddStatement().AddScript($Script)
-        foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
-        $output = $ps.Invoke()
-        [pscustomobject]@{ Output = $output; Prompts = $scriptedHost.Prompts; Lines = $scriptedHost.Lines; Errors = @($ps.Streams.Error) }
+function Get-AliveGrantId {
+    param([Parameter(Mandatory)] [string] $KeyId, [string] $Endpoint, [string] $Region = 'us-east-1')
+    $connection = @{ Region = $Region }
+    if ($Endpoint) { $connection.EndpointUrl = $Endpoint }
+    [string[]]@(Get-KmsGrant -KeyId $KeyId @connection).GrantId
+}
+
+<#
+.SYNOPSIS
+    Runs a script somewhere other than this runspace, with the built module imported, and returns what happened.
+.DESCRIPTION
+    In a new runspace of this process (the default): the script gets -Arguments as parameters (add a param() block).
+    -Answer gives the runspace a host that answers every prompt so ('Yes', 'No to All', …) and records prompts and host
+    lines. -NoWait returns at once with the running pipeline, to stop it as Ctrl+C does; Complete-Isolated waits for it.
+    Returns Output, Errors, Prompts, Lines, PowerShell (its streams and runspace).
+
+    In a fresh pwsh (-NewProcess), for what a process holds once (environment, credential chain, loaded assemblies):
+    its environment is exactly HOME (-HomeDirectory), the AWS variables in -Environment and the test flags. The script
+    sees $Module (the module's path; imported first unless -NoImport) and each of -Arguments as a variable. Returns
+    ExitCode and Output: every stream and every error in $Error, formatted in full, as text.
+#>
+function Invoke-Isolated {
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Arguments = @{},
+        [string] $Answer,
+        [switch] $NoWait,
+        [switch] $NewProcess,
+        [hashtable] $Environment = @{},
+        [string] $HomeDirectory = $HOME,
+        [switch] $NoImport
+    )
+    $module = Get-KmsGrantsModulePath
+    if ($NewProcess) {
+        $file = Join-Path ([IO.Path]::GetTempPath()) ("kmsgrants-isolated-{0}.ps1" -f [guid]::NewGuid().ToString('N'))
+        $variables = foreach ($k in $Arguments.Keys) { "`$$k = '$("$($Arguments[$k])".Replace("'", "''"))'" }
+        Set-Content $file @"
+`$ErrorActionPreference = 'Continue'
+`$Module = '$module'
+$($variables -join "`n")
+$(if (-not $NoImport) { "Import-Module `$Module" })
+`$result = & { $Script } *>&1 | Out-String -Width 300
+`$result += (`$Error | ForEach-Object { `$_ | Format-List * -Force | Out-String -Width 300 }) -join "``n"
+`$result
+"@
+        $names = @('HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION') + @($Environment.Keys)
+        $saved = @{}
+        foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
+        try {
+            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, $null) }
+            [Environment]::SetEnvironmentVariable('HOME', $HomeDirectory)
+            foreach ($n in $Environment.Keys) { [Environment]::SetEnvironmentVariable($n, $Environment[$n]) }
+            $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
+            return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
+        }
+        finally {
+            foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
+            Remove-Item $file -ErrorAction Ignore
+        }
     }
-    finally { $runspace.Dispose() }
+
+    $scriptedHost = $null
+    if ($Answer) {
+        if (-not ('KmsGrantsTests.ScriptedHost' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ScriptedHost.cs') }
+        $scriptedHost = [KmsGrantsTests.ScriptedHost]::new($Answer)
+    }
+    $runspace = if ($scriptedHost) { [runspacefactory]::CreateRunspace($scriptedHost) } else { [runspacefactory]::CreateRunspace() }
+    $runspace.Open()
+    $ps = [powershell]::Create($runspace)
+    $null = $ps.AddScript("Import-Module '$module'").AddStatement().AddScript($Script)
+    foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $run = [pscustomobject]@{ PowerShell = $ps; Output = $output; Host = $scriptedHost
+        Handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output) }
+    if ($NoWait) { return $run }
+    Complete-Isolated $run
+}
+
+<#
+.SYNOPSIS Waits for a run of Invoke-Isolated -NoWait (stopped or not) and returns Output, Errors, Prompts, Lines.
+#>
+function Complete-Isolated($Run) {
+    # Let the asynchronous invocation finish its own bookkeeping before the caller touches the runspace's session
+    # state: PowerShell forbids concurrent SessionStateProxy calls and ends the process on one.
+    try { $null = $Run.PowerShell.EndInvoke($Run.Handle) }
+    catch [System.Management.Automation.PipelineStoppedException] { }
+    [pscustomobject]@{
+        Output = @($Run.Output); Errors = @($Run.PowerShell.Streams.Error); PowerShell = $Run.PowerShell
+        Prompts = @(if ($Run.Host) { $Run.Host.Prompts })
+        Lines = @(if ($Run.Host) { $Run.Host.Lines })
+    }
 }
 
 Export-ModuleMember -Function Start-KmsEmulator, Stop-KmsEmulator, Get-KmsEmulatorStats, Set-KmsEmulatorQuota,
     Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
-    Invoke-KmsPeer, Invoke-AwsCli, Invoke-InScriptedHost, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
+    Invoke-KmsPeer, Invoke-AwsCli, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
     Get-NuGetPackagesFolder -Variable AccountRoot
