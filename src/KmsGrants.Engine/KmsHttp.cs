@@ -3,6 +3,8 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -80,8 +82,32 @@ namespace KmsGrants.Engine
 
         public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
         public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+        /// <summary>The SDK shares one cached HttpClient among all clients whose configs give the same string, for the
+        /// life of the process, so the string must name everything CreateHttpClient reads. The proxy comes from
+        /// SetWebProxy ($AWSProxy), which leaves ProxyHost/ProxyPort empty: it is described here, or a command with
+        /// $AWSProxy would reuse a direct client created earlier (and one without, a proxied client).</summary>
         public override string GetConfigUniqueString(IClientConfig clientConfig) =>
-            $"KmsGrants.{_name}|{clientConfig.Timeout}|{clientConfig.ProxyHost}:{clientConfig.ProxyPort}";
+            $"KmsGrants.{_name}|{clientConfig.Timeout}|{clientConfig.MaxConnectionsPerServer}|{ProxyKey(clientConfig.GetWebProxy())}";
+
+        static string ProxyKey(IWebProxy? proxy)
+        {
+            if (proxy == null) return "direct";
+            if (proxy is not WebProxy web) return $"{proxy.GetType().FullName}#{RuntimeHelpers.GetHashCode(proxy)}";
+            var credentials = web.Credentials switch
+            {
+                null => "",
+                // Never the password itself, even in a cache key: a digest tells different passwords apart.
+                NetworkCredential n => $"{n.Domain}\\{n.UserName}#{Digest(n.Password)}",
+                var other => $"{other.GetType().FullName}#{RuntimeHelpers.GetHashCode(other)}",
+            };
+            return $"{web.Address}|{web.BypassProxyOnLocal}|{string.Join(",", web.BypassList)}|{credentials}";
+        }
+
+        static string Digest(string? text)
+        {
+            using var sha = SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(text ?? "")));
+        }
 
         sealed class KmsAnswerHandler : DelegatingHandler
         {
