@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon;
@@ -49,6 +50,7 @@ namespace KmsGrants.Engine
         readonly int _retryModeAttempts;
         readonly ConcurrentDictionary<string, Lazy<RegionClients>> _clients = new ConcurrentDictionary<string, Lazy<RegionClients>>(StringComparer.Ordinal);
         readonly ConcurrentDictionary<string, string> _resolvedAliases = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        readonly ConcurrentDictionary<string, ExceptionDispatchInfo> _unresolvedAliases = new ConcurrentDictionary<string, ExceptionDispatchInfo>(StringComparer.Ordinal);
 
         KmsSession(CredentialResolver.Resolved credentials, string region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
         {
@@ -98,16 +100,26 @@ namespace KmsGrants.Engine
             _clients.GetOrAdd(region, r => new Lazy<RegionClients>(() => CreateClients(r), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
         /// <summary>The key ARN an alias (alias/NAME or an alias ARN) points to, asked of KMS with DescribeKey once per
-        /// alias for this session; a key ID or key ARN is returned as it is. An unknown alias is KMS's NotFound.</summary>
+        /// alias for this session; a key ID or key ARN is returned as it is. An unknown alias is KMS's NotFound. A failure
+        /// is remembered too and thrown again: many grant IDs of a mistyped alias ask KMS once, not once per grant.</summary>
         public string ResolveKey(string keyId, CancellationToken cancellation)
         {
             if (!InputValidation.IsAlias(keyId)) return keyId;
             if (_resolvedAliases.TryGetValue(keyId, out var known)) return known;
-            var client = ClientsFor(RegionOfKey(keyId)).List;
-            var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
-                .GetAwaiter().GetResult();
-            var arn = response.KeyMetadata?.Arn ?? throw new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", (int)response.HttpStatusCode, null, tooLarge: false);
-            return _resolvedAliases[keyId] = arn;
+            if (_unresolvedAliases.TryGetValue(keyId, out var failure)) failure.Throw();
+            try
+            {
+                var client = ClientsFor(RegionOfKey(keyId)).List;
+                var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
+                    .GetAwaiter().GetResult();
+                var arn = response.KeyMetadata?.Arn ?? throw new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", (int)response.HttpStatusCode, null, tooLarge: false);
+                return _resolvedAliases[keyId] = arn;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && cancellation.IsCancellationRequested))
+            {
+                _unresolvedAliases[keyId] = ExceptionDispatchInfo.Capture(e);
+                throw;
+            }
         }
 
         /// <summary>Aliases and key IDs of the default Region, for completion (ListAliases, all pages).</summary>
