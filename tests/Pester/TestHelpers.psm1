@@ -185,14 +185,18 @@ $(if (-not $NoImport) { "Import-Module `$Module" })
         $saved = @{}
         foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
         try {
-            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, $null) }
+            # Remove-Item, not SetEnvironmentVariable($n, $null): PowerShell passes $null to a string parameter as '',
+            # which .NET now keeps as an empty variable (AWS_PROFILE='' makes boto3 look for a profile named '').
+            foreach ($n in $names) { Remove-Item "env:$n" -ErrorAction Ignore }
             [Environment]::SetEnvironmentVariable('HOME', $HomeDirectory)
             foreach ($n in $Environment.Keys) { [Environment]::SetEnvironmentVariable($n, $Environment[$n]) }
             $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
             return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
         }
         finally {
-            foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
+            foreach ($n in $saved.Keys) {
+                if ($null -eq $saved[$n]) { Remove-Item "env:$n" -ErrorAction Ignore } else { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
+            }
             Remove-Item $file -ErrorAction Ignore
         }
     }
