@@ -52,10 +52,31 @@ namespace KmsGrants.Commands
                     SecretKey = Bound("SecretKey"),
                     SessionToken = Bound("SessionToken"),
                     EndpointUrl = Bound("EndpointUrl"),
+                    // What the command itself would use when these parameters are not given (Set-DefaultAWSRegion,
+                    // Set-AWSCredential, Set-AWSProxy), so completion asks the Region and identity the command will.
+                    SessionCredentials = SessionValue("StoredAWSCredentials"),
+                    SessionRegion = SessionValue("StoredAWSRegion") as string,
+                    SessionProxy = SessionValue("AWSProxy"),
                 })
                 .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(n => n.StartsWith("alias/", StringComparison.Ordinal) ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)
                 .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+        }
+
+        /// <summary>A variable as seen where completion runs; null if unset or unreadable. Through a script block (created
+        /// here, so it runs in this runspace), because completion runs inside a pipeline and SessionStateProxy refuses calls
+        /// while one runs.</summary>
+        static object? SessionValue(string name)
+        {
+            try
+            {
+                var values = ScriptBlock.Create("param($Name) Get-Variable -Name $Name -ValueOnly -ErrorAction Ignore").Invoke(name);
+                return values.Count > 0 ? values[0]?.BaseObject : null;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
         }
     }
 }
