@@ -46,7 +46,7 @@ public sealed partial class KmsState
     public static readonly IReadOnlySet<string> Operations = new SortedSet<string>(StringComparer.Ordinal)
     {
         "CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
-        "CreateAlias", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
+        "CreateAlias", "ListAliases", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
     };
     static readonly HashSet<string> GrantOperations = new(StringComparer.Ordinal)
     {
@@ -92,6 +92,7 @@ public sealed partial class KmsState
                 "ScheduleKeyDeletion" => ScheduleKeyDeletion(request, caller),
                 "CancelKeyDeletion" => CancelKeyDeletion(request, caller),
                 "CreateAlias" => CreateAlias(request, caller),
+                "ListAliases" => ListAliases(request, caller),
                 "CreateGrant" => CreateGrant(request, caller),
                 "ListGrants" => ListGrants(request, caller),
                 "ListRetirableGrants" => ListRetirableGrants(request, caller),
@@ -204,6 +205,27 @@ public sealed partial class KmsState
         RequireKeyAccount(caller, key, "CreateAlias");
         if (!_aliases.TryAdd((key.Account, name), key)) throw new KmsException("AlreadyExistsException", $"An alias with the name {name} already exists.");
         return new JsonObject();
+    }
+
+    /// <summary>The caller's account's aliases in this Region, by name (optionally of one key: KeyId), paged as ListKeys.</summary>
+    JsonObject ListAliases(JsonObject request, Caller caller)
+    {
+        var scope = "aliases:" + caller.Account;
+        var (limit, after) = Paging(request, scope);
+        var only = Str(request, "KeyId") is string keyId ? FindKey(keyId, caller, allowAlias: false) : null;
+        var page = _aliases.Where(a => a.Key.Account == caller.Account && (only == null || a.Value == only))
+            .OrderBy(a => a.Key.Name, StringComparer.Ordinal)
+            .Select((a, i) => (a, i: (long)i + 1)).Where(x => x.i > after).Take(limit + 1).ToList();
+        var result = new JsonObject
+        {
+            ["Aliases"] = new JsonArray(page.Take(limit).Select(x => (JsonNode)new JsonObject
+            {
+                ["AliasName"] = x.a.Key.Name,
+                ["AliasArn"] = $"arn:aws:kms:{Region}:{x.a.Key.Account}:{x.a.Key.Name}",
+                ["TargetKeyId"] = x.a.Value.Id,
+            }).ToArray()),
+        };
+        return WithMarker(result, page.Count > limit, page.Count > limit ? page[limit - 1].i : 0, scope);
     }
 
     /// <summary>A key by ID or key ARN, and by alias name or alias ARN where the operation allows. An ARN names the
