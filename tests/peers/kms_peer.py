@@ -38,6 +38,15 @@ def create_grants(kms, args):
     return out
 
 
+def create_constrained_grant(kms, args):
+    """create-constrained-grant KEY GRANTEE RETIRING CONSTRAINTS_JSON: one Decrypt grant with Constraints, e.g.
+    {"EncryptionContextSubset": {"Department": "IT"}}."""
+    key, grantee, retiring, constraints = args[0], args[1], args[2], json.loads(args[3])
+    r = kms.create_grant(KeyId=key, GranteePrincipal=grantee, RetiringPrincipal=retiring, Operations=["Decrypt"],
+                         Constraints=constraints, Name="constrained")
+    return {"KeyId": key, "GrantId": r["GrantId"], "GrantToken": r["GrantToken"]}
+
+
 def list_grants(kms, args):
     """list-grants KEY [LIMIT]: every page, as boto3 pages them."""
     request = {"KeyId": args[0]}
@@ -109,7 +118,7 @@ def sequence(endpoint, args):
     return results
 
 
-COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
+COMMANDS = {"create-key": create_key, "create-grants": create_grants, "create-constrained-grant": create_constrained_grant, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]

@@ -1,0 +1,600 @@
+# Living with AWS.Tools: Get-KMSRetirableGrant and our Get-KmsRetirableGrant are one name to PowerShell, so scripts
+# written for AWS.Tools must keep working when ours answers, and ours must stay reachable when theirs does. Also the
+# AWS.Tools conventions we follow: -WhatIf that never retires, pipeline binding, key aliases, -KeyId completion,
+# credential/Region resolution order, and $AWSProxy. AWS.Tools cannot be installed here: a binary stand-in with their
+# cmdlets' names and parameters (Fixtures/AwsToolsKms.cs) is compiled per run.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+    $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
+        '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
+        '--identity', 'AKTOOLS:tools-secret=arn:aws:iam::111122223333:role/tools',
+        '--identity', 'AKPROFILE:profile-secret=arn:aws:iam::111122223333:role/profile',
+        '--identity', 'AKDEFAULT:default-secret=arn:aws:iam::111122223333:role/default',
+        '--identity', 'AKENV:env-secret=arn:aws:iam::111122223333:role/env',
+        '--identity', 'AKLOCATION:location-secret=arn:aws:iam::111122223333:role/location')
+    $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
+    $account = '111122223333'
+
+    # The stand-in module as AWS.Tools ships theirs: a dll as RootModule and a manifest that names its cmdlets.
+    $standInDir = Join-Path $TestDrive 'AWS.Tools.KeyManagementService'
+    $null = New-Item -ItemType Directory $standInDir
+    Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/AwsToolsKms.cs') -OutputType Library -ErrorAction Stop `
+        -OutputAssembly (Join-Path $standInDir 'AWS.Tools.KeyManagementService.dll')
+    $standIn = Join-Path $standInDir 'AWS.Tools.KeyManagementService.psd1'
+    New-ModuleManifest $standIn -RootModule 'AWS.Tools.KeyManagementService.dll' -ModuleVersion '5.0.0' `
+        -CmdletsToExport 'Get-KMSRetirableGrant', 'Get-KMSGrantList', 'Disable-KMSGrant' -FunctionsToExport @() -AliasesToExport @() -VariablesToExport @()
+
+    $emptyHome = Join-Path $TestDrive 'empty-home'
+    $null = New-Item -ItemType Directory $emptyHome
+
+    <#
+    Runs a script in a fresh pwsh (nothing imported: the script imports in the order under test). The script sees $Url,
+    $StandIn, $Module and $ResultFile, and reports by writing JSON to $ResultFile; its full output comes back too, to
+    explain a failure.
+    #>
+    function Invoke-Fresh([string] $Script, [hashtable] $Environment = @{}, [string] $HomeDir = $emptyHome, [hashtable] $Arguments = @{}) {
+        $resultFile = Join-Path $TestDrive ('result-{0}.json' -f [guid]::NewGuid().ToString('N'))
+        $all = @{ Url = $emulator.Url; StandIn = $standIn; ResultFile = $resultFile }
+        foreach ($k in $Arguments.Keys) { $all[$k] = $Arguments[$k] }
+        $run = Invoke-Isolated -NewProcess -NoImport -Script $Script -Environment $Environment -HomeDirectory $HomeDir -Arguments $all
+        if (-not (Test-Path $resultFile)) { throw "The fresh pwsh wrote no result. Its output:`n$($run.Output)" }
+        [pscustomobject]@{ Result = Get-Content $resultFile -Raw | ConvertFrom-Json; Output = $run.Output }
+    }
+
+    # Shared by the fresh scripts: the emulator's request count for one operation.
+    $requestsFunction = @'
+function Requests([string] $Op) { $o = (Invoke-RestMethod "$Url/_emulator/stats").operations.$Op; if ($o) { [int]$o.requests } else { 0 } }
+'@
+}
+AfterAll { Stop-TestServer $emulator }
+
+Describe 'Scripts written for AWS.Tools, when KmsGrants was imported last' {
+    BeforeAll {
+        $principal = 'arn:aws:iam::111122223333:role/awstools-retirer'
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 5 -RetiringPrincipal $principal -Grantee 'arn:aws:iam::111122223333:role/app-a'
+        $null = New-TestGrantSet -Endpoint $emulator.Url -Count 2 -KeyId $set.KeyId -RetiringPrincipal 'arn:aws:iam::111122223333:role/other' -Grantee 'arn:aws:iam::111122223333:role/app-b'
+        $byId = [string[]]@(Get-KmsRetirableGrant $principal).GrantId
+        $keyGrantIds = [string[]]@(Get-KmsGrant -KeyId $set.KeyId).GrantId
+
+        # One fresh pwsh: theirs first, ours last. Every call below is spelled as for AWS.Tools (Get-KMSRetirableGrant,
+        # -Limit, -MaxItems, -Marker, -NextToken, -Select, ...; the endpoint from AWS_ENDPOINT_URL_KMS, as a script would
+        # not name one) and records what it wrote and how many requests it sent.
+        $fresh = Invoke-Fresh -Environment @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'; AWS_REGION = 'us-east-1'; AWS_ENDPOINT_URL_KMS = $emulator.Url } `
+            -Arguments @{ P = $principal; K = $set.KeyId; G = $keyGrantIds[0] } -Script ($requestsFunction + @'
+$ErrorActionPreference = 'Stop'
+Import-Module $StandIn
+Import-Module $Module
+$R = [ordered]@{}
+function Record([string] $Name, [string] $Op, [scriptblock] $Call) {
+    $before = Requests $Op
+    # A call that fails is recorded as such, so that only the tests of that call fail.
+    $failed = $null
+    $out = @(try { & $Call } catch { $failed = "$_" })
+    $R[$Name] = [ordered]@{
+        Error    = $failed
+        Requests = (Requests $Op) - $before
+        Types    = @($out | ForEach-Object { $_.GetType().FullName } | Select-Object -Unique)
+        Values   = @($out | ForEach-Object { if ($_ -is [string]) { $_ } elseif ($_.PSObject.Properties['GrantId']) { $_.GrantId } else { "$_" } })
+        Pages    = @($out | Where-Object { $_.PSObject.Properties['NextMarker'] } | ForEach-Object { [ordered]@{ Grants = @($_.Grants).Count; NextMarker = $_.NextMarker; Truncated = $_.Truncated } })
+    }
+}
+$R.Answering = @(Get-Command Get-KMSRetirableGrant | ForEach-Object Source)
+$R.SameName = @(Get-Command Get-KMSRetirableGrant -All | ForEach-Object Source)
+
+Record 'Limit' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 }
+Record 'MaxItems' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -MaxItems 2 }
+Record 'FirstMarker' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Select NextMarker -NoAutoIteration }
+$marker = $R.FirstMarker.Values[0]
+Record 'Marker' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Marker $marker }
+Record 'NextToken' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -NextToken $marker }
+Record 'NoAutoIteration' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -NoAutoIteration }
+Record 'SelectAll' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Select * }
+Record 'SelectNextMarker' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Select NextMarker }
+Record 'SelectGrantId' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Select Grants.GrantId }
+Record 'SelectParameter' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -Limit 2 -Select ^RetiringPrincipal }
+Record 'ByPropertyName' ListRetirableGrants { [pscustomobject]@{ RetiringPrincipal = $P } | Get-KMSRetirableGrant -Limit 2 }
+Record 'CommonAliases' ListRetirableGrants { Get-KMSRetirableGrant -RetiringPrincipal $P -RegionToCall us-east-1 -AK AKTOOLS -SK tools-secret }
+$R.CommonAliasesCaller = (Invoke-RestMethod "$Url/_emulator/stats").lastCaller
+
+# Get-KMSGrantList's parameters, on Get-KmsGrant.
+Record 'KeyLimit' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 }
+Record 'KeyMaxItems' ListGrants { Get-KmsGrant -KeyId $K -MaxItems 3 }
+Record 'KeyPositional' ListGrants { Get-KmsGrant $K }
+Record 'KeyGrantId' ListGrants { Get-KmsGrant -KeyId $K -GrantId $G }
+Record 'KeyGrantee' ListGrants { Get-KmsGrant -KeyId $K -GranteePrincipal arn:aws:iam::111122223333:role/app-b }
+Record 'KeyFirstMarker' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -Select NextMarker -NoAutoIteration }
+$keyMarker = $R.KeyFirstMarker.Values[0]
+Record 'KeyMarker' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -Marker $keyMarker }
+Record 'KeyNextToken' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -NextToken $keyMarker }
+Record 'KeyNoAutoIteration' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -NoAutoIteration }
+Record 'KeySelectAll' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -Select * }
+Record 'KeySelectGrantId' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -Select Grants.GrantId }
+Record 'KeySelectParameter' ListGrants { Get-KmsGrant -KeyId $K -Limit 3 -Select ^KeyId }
+$R | ConvertTo-Json -Depth 6 | Set-Content $ResultFile
+'@)
+        $R = $fresh.Result
+    }
+
+    It 'PowerShell picks ours for Get-KMSRetirableGrant, with theirs still loaded' {
+        $R.Answering | Should -Be 'KmsGrants' -Because $fresh.Output
+        $R.SameName | Should -Contain 'AWS.Tools.KeyManagementService'
+    }
+
+    It 'runs every call without an error' {
+        @($R.PSObject.Properties | Where-Object { $_.Value -is [pscustomobject] -and $_.Value.Error } | ForEach-Object { "$($_.Name): $($_.Value.Error)" }) |
+            Should -BeNullOrEmpty
+    }
+
+    It '-Limit and -MaxItems are the page size: 5 grants in 3 requests of 2' {
+        foreach ($case in $R.Limit, $R.MaxItems) {
+            $case.Values | Should -Be $byId
+            $case.Requests | Should -Be 3
+        }
+    }
+
+    It '-Marker and -NextToken start after a real NextMarker and list one page' {
+        $R.FirstMarker.Values.Count | Should -Be 1
+        $R.FirstMarker.Requests | Should -Be 1
+        foreach ($case in $R.Marker, $R.NextToken) {
+            $case.Values | Should -Be $byId[2..3]
+            $case.Requests | Should -Be 1
+        }
+    }
+
+    It '-NoAutoIteration lists one page' {
+        $R.NoAutoIteration.Values | Should -Be $byId[0..1]
+        $R.NoAutoIteration.Requests | Should -Be 1
+    }
+
+    It '-Select * writes each page with Grants, NextMarker and Truncated' {
+        $R.SelectAll.Types | Should -Be 'KmsGrants.GrantPage'
+        $R.SelectAll.Pages.Grants | Should -Be 2, 2, 1
+        $R.SelectAll.Pages.Truncated | Should -Be $true, $true, $false
+        $R.SelectAll.Pages[0].NextMarker | Should -Be $R.FirstMarker.Values[0]
+        $R.SelectAll.Pages[2].NextMarker | Should -BeNullOrEmpty
+        $R.SelectAll.Requests | Should -Be 3
+    }
+
+    It '-Select NextMarker writes the markers of the pages that have one' {
+        $R.SelectNextMarker.Values | Should -Be @($R.SelectAll.Pages[0].NextMarker, $R.SelectAll.Pages[1].NextMarker)
+    }
+
+    It '-Select Grants.GrantId writes the grant IDs, flattened across pages' {
+        $R.SelectGrantId.Types | Should -Be 'System.String'
+        $R.SelectGrantId.Values | Should -Be $byId
+    }
+
+    It '-Select ^RetiringPrincipal writes the parameter once, after every page' {
+        $R.SelectParameter.Values | Should -Be @($principal)
+        $R.SelectParameter.Requests | Should -Be 3
+    }
+
+    It 'takes RetiringPrincipal by property name from a [pscustomobject]' {
+        $R.ByPropertyName.Values | Should -Be $byId
+    }
+
+    It 'takes the common parameters'' AWS.Tools aliases (-RegionToCall, -AK, -SK)' {
+        $R.CommonAliases.Values | Should -Be $byId
+        $R.CommonAliasesCaller | Should -Be 'arn:aws:iam::111122223333:role/tools'
+    }
+
+    It 'Get-KmsGrant takes Get-KMSGrantList''s -Limit/-MaxItems, positional -KeyId, -GrantId and -GranteePrincipal' {
+        foreach ($case in $R.KeyLimit, $R.KeyMaxItems) {
+            $case.Values | Should -Be $keyGrantIds
+            $case.Requests | Should -Be 3
+        }
+        $R.KeyPositional.Values | Should -Be $keyGrantIds
+        $R.KeyGrantId.Values | Should -Be @($keyGrantIds[0])
+        $R.KeyGrantee.Values | Should -Be $keyGrantIds[5..6]
+    }
+
+    It 'Get-KmsGrant takes Get-KMSGrantList''s -Marker/-NextToken, -NoAutoIteration and -Select' {
+        foreach ($case in $R.KeyMarker, $R.KeyNextToken) {
+            $case.Values | Should -Be $keyGrantIds[3..5]
+            $case.Requests | Should -Be 1
+        }
+        $R.KeyNoAutoIteration.Values | Should -Be $keyGrantIds[0..2]
+        $R.KeyNoAutoIteration.Requests | Should -Be 1
+        $R.KeySelectAll.Pages.Grants | Should -Be 3, 3, 1
+        $R.KeySelectGrantId.Values | Should -Be $keyGrantIds
+        $R.KeySelectParameter.Values | Should -Be @($set.KeyId)
+    }
+}
+
+Describe 'When AWS.Tools was imported last' {
+    BeforeAll {
+        $principal = 'arn:aws:iam::111122223333:role/awstools-second'
+        $null = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal $principal
+        $fresh = Invoke-Fresh -Environment @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'; AWS_REGION = 'us-east-1' } `
+            -Arguments @{ P = $principal } -Script ($requestsFunction + @'
+$ErrorActionPreference = 'Stop'
+Import-Module $Module
+Import-Module $StandIn
+$R = [ordered]@{}
+$theirs = Get-Command Get-KMSRetirableGrant
+$R.Answering = $theirs.Source
+$R.AnsweringType = "$($theirs.CommandType)"
+
+# What answers the bare name: theirs, and no request reaches the emulator.
+$before = Requests ListRetirableGrants
+$R.Bare = @(Get-KMSRetirableGrant -RetiringPrincipal $P -MaxItems 2 | ForEach-Object StandIn)
+$R.BareRequests = (Requests ListRetirableGrants) - $before
+
+$before = Requests ListRetirableGrants
+$R.Qualified = @(KmsGrants\Get-KmsRetirableGrant -RetiringPrincipal $P -EndpointUrl $Url | ForEach-Object { $_.GetType().FullName })
+$R.QualifiedRequests = (Requests ListRetirableGrants) - $before
+
+Import-Module $Module -Prefix X
+$before = Requests ListRetirableGrants
+$R.Prefixed = @(Get-XKmsRetirableGrant -RetiringPrincipal $P -EndpointUrl $Url | ForEach-Object { $_.GetType().FullName })
+$R.PrefixedRequests = (Requests ListRetirableGrants) - $before
+$R.AnsweringAfterPrefix = (Get-Command Get-KMSRetirableGrant).Source
+
+# Every parameter and alias of theirs must exist on ours with at least their pipeline binding and position.
+$ours = @{ 'Get-KMSRetirableGrant' = 'KmsGrants\Get-KmsRetirableGrant'; 'Get-KMSGrantList' = 'KmsGrants\Get-KmsGrant' }
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+$R.Missing = @(foreach ($name in $ours.Keys) {
+    $their = Get-Command "AWS.Tools.KeyManagementService\$name"
+    $our = Get-Command $ours[$name]
+    foreach ($p in $their.Parameters.Values | Where-Object Name -NotIn $common) {
+        $match = $our.Parameters.Values | Where-Object { $_.Name -eq $p.Name -or $_.Aliases -contains $p.Name }
+        if (-not $match) { "$name -$($p.Name): no such parameter"; continue }
+        foreach ($alias in $p.Aliases) { if ($match.Name -ne $alias -and $match.Aliases -notcontains $alias) { "$name -$($p.Name): no alias $alias" } }
+        $t = $p.ParameterSets.Values | Select-Object -First 1
+        $o = $match.ParameterSets.Values
+        if ($t.ValueFromPipelineByPropertyName -and -not ($o | Where-Object ValueFromPipelineByPropertyName)) { "$name -$($p.Name): not by property name" }
+        if ($t.ValueFromPipeline -and -not ($o | Where-Object ValueFromPipeline)) { "$name -$($p.Name): not from the pipeline" }
+        if ($t.Position -ge 0 -and -not ($o | Where-Object Position -EQ $t.Position)) { "$name -$($p.Name): not at position $($t.Position)" }
+    }
+})
+$R.TheirParameterCount = (Get-Command AWS.Tools.KeyManagementService\Get-KMSRetirableGrant).Parameters.Count
+$R | ConvertTo-Json -Depth 6 | Set-Content $ResultFile
+'@)
+        $R = $fresh.Result
+    }
+
+    It 'theirs (a binary cmdlet) answers Get-KMSRetirableGrant and sends nothing to our endpoint' {
+        $R.Answering | Should -Be 'AWS.Tools.KeyManagementService' -Because $fresh.Output
+        $R.AnsweringType | Should -Be 'Cmdlet'
+        $R.Bare | Should -Be 'AWS.Tools.KeyManagementService stand-in'
+        $R.BareRequests | Should -Be 0
+    }
+
+    It 'KmsGrants\Get-KmsRetirableGrant (module-qualified) reaches ours' {
+        $R.Qualified | Should -Be (@('KmsGrants.GrantInfo') * 3)
+        $R.QualifiedRequests | Should -Be 1
+    }
+
+    It 'Import-Module KmsGrants -Prefix X makes Get-XKmsRetirableGrant ours, leaving theirs in place' {
+        $R.Prefixed | Should -Be (@('KmsGrants.GrantInfo') * 3)
+        $R.PrefixedRequests | Should -Be 1
+        $R.AnsweringAfterPrefix | Should -Be 'AWS.Tools.KeyManagementService'
+    }
+
+    It 'ours takes every parameter and alias of theirs, bound from the pipeline as theirs are' {
+        $R.TheirParameterCount | Should -BeGreaterThan 20   # the stand-in really has their parameters (and the common ones)
+        $R.Missing | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Grant objects carry Constraints shaped like GrantListEntry.Constraints' {
+    BeforeAll {
+        $retiring = 'arn:aws:iam::111122223333:role/constrained'
+        $key = (Invoke-KmsPeer $emulator.Url 'create-key').KeyId
+        $subset = Invoke-KmsPeer $emulator.Url 'create-constrained-grant' @($key, 'arn:aws:iam::111122223333:role/app', $retiring, '{"EncryptionContextSubset": {"Department": "IT", "Stage": "prod"}}')
+        $equals = Invoke-KmsPeer $emulator.Url 'create-constrained-grant' @($key, 'arn:aws:iam::111122223333:role/app', $retiring, '{"EncryptionContextEquals": {"Project": "Apollo"}}')
+        $plain = (New-TestGrantSet -Endpoint $emulator.Url -Count 1 -KeyId $key -RetiringPrincipal $retiring).Grants[0]
+    }
+
+    It 'from <Command>' -ForEach @(@{ Command = 'Get-KmsGrant' }, @{ Command = 'Get-KmsRetirableGrant' }) {
+        $grants = if ($Command -eq 'Get-KmsGrant') { Get-KmsGrant -KeyId $key } else { Get-KmsRetirableGrant $retiring }
+        $grants.Count | Should -Be 3
+        $s = $grants | Where-Object GrantId -EQ $subset.GrantId
+        $s.Constraints.EncryptionContextSubset | Should -BeOfType ([System.Collections.Generic.IDictionary[string, string]])
+        $s.Constraints.EncryptionContextSubset['Department'] | Should -Be 'IT'
+        $s.Constraints.EncryptionContextSubset['Stage'] | Should -Be 'prod'
+        $s.Constraints.EncryptionContextSubset.Count | Should -Be 2
+        $s.Constraints.EncryptionContextEquals | Should -BeNullOrEmpty
+        $e = $grants | Where-Object GrantId -EQ $equals.GrantId
+        $e.Constraints.EncryptionContextEquals['Project'] | Should -Be 'Apollo'
+        $e.Constraints.EncryptionContextSubset | Should -BeNullOrEmpty
+        ($grants | Where-Object GrantId -EQ $plain.GrantId).Constraints | Should -BeNullOrEmpty
+    }
+}
+
+Describe '-WhatIf never retires, on any endpoint' {
+    BeforeAll {
+        $moto = Start-MotoServer
+        # One key, three grants per case (boto3 costs a second a call).
+        $motoSet = New-TestGrantSet -Endpoint $moto.Url -Count 6
+    }
+    AfterAll { Stop-TestServer $moto }
+
+    # moto ignores DryRun: a DryRun RetireGrant retires. Each grant still listed by boto3 afterwards proves nothing was.
+    It 'against moto, by <Case>: retires nothing, stops with KmsGrants.DryRunNotHonored, reports every grant NotAttempted' -ForEach @(
+        @{ Case = 'key and ID with -WhatIf'; ById = $true; Take = 0..2 }
+        @{ Case = 'piped tokens with -Force and $WhatIfPreference'; ById = $false; Take = 3..5 }
+    ) {
+        $grants = $motoSet.Grants[$Take]
+        $results = $null; $failure = $null
+        try {
+            if ($ById) { Remove-KmsGrant -KeyId $motoSet.KeyId -GrantId $grants.GrantId -WhatIf -PassThru -EndpointUrl $moto.Url -OutVariable results | Out-Null }
+            else { $WhatIfPreference = $true; $grants.GrantToken | Remove-KmsGrant -Force -PassThru -EndpointUrl $moto.Url -OutVariable results | Out-Null }
+        }
+        catch { $failure = $_ }
+        finally { $WhatIfPreference = $false }
+        # Listed by boto3, not by us: every grant of the key is still there.
+        (Invoke-KmsPeer $moto.Url 'list-grants' @($motoSet.KeyId)).GrantIds | Sort-Object | Should -Be ([string[]]$motoSet.Grants.GrantId | Sort-Object)
+        $failure.FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 3
+        $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        $KmsGrantsLastRun.NotAttempted | Should -Be 3
+    }
+
+    It 'against the emulator, reports KMS''s DryRun verdicts (WouldRetire, WouldFail) and retires nothing' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $missing = 'e' * 64
+        $before = Get-RequestCount $emulator RetireGrant
+        $results = Remove-KmsGrant -KeyId $set.KeyId -GrantId ($set.Grants.GrantId + $missing) -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+        (Get-RequestCount $emulator RetireGrant) - $before | Should -BeGreaterOrEqual 3   # the DryRun requests really went to KMS
+        ($results | Where-Object GrantId -In $set.Grants.GrantId).Status | Should -Be 'WouldRetire', 'WouldRetire'
+        ($results | Where-Object GrantId -EQ $missing).Status | Should -Be 'WouldFail'
+        $errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
+    }
+}
+
+Describe 'Pipeline binding' {
+    BeforeAll {
+        # One key for the four cases (boto3 costs a second a call); each case retires its own grants and checks only them.
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 6
+        $g = $set.Grants
+        function Get-Alive { Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url }
+    }
+
+    It 'a piped string is a key for Get-KmsGrant' {
+        # First in this block: nothing is retired yet.
+        ($set.KeyId | Get-KmsGrant).GrantId | Sort-Object | Should -Be ([string[]]$g.GrantId | Sort-Object)
+    }
+
+    It 'piped strings are grant IDs for Remove-KmsGrant -KeyId' {
+        $results = $g[0..1].GrantId | Remove-KmsGrant -KeyId $set.KeyId -Force -PassThru
+        $results.GrantId | Sort-Object | Should -Be ([string[]]$g[0..1].GrantId | Sort-Object)
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[0].GrantId
+        $alive | Should -Not -Contain $g[1].GrantId
+        $alive | Should -Contain $g[2].GrantId
+    }
+
+    It 'a piped string without -KeyId is a grant token' {
+        $result = $g[2].GrantToken | Remove-KmsGrant -Force -PassThru
+        $result.GrantToken | Should -Be $g[2].GrantToken
+        $result.Status | Should -Be 'Retired'
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[2].GrantId
+        $alive | Should -Contain $g[3].GrantId
+    }
+
+    # Decided: the token wins (ByToken is the default parameter set). The object names two different grants so that
+    # which one went shows which binding won.
+    It 'an object with KeyId+GrantId and a GrantToken binds by token' {
+        $result = [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $g[3].GrantId; GrantToken = $g[4].GrantToken } |
+            Remove-KmsGrant -Force -PassThru
+        $result.GrantToken | Should -Be $g[4].GrantToken
+        $result.GrantId | Should -BeNullOrEmpty
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[4].GrantId
+        $alive | Should -Contain $g[3].GrantId
+    }
+}
+
+Describe 'Key aliases' {
+    BeforeAll {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 5
+        $alias = 'alias/awstools-app'
+        $aliasArn = "arn:aws:kms:us-east-1:${account}:$alias"
+        $cli = Invoke-AwsCli -Endpoint $emulator.Url -Arguments @('kms', 'create-alias', '--alias-name', $alias, '--target-key-id', $set.KeyId)
+        if ($cli.ExitCode -ne 0) { throw "aws kms create-alias failed: $($cli.Error)" }
+        $ids = [string[]]$set.Grants.GrantId
+    }
+
+    It 'Get-KmsGrant -KeyId <Form> lists the key''s grants' -ForEach @(@{ Form = 'alias/NAME'; Arn = $false }, @{ Form = 'with the alias ARN'; Arn = $true }) {
+        $grants = Get-KmsGrant -KeyId $(if ($Arn) { $aliasArn } else { $alias })
+        $grants.GrantId | Sort-Object | Should -Be ($ids | Sort-Object)
+        $grants.KeyId | Sort-Object -Unique | Should -Be $set.KeyId
+    }
+
+    It 'Remove-KmsGrant -KeyId alias/NAME retires piped grant IDs, resolving the alias once' {
+        $before = Get-RequestCount $emulator DescribeKey
+        $results = $ids[0..2] | Remove-KmsGrant -KeyId $alias -Force -PassThru
+        (Get-RequestCount $emulator DescribeKey) - $before | Should -Be 1
+        $results.Status | Should -Be 'Retired', 'Retired', 'Retired'
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ($ids[3..4] | Sort-Object)
+    }
+
+    It 'Remove-KmsGrant -KeyId alias/NAME -GrantId takes the alias ARN too' {
+        Remove-KmsGrant -KeyId $aliasArn -GrantId $ids[3] -Force
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $ids[4]
+    }
+
+    It 'an unknown alias gives one KmsGrants.NotFound error (Get-KmsGrant)' {
+        $before = Get-RequestCount $emulator DescribeKey
+        Get-KmsGrant -KeyId alias/awstools-nosuch -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.GetKmsGrantCommand'
+        (Get-RequestCount $emulator DescribeKey) - $before | Should -Be 1
+    }
+
+    It 'an unknown alias with several grant IDs is asked about once, and nothing is retired' {
+        $sent = Get-RequestCount $emulator RetireGrant
+        $before = Get-RequestCount $emulator DescribeKey
+        $ids[4], ('f' * 64), ('d' * 64) | Remove-KmsGrant -KeyId alias/awstools-nosuch -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        (Get-RequestCount $emulator DescribeKey) - $before | Should -Be 1
+        # One error per grant not retired (the README's contract), each naming its grant; the alias was asked about once.
+        $errors.FullyQualifiedErrorId | Should -Be (@('KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand') * 3)
+        $errors.TargetObject.GrantId | Should -Be $ids[4], ('f' * 64), ('d' * 64)
+        Get-RequestCount $emulator RetireGrant | Should -Be $sent
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $ids[4]
+    }
+}
+
+Describe 'Completing -KeyId' {
+    BeforeAll {
+        $key = (Invoke-KmsPeer $emulator.Url 'create-key').KeyId
+        $keyId = ($key -split '/')[-1]
+        $cli = Invoke-AwsCli -Endpoint $emulator.Url -Arguments @('kms', 'create-alias', '--alias-name', 'alias/awstools-complete', '--target-key-id', $key)
+        if ($cli.ExitCode -ne 0) { throw "aws kms create-alias failed: $($cli.Error)" }
+        function Complete([string] $Line) { @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText) }
+        $aliasLine = "Get-KmsGrant -EndpointUrl $($emulator.Url) -Region us-east-1 -KeyId al"
+    }
+
+    # These run in file order: the first asks KMS, the next are served from the session's cache.
+    It 'offers the emulator''s aliases' {
+        $before = Get-RequestCount $emulator ListAliases
+        $offered = Complete $aliasLine
+        (Get-RequestCount $emulator ListAliases) - $before | Should -BeGreaterOrEqual 1
+        $offered | Should -Contain 'alias/awstools-complete'
+        $offered | ForEach-Object { $_ | Should -BeLike 'al*' }
+    }
+
+    It 'offers a key ID for a prefix of it' {
+        Complete "Get-KmsGrant -EndpointUrl $($emulator.Url) -Region us-east-1 -KeyId $($keyId.Substring(0, 8))" | Should -Be $keyId
+    }
+
+    It 'serves a second completion from the cache (no ListAliases, no DescribeKey)' {
+        $before = (Get-RequestCount $emulator ListAliases) + (Get-RequestCount $emulator DescribeKey)
+        Complete $aliasLine | Should -Contain 'alias/awstools-complete'
+        (Get-RequestCount $emulator ListAliases) + (Get-RequestCount $emulator DescribeKey) | Should -Be $before
+    }
+
+    It 'asks the Region of $StoredAWSRegion when -Region is not given, as the command would' {
+        # This process has AWS_REGION=us-east-1; Set-DefaultAWSRegion's variable must win, for completion as for the call.
+        $euKey = (Invoke-KmsPeer $emulator.Url 'create-key' -Region eu-west-1).KeyId
+        $cli = Invoke-AwsCli -Endpoint $emulator.Url -Region eu-west-1 -Arguments @('kms', 'create-alias', '--alias-name', 'alias/awstools-eu', '--target-key-id', $euKey)
+        if ($cli.ExitCode -ne 0) { throw "aws kms create-alias failed: $($cli.Error)" }
+        $global:StoredAWSRegion = 'eu-west-1'
+        try { Complete "Get-KmsGrant -EndpointUrl $($emulator.Url) -KeyId alias/awstools-e" | Should -Be 'alias/awstools-eu' }
+        finally { Remove-Variable StoredAWSRegion -Scope Global }
+    }
+
+    It 'gives nothing, quickly and without an error, when the endpoint never answers' {
+        # The kernel accepts connections into the backlog; nothing ever reads or answers them.
+        $silent = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $silent.Start()
+        try {
+            $errorsBefore = $Error.Count
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $offered = Complete "Get-KmsGrant -EndpointUrl http://127.0.0.1:$($silent.LocalEndpoint.Port) -Region us-east-1 -KeyId al"
+            $clock.Stop()
+            $silent.Pending() | Should -BeTrue   # it did try this endpoint
+            $offered | Should -BeNullOrEmpty
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2.5
+            $Error.Count | Should -Be $errorsBefore
+        }
+        finally { $silent.Stop() }
+    }
+}
+
+Describe 'Credential and Region resolution, where ours differs from AWS.Tools or theirs is deliberate' {
+    BeforeAll {
+        # A user's HOME: a [default] profile with a Region, and a 'work' profile with another one.
+        $userHome = Join-Path $TestDrive 'user-home'
+        $null = New-Item -ItemType Directory (Join-Path $userHome '.aws') -Force
+        Set-Content (Join-Path $userHome '.aws/credentials') "[default]`naws_access_key_id = AKDEFAULT`naws_secret_access_key = default-secret`n`n[work]`naws_access_key_id = AKPROFILE`naws_secret_access_key = profile-secret"
+        Set-Content (Join-Path $userHome '.aws/config') "[default]`nregion = us-west-2`n`n[profile work]`nregion = eu-west-1"
+        $customFile = Join-Path $TestDrive 'custom-credentials'
+        Set-Content $customFile "[default]`naws_access_key_id = AKLOCATION`naws_secret_access_key = location-secret"
+        $envKeys = @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }
+
+        # Each case: a fresh pwsh with that HOME and environment; after each call, whom and which Region the emulator
+        # saw. Regions other than us-east-1 are refused by the emulator (InvalidSignature) but still recorded.
+        function Invoke-Resolution([string[]] $Calls, [hashtable] $Environment = @{}, [string] $Prelude = '') {
+            $script = $Prelude + "`n`$seen = @()`n" + (($Calls | ForEach-Object {
+                "Get-KmsRetirableGrant arn:aws:iam::111122223333:role/nobody -EndpointUrl `$Url $_ -ErrorAction SilentlyContinue`n" +
+                "`$s = Invoke-RestMethod `"`$Url/_emulator/stats`"; `$seen += [ordered]@{ Caller = `$s.lastCaller; Region = `$s.lastRegion }"
+            }) -join "`n") + "`nConvertTo-Json -InputObject @(`$seen) | Set-Content `$ResultFile"
+            $r = Invoke-Fresh "Import-Module `$Module`n$script" -Environment $Environment -HomeDir $userHome -Arguments @{ CustomFile = $customFile }
+            $r.Result
+        }
+    }
+
+    It '-ProfileLocation alone comes after environment keys (theirs)' {
+        $seen = Invoke-Resolution '-ProfileLocation $CustomFile -Region us-east-1' $envKeys
+        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
+    }
+
+    It 'the [default] profile''s Region comes before AWS_REGION (theirs)' {
+        $seen = Invoke-Resolution '' ($envKeys + @{ AWS_REGION = 'eu-north-1' })
+        $seen[0].Region | Should -Be 'us-west-2'
+    }
+
+    It 'the -ProfileName profile''s Region is used (ours; AWS.Tools issue #25 asks for it)' {
+        $seen = Invoke-Resolution '-ProfileName work' @{ AWS_REGION = 'eu-north-1' }
+        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        $seen[0].Region | Should -Be 'eu-west-1'
+    }
+
+    It 'AWS_PROFILE selects the credentials'' profile, and its Region is used' {
+        $seen = Invoke-Resolution '' @{ AWS_PROFILE = 'work'; AWS_REGION = 'eu-north-1' }
+        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+        $seen[0].Region | Should -Be 'eu-west-1'
+    }
+
+    It '$StoredAWSRegion comes before everything but -Region' {
+        $seen = Invoke-Resolution @('-ProfileName work', '-ProfileName work -Region ap-south-1') @{ AWS_REGION = 'eu-north-1' } `
+            -Prelude '$global:StoredAWSRegion = ''ca-central-1'''
+        $seen[0].Region | Should -Be 'ca-central-1'
+        $seen[1].Region | Should -Be 'ap-south-1'
+    }
+}
+
+Describe '$AWSProxy (Set-AWSProxy)' {
+    BeforeAll {
+        Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ProxySettings.cs')
+        $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
+        $info.ArgumentList.Add((Join-Path $PSScriptRoot 'Fixtures/CountingProxy.py'))
+        $info.RedirectStandardOutput = $true
+        $info.UseShellExecute = $false
+        $proxyProcess = [System.Diagnostics.Process]::Start($info)
+        $read = $proxyProcess.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait(15000) -or $read.Result -notmatch 'listening on (http://127\.0\.0\.1:(\d+))$') { throw "The counting proxy did not start: $($read.Result)" }
+        $proxyUrl = $Matches[1]; $proxyPort = [int]$Matches[2]
+        function Get-Forwarded { (Invoke-RestMethod "$proxyUrl/_proxy/stats").forwarded }
+        $principal = 'arn:aws:iam::111122223333:role/awstools-proxy'
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal $principal
+    }
+    AfterAll {
+        Remove-Variable AWSProxy -Scope Global -ErrorAction Ignore
+        if ($proxyProcess -and -not $proxyProcess.HasExited) { $proxyProcess.Kill(); $null = $proxyProcess.WaitForExit(5000) }
+    }
+
+    It 'calls go through the proxy and still succeed, even after direct calls in this session' {
+        # A direct call first: a cached HTTP client from it must not be reused for proxied calls.
+        (Get-KmsRetirableGrant $principal).Count | Should -Be 3
+        $before = Get-Forwarded
+        $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
+        try {
+            (Get-KmsRetirableGrant $principal).GrantId | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
+            $listed = Get-Forwarded
+            $listed - $before | Should -BeGreaterThan 0
+            Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[0].GrantId -Force
+            (Get-Forwarded) - $listed | Should -BeGreaterThan 0   # the retire client too
+        }
+        finally { Remove-Variable AWSProxy -Scope Global }
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ([string[]]$set.Grants[1..2].GrantId | Sort-Object)
+        (Invoke-RestMethod "$proxyUrl/_proxy/stats").targets.PSObject.Properties.Name | Should -Be ([uri]$emulator.Url).Authority
+    }
+
+    It 'without $AWSProxy, calls do not touch the proxy (even after proxied calls)' {
+        $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
+        try { $null = Get-KmsRetirableGrant $principal } finally { Remove-Variable AWSProxy -Scope Global }
+        $before = Get-Forwarded
+        (Get-KmsRetirableGrant $principal).Count | Should -Be 2
+        Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[1].GrantId -Force
+        Get-Forwarded | Should -Be $before
+        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $set.Grants[2].GrantId
+    }
+}
