@@ -109,14 +109,41 @@ def sequence(endpoint, args):
     return results
 
 
-COMMANDS = {"create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
+def steady(kms, args):
+    """steady RATE SECONDS KEY: a competitor sharing the RetireGrant quota: a DryRun RetireGrant of a grant that does not
+    exist on KEY, RATE times a second on a fixed schedule, for SECONDS; one attempt each. Returns the requests sent and
+    how many were throttled."""
+    rate, seconds, key = float(args[0]), float(args[1]), args[2]
+    codes = []
+
+    def one():
+        try:
+            kms.retire_grant(KeyId=key, GrantId="0" * 64, DryRun=True)
+            codes.append("OK")
+        except ClientError as e:
+            codes.append(e.response["Error"]["Code"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        i = 0
+        while True:
+            due = start + i / rate
+            if due - start >= seconds:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(one)
+            i += 1
+    return {"Requests": len(codes), "Throttled": sum(1 for c in codes if c == "ThrottlingException"), "Seconds": time.perf_counter() - start}
+
+
+COMMANDS = {"steady": steady, "create-key": create_key, "create-grants": create_grants, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     threads = int(rest[1]) if command == "retire-many" else 1
-    attempts = {"retire-many": 10, "call-many": 1}.get(command, 3)
+    attempts = {"retire-many": 10, "call-many": 1, "steady": 1}.get(command, 3)
     if command == "sequence":
         print(json.dumps(sequence(endpoint, rest)))
     else:
-        kms = client(endpoint, max_attempts=attempts, pool=max(10, threads))
+        kms = client(endpoint, max_attempts=attempts, pool=max(10, threads, 8))
         print(json.dumps(COMMANDS[command](kms, rest)))
