@@ -421,6 +421,7 @@ namespace KmsGrants.Engine
                 var canary = sample.ByToken
                     ? new GrantReference(null, null, "AQpAM2KmsGrantsDryRunCheck" + Guid.NewGuid().ToString("N"))
                     : new GrantReference(sample.KeyId, new string('0', 64), null);
+                var silences = 0;
                 for (var attempt = 1; attempt <= _runner._session.RetireAttempts; attempt++)
                 {
                     try
@@ -448,6 +449,7 @@ namespace KmsGrants.Engine
                     }
                     if (error.HttpStatus != null) _runner.HeardAnswer();
                     if (error.Kind == KmsErrorKind.Throttled) { Interlocked.Increment(ref Throttled); continue; }
+                    if (error.Kind == KmsErrorKind.TimedOut && ++silences >= RetirePolicy.MaxSilentAttempts) break;
                     // Any KMS answer but success (NotFound, InvalidGrantId, DryRunOperation…) shows DryRun is not ignored.
                     if (error.HttpStatus != null || error.StopsEverything)
                     {
