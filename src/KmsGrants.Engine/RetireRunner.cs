@@ -190,6 +190,7 @@ namespace KmsGrants.Engine
                 Elapsed = _clock.Elapsed - work.Started,
             };
             if (error is { StopsEverything: true }) Stop($"{error.Code}: every request would fail alike", error);
+            if (_lanes.TryGetValue(work.Region, out var lane)) Interlocked.Increment(ref lane.Finished);
             Interlocked.Increment(ref _finished);
             _completed.Add(new RetireOutcome(work.Grant, result, error, decision.Note));
             Interlocked.Decrement(ref _outstanding);
@@ -257,6 +258,7 @@ namespace KmsGrants.Engine
             int _backingOff;
             public long Requests;
             public long Throttled;
+            public long Finished;
 
             public Lane(RetireRunner runner, string region)
             {
@@ -277,7 +279,7 @@ namespace KmsGrants.Engine
                 lock (_gate)
                     return new LaneStatus
                     {
-                        Region = Region, InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
+                        Region = Region, Finished = Interlocked.Read(ref Finished), InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
                         Requests = Interlocked.Read(ref Requests), Throttled = Interlocked.Read(ref Throttled),
                         Rate = _controller.Rate, QuotaEstimate = _controller.QuotaEstimate,
                     };
