@@ -103,6 +103,9 @@ namespace KmsGrants.Engine
         /// <summary>An error that stopped the run for every grant (bad credentials, an endpoint that is not KMS, one that
         /// does not honour DryRun, one gone silent); the command reports it as terminating.</summary>
         public KmsError? FatalError { get; private set; }
+        /// <summary>The grant whose answer was <see cref="FatalError"/>, when a grant's was (not for a silent endpoint or
+        /// the DryRun check's canary): the error names it and has it as target.</summary>
+        public GrantReference? FatalGrant { get; private set; }
         public IReadOnlyList<LaneStatus> Lanes => _lanes.Values.Select(l => l.Status()).OrderBy(s => s.Region, StringComparer.Ordinal).ToList();
         public long Requests => _lanes.Values.Sum(l => Interlocked.Read(ref l.Requests));
         public long ThrottledResponses => _lanes.Values.Sum(l => Interlocked.Read(ref l.Throttled));
@@ -141,11 +144,15 @@ namespace KmsGrants.Engine
         }
 
         /// <summary>Stops the run: nothing new is sent (queued grants finish as NotAttempted at once).</summary>
-        public void Stop(string reason, KmsError? fatal = null)
+        public void Stop(string reason, KmsError? fatal = null, GrantReference? fatalGrant = null)
         {
             lock (_stopGate)
             {
-                if (fatal != null && FatalError == null) FatalError = fatal;
+                if (fatal != null && FatalError == null)
+                {
+                    FatalError = fatal;
+                    FatalGrant = fatalGrant;
+                }
                 if (_stopReason == null) _stopReason = reason;
             }
             _stopping.Cancel();
@@ -189,7 +196,8 @@ namespace KmsGrants.Engine
                 Message = decision.Message ?? error?.Message,
                 Elapsed = _clock.Elapsed - work.Started,
             };
-            if (error is { StopsEverything: true }) Stop($"{error.Code}: every request would fail alike", error);
+            if (error is { StopsEverything: true }) Stop($"{error.Code}: every request would fail alike", error, work.Grant);
+            if (_lanes.TryGetValue(work.Region, out var lane)) Interlocked.Increment(ref lane.Finished);
             Interlocked.Increment(ref _finished);
             _completed.Add(new RetireOutcome(work.Grant, result, error, decision.Note));
             Interlocked.Decrement(ref _outstanding);
@@ -257,6 +265,7 @@ namespace KmsGrants.Engine
             int _backingOff;
             public long Requests;
             public long Throttled;
+            public long Finished;
 
             public Lane(RetireRunner runner, string region)
             {
@@ -277,7 +286,7 @@ namespace KmsGrants.Engine
                 lock (_gate)
                     return new LaneStatus
                     {
-                        Region = Region, InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
+                        Region = Region, Finished = Interlocked.Read(ref Finished), InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
                         Requests = Interlocked.Read(ref Requests), Throttled = Interlocked.Read(ref Throttled),
                         Rate = _controller.Rate, QuotaEstimate = _controller.QuotaEstimate,
                     };

@@ -258,7 +258,12 @@ namespace KmsGrants.Commands
                     $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
                     string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
             if (_runner.FatalError is KmsError fatal)
-                ThrowTerminatingError(ErrorRecords.Service(fatal, _dryRun ? "retire grants (DryRun)" : "retire grants", null, OpenSession()));
+            {
+                // Name the grant that got the answer: its key ARN says which Region (and account) was refused.
+                var grant = _runner.FatalGrant;
+                var what = (_dryRun ? "retire grants (DryRun)" : "retire grants") + (grant == null ? "" : $" (stopped by the answer for {grant})");
+                ThrowTerminatingError(ErrorRecords.Service(fatal, what, grant, OpenSession()));
+            }
         }
 
         protected override void Dispose(bool disposing)
