@@ -159,7 +159,8 @@ function Get-AliveGrantId {
     param([Parameter(Mandatory)] [string] $KeyId, [string] $Endpoint, [string] $Region = 'us-east-1')
     $connection = @{ Region = $Region }
     if ($Endpoint) { $connection.EndpointUrl = $Endpoint }
-    [string[]]@(Get-KmsGrant -KeyId $KeyId @connection).GrantId
+    # ForEach-Object, not .GrantId: member access on an empty list gives $null, which would count as one grant.
+    Get-KmsGrant -KeyId $KeyId @connection | ForEach-Object GrantId
 }
 
 <#
