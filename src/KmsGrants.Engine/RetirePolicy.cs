@@ -131,6 +131,10 @@ namespace KmsGrants.Engine
                 : RetireDecision.Finish(RetireStatus.Failed, message: "The command stopped before this grant could be retried; it was not retired.");
         }
 
+        /// <summary>A grant not sent because its Region refused the credentials.</summary>
+        public static RetireDecision RegionRefused(KmsError refusal, string region) =>
+            RetireDecision.Finish(RetireStatus.NotAttempted, refusal, $"Not sent: {region} refused the credentials ({refusal.Code}).");
+
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public static RetireDecision DryRunRefused(KmsError refusal) =>
             RetireDecision.Finish(RetireStatus.NotAttempted, refusal, "Not sent: the endpoint does not honour DryRun, so -WhatIf could retire this grant.");

@@ -23,13 +23,17 @@ namespace KmsGrants.Engine
     /// <summary>The outcome of one grant, with the error (if any) in the engine's terms.</summary>
     public sealed class RetireOutcome
     {
-        public RetireOutcome(GrantReference grant, RetireResult result, KmsError? error, string? note)
+        public RetireOutcome(GrantReference grant, RetireResult result, KmsError? error, string? note, bool abandoned = false)
         {
             Grant = grant;
             Result = result;
             Error = error;
             Note = note;
+            Abandoned = abandoned;
         }
+
+        /// <summary>Never sent because the run (or its Region) stopped: reported once for all, not grant by grant.</summary>
+        public bool Abandoned { get; }
 
         public GrantReference Grant { get; }
         public RetireResult Result { get; }
@@ -78,6 +82,7 @@ namespace KmsGrants.Engine
         readonly ConcurrentDictionary<string, Lane> _lanes = new ConcurrentDictionary<string, Lane>(StringComparer.Ordinal);
         readonly BlockingCollection<RetireOutcome> _completed = new BlockingCollection<RetireOutcome>();
         readonly ConcurrentQueue<string> _trace = new ConcurrentQueue<string>();
+        readonly ConcurrentDictionary<string, KmsError> _refusedRegions = new ConcurrentDictionary<string, KmsError>(StringComparer.Ordinal);
         readonly Stopwatch _clock = Stopwatch.StartNew();
         readonly object _stopGate = new object();
         int _outstanding;
@@ -103,6 +108,12 @@ namespace KmsGrants.Engine
         /// <summary>An error that stopped the run for every grant (bad credentials, an endpoint that is not KMS, one that
         /// does not honour DryRun, one gone silent); the command reports it as terminating.</summary>
         public KmsError? FatalError { get; private set; }
+        /// <summary>The grant whose answer was <see cref="FatalError"/>, when a grant's was (not for a silent endpoint or
+        /// the DryRun check's canary): the error names it and has it as target.</summary>
+        public GrantReference? FatalGrant { get; private set; }
+        /// <summary>Regions other than the command's own that refused the credentials (a signature scoped to a Region the
+        /// endpoint does not serve, an opt-in Region not enabled): only their grants stopped.</summary>
+        public IReadOnlyDictionary<string, KmsError> RefusedRegions => _refusedRegions;
         public IReadOnlyList<LaneStatus> Lanes => _lanes.Values.Select(l => l.Status()).OrderBy(s => s.Region, StringComparer.Ordinal).ToList();
         public long Requests => _lanes.Values.Sum(l => Interlocked.Read(ref l.Requests));
         public long ThrottledResponses => _lanes.Values.Sum(l => Interlocked.Read(ref l.Throttled));
@@ -141,11 +152,15 @@ namespace KmsGrants.Engine
         }
 
         /// <summary>Stops the run: nothing new is sent (queued grants finish as NotAttempted at once).</summary>
-        public void Stop(string reason, KmsError? fatal = null)
+        public void Stop(string reason, KmsError? fatal = null, GrantReference? fatalGrant = null)
         {
             lock (_stopGate)
             {
-                if (fatal != null && FatalError == null) FatalError = fatal;
+                if (fatal != null && FatalError == null)
+                {
+                    FatalError = fatal;
+                    FatalGrant = fatalGrant;
+                }
                 if (_stopReason == null) _stopReason = reason;
             }
             _stopping.Cancel();
@@ -173,7 +188,7 @@ namespace KmsGrants.Engine
             while (_completed.TryTake(out var outcome)) onOutcome(outcome);
         }
 
-        void Finish(Work work, RetireDecision decision)
+        void Finish(Work work, RetireDecision decision, bool abandoned = false)
         {
             var error = decision.Error;
             var result = new RetireResult
@@ -189,9 +204,21 @@ namespace KmsGrants.Engine
                 Message = decision.Message ?? error?.Message,
                 Elapsed = _clock.Elapsed - work.Started,
             };
-            if (error is { StopsEverything: true }) Stop($"{error.Code}: every request would fail alike", error);
+            if (error is { StopsEverything: true } && !abandoned)
+            {
+                // A Region other than the command's own refusing the credentials stops that Region only: the others
+                // may well accept them. Anything else would fail every request alike.
+                if (error.Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient
+                    && work.Region != _session.DefaultRegion && _lanes.TryGetValue(work.Region, out var refused))
+                {
+                    _refusedRegions.TryAdd(work.Region, error);
+                    refused.Wake();
+                }
+                else Stop($"{error.Code}: every request would fail alike", error, work.Grant);
+            }
+            if (_lanes.TryGetValue(work.Region, out var lane)) Interlocked.Increment(ref lane.Finished);
             Interlocked.Increment(ref _finished);
-            _completed.Add(new RetireOutcome(work.Grant, result, error, decision.Note));
+            _completed.Add(new RetireOutcome(work.Grant, result, error, decision.Note, abandoned));
             Interlocked.Decrement(ref _outstanding);
         }
 
@@ -257,6 +284,7 @@ namespace KmsGrants.Engine
             int _backingOff;
             public long Requests;
             public long Throttled;
+            public long Finished;
 
             public Lane(RetireRunner runner, string region)
             {
@@ -277,7 +305,7 @@ namespace KmsGrants.Engine
                 lock (_gate)
                     return new LaneStatus
                     {
-                        Region = Region, InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
+                        Region = Region, Finished = Interlocked.Read(ref Finished), InFlight = _inFlight, Queued = _new.Count + _retries.Count + _backingOff,
                         Requests = Interlocked.Read(ref Requests), Throttled = Interlocked.Read(ref Throttled),
                         Rate = _controller.Rate, QuotaEstimate = _controller.QuotaEstimate,
                     };
@@ -301,7 +329,7 @@ namespace KmsGrants.Engine
                     lock (_gate)
                     {
                         _controller.OnTick(Now);
-                        if (stopping.IsCancellationRequested) AbandonQueued();
+                        if (stopping.IsCancellationRequested || Refusal != null) AbandonQueued();
                         if (stopping.IsCancellationRequested) FinishRetriesWithoutUnknowns();
                         next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
                         var window = _dryRun == DryRunCheck.Unproven ? 1 : _controller.MaxInFlight;
@@ -352,10 +380,21 @@ namespace KmsGrants.Engine
                 }
             }
 
-            /// <summary>Grants never sent, at a stop: NotAttempted, at once. (Called under the lock.)</summary>
+            KmsError? Refusal => _runner._refusedRegions.TryGetValue(Region, out var refusal) ? refusal : null;
+
+            /// <summary>Grants never sent, at a stop or when this Region refused the credentials: NotAttempted, at once.
+            /// (Called under the lock.)</summary>
             void AbandonQueued()
             {
-                while (_new.Count > 0) _runner.Finish(_new.Dequeue(), _dryRunRefusal is KmsError refusal ? RetirePolicy.DryRunRefused(refusal) : RetirePolicy.NotSent());
+                var decision = Refusal is KmsError refused ? RetirePolicy.RegionRefused(refused, Region)
+                    : _dryRunRefusal is KmsError refusal ? RetirePolicy.DryRunRefused(refusal) : RetirePolicy.NotSent();
+                while (_new.Count > 0) _runner.Finish(_new.Dequeue(), decision, abandoned: true);
+                if (Refusal != null)
+                    while (_retries.Count > 0)
+                    {
+                        var work = _retries.Dequeue();
+                        _runner.Finish(work, RetirePolicy.StoppedBeforeRetry(work.State, _runner._options.DryRun), abandoned: true);
+                    }
             }
 
             async Task AttemptAsync(Work work, long ticket)
@@ -421,6 +460,7 @@ namespace KmsGrants.Engine
                 var canary = sample.ByToken
                     ? new GrantReference(null, null, "AQpAM2KmsGrantsDryRunCheck" + Guid.NewGuid().ToString("N"))
                     : new GrantReference(sample.KeyId, new string('0', 64), null);
+                var silences = 0;
                 for (var attempt = 1; attempt <= _runner._session.RetireAttempts; attempt++)
                 {
                     try
@@ -448,6 +488,7 @@ namespace KmsGrants.Engine
                     }
                     if (error.HttpStatus != null) _runner.HeardAnswer();
                     if (error.Kind == KmsErrorKind.Throttled) { Interlocked.Increment(ref Throttled); continue; }
+                    if (error.Kind == KmsErrorKind.TimedOut && ++silences >= RetirePolicy.MaxSilentAttempts) break;
                     // Any KMS answer but success (NotFound, InvalidGrantId, DryRunOperation…) shows DryRun is not ignored.
                     if (error.HttpStatus != null || error.StopsEverything)
                     {

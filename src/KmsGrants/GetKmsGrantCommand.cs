@@ -9,7 +9,6 @@ namespace KmsGrants.Commands
     [OutputType(typeof(GrantInfo), typeof(GrantPage))]
     public sealed class GetKmsGrantCommand : GrantListingCommandBase
     {
-        /// <summary>Key ID, key ARN, alias name or alias ARN.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("KeyArn")]
         [GrantIdentifier]

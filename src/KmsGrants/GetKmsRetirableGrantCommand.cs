@@ -23,7 +23,8 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, RetiringPrincipal));
                 return;
             }
-            var clients = OpenSession().ClientsFor(OpenSession().DefaultRegion);
+            var session = OpenSession();
+            var clients = session.ClientsFor(session.DefaultRegion);
             WriteGrants((limit, marker) => GrantPager.ListRetirableGrants(clients, RetiringPrincipal, limit, marker, Cancellation),
                 $"list grants retirable by {RetiringPrincipal}", RetiringPrincipal);
         }

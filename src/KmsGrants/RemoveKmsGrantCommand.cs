@@ -27,6 +27,8 @@ namespace KmsGrants.Commands
         RetireSummary? _summary;
         bool _dryRun;
         bool _finished;
+        // Grants never sent, per Region: reported once at the end.
+        readonly Dictionary<string, int> _abandoned = new Dictionary<string, int>(StringComparer.Ordinal);
         // False once the pipeline takes no more output (Ctrl+C, a downstream stop, -ErrorAction Stop): outcomes then go to
         // $KmsGrantsLastRun.UnreportedResults.
         bool _acceptsOutput = true;
@@ -172,6 +174,14 @@ namespace KmsGrants.Commands
         void Write(RetireOutcome outcome)
         {
             var result = outcome.Result;
+            if (outcome.Abandoned)
+            {
+                // Grants never sent are one fact, said once at the end (there may be thousands).
+                var region = result.Region ?? "";
+                _abandoned[region] = _abandoned.TryGetValue(region, out var n) ? n + 1 : 1;
+                if (PassThru) WriteObject(result);
+                return;
+            }
             if (outcome.Note != null) WriteVerbose($"{outcome.Grant}: {outcome.Note}");
             var what = $"retire {outcome.Grant}";
             var error = outcome.Error;
@@ -192,7 +202,7 @@ namespace KmsGrants.Commands
                 if (result.Status == RetireStatus.Unknown) what += " (the outcome is unknown: it may or may not have been retired)";
                 WriteError(ErrorRecords.Service(error, what, outcome.Grant, OpenSession()));
             }
-            else if (result.Status is RetireStatus.Unknown or RetireStatus.Failed || (result.Status == RetireStatus.NotAttempted && !fatal))
+            else if (result.Status is RetireStatus.Unknown or RetireStatus.Failed or RetireStatus.NotAttempted && !fatal)
             {
                 WriteWarning($"{outcome.Grant}: {result.Status}. {result.Message}");
             }
@@ -257,8 +267,28 @@ namespace KmsGrants.Commands
                 WriteVerbose($"{(_dryRun ? "DryRun of" : "Retired")} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
                     $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
                     string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
+            var session = OpenSession();
+            var refused = _runner.RefusedRegions;
+            foreach (var region in refused.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                var notSent = _abandoned.TryGetValue(region.Key, out var n) ? n : 0;
+                var record = ErrorRecords.Service(region.Value, $"retire {notSent} more grant(s) in {region.Key}: the Region refused the credentials, so they were not sent (the other Regions went on)", region.Key, session);
+                // Every Region the run used refused: nothing could be done, so the command fails.
+                if (_runner.FatalError == null && summary.Regions.Keys.All(refused.ContainsKey)) ThrowTerminatingError(record);
+                // The grant whose answer was the refusal has its own error already; say more only for those not sent.
+                if (notSent > 0) WriteError(record);
+            }
+            var abandonedElsewhere = _abandoned.Where(a => !refused.ContainsKey(a.Key)).Sum(a => a.Value);
+            if (abandonedElsewhere > 0)
+                WriteWarning($"{abandonedElsewhere} grant(s) were not sent: {_runner.StopReason}. " +
+                    "They are NotAttempted in the results and in $KmsGrantsLastRun; run them again once the cause is fixed.");
             if (_runner.FatalError is KmsError fatal)
-                ThrowTerminatingError(ErrorRecords.Service(fatal, _dryRun ? "retire grants (DryRun)" : "retire grants", null, OpenSession()));
+            {
+                // Name the grant that got the answer: its key ARN says which Region (and account) was refused.
+                var grant = _runner.FatalGrant;
+                var what = (_dryRun ? "retire grants (DryRun)" : "retire grants") + (grant == null ? "" : $" (stopped by the answer for {grant})");
+                ThrowTerminatingError(ErrorRecords.Service(fatal, what, grant, session));
+            }
         }
 
         protected override void Dispose(bool disposing)

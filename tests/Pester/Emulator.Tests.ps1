@@ -6,15 +6,21 @@ BeforeAll {
         '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
         '--identity', 'OTHER:other-secret=arn:aws:iam::111122223333:role/other')
     $url = $emulator.Url
+    # AWS CLI calls: most through one boto3 process (botocore, as the CLI; a process per call costs a second), a few
+    # through the AWS CLI itself (AwsCli; not "Cli": that is an alias of Clear-Item), so that its own parsing, paginator and signing are covered too.
+    $peer = Start-KmsPeer $url
     function Aws([string[]] $Arguments, [string] $AccessKey = 'testing', [string] $SecretKey = 'testing') {
+        Invoke-AwsCli -Peer $peer -Arguments $Arguments -AccessKey $AccessKey -SecretKey $SecretKey
+    }
+    function AwsCli([string[]] $Arguments, [string] $AccessKey = 'testing', [string] $SecretKey = 'testing') {
         Invoke-AwsCli -Endpoint $url -Arguments $Arguments -AccessKey $AccessKey -SecretKey $SecretKey
     }
 }
-AfterAll { Stop-TestServer $emulator }
+AfterAll { Stop-TestServer $peer; Stop-TestServer $emulator }
 
-Describe 'The AWS CLI against the emulator' {
+Describe 'The AWS CLI and boto3 against the emulator' {
     BeforeAll {
-        $key = (Aws 'kms', 'create-key', '--description', 'cli').Output.KeyMetadata
+        $key = (AwsCli 'kms', 'create-key', '--description', 'cli').Output.KeyMetadata
         $grants = 1..5 | ForEach-Object {
             (Aws 'kms', 'create-grant', '--key-id', $key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app',
                 '--retiring-principal', 'arn:aws:iam::111122223333:role/retirer', '--operations', 'Decrypt', 'Encrypt').Output
@@ -45,12 +51,12 @@ Describe 'The AWS CLI against the emulator' {
     }
 
     It 'pages with the CLI''s own paginator' {
-        $r = Aws 'kms', 'list-grants', '--key-id', $key.KeyId, '--page-size', '2'
+        $r = AwsCli 'kms', 'list-grants', '--key-id', $key.KeyId, '--page-size', '2'
         $r.Output.Grants.Count | Should -Be 5
     }
 
     It 'answers a DryRun with DryRunOperationException and changes nothing' {
-        $r = Aws 'kms', 'retire-grant', '--key-id', $key.Arn, '--grant-id', $grants[0].GrantId, '--dry-run'
+        $r = AwsCli 'kms', 'retire-grant', '--key-id', $key.Arn, '--grant-id', $grants[0].GrantId, '--dry-run'
         $r.ExitCode | Should -Not -Be 0
         $r.Error | Should -Match 'DryRunOperationException'
         (Aws 'kms', 'list-grants', '--key-id', $key.KeyId).Output.Grants.Count | Should -Be 5
@@ -102,7 +108,7 @@ Describe 'The AWS CLI against the emulator' {
 
 Describe 'Identity and signatures' {
     It 'rejects a wrong secret with InvalidSignatureException' {
-        (Aws 'kms', 'list-keys' -AccessKey testing -SecretKey wrong).Error | Should -Match 'InvalidSignatureException'
+        (AwsCli 'kms', 'list-keys' -AccessKey testing -SecretKey wrong).Error | Should -Match 'InvalidSignatureException'
     }
 
     It 'rejects an unknown access key with UnrecognizedClientException' {
@@ -144,9 +150,10 @@ Describe 'Regions, accounts and assumed roles' {
             '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
             '--identity', 'SESSION:session-secret=arn:aws:sts::111122223333:assumed-role/retirer/session1',
             '--identity', 'OTHERSESSION:other-session-secret=arn:aws:sts::111122223333:assumed-role/other/session1')
-        # The AWS CLI against $world, as identity -As, signed for -Region.
+        # AWS CLI-style calls against $world (through one boto3 process), as identity -As, signed for -Region.
+        $worldPeer = Start-KmsPeer $world.Url
         function W([string[]] $Arguments, [string] $As = 'testing', [string] $Region = 'us-east-1') {
-            Invoke-AwsCli -Endpoint $world.Url -Arguments $Arguments -AccessKey $As -SecretKey $secrets[$As] -Region $Region
+            Invoke-AwsCli -Peer $worldPeer -Arguments $Arguments -AccessKey $As -SecretKey $secrets[$As] -Region $Region
         }
         function New-WorldGrant([string] $KeyId, [string] $Retiring = 'arn:aws:iam::111122223333:role/retirer', [string] $As = 'testing', [string] $Region = 'us-east-1') {
             $r = W 'kms', 'create-grant', '--key-id', $KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app',
@@ -158,7 +165,7 @@ Describe 'Regions, accounts and assumed roles' {
             @((W 'kms', 'list-grants', '--key-id', $KeyId -As $As -Region $Region).Output.Grants | ForEach-Object GrantId)
         }
     }
-    AfterAll { Stop-KmsEmulator $world }
+    AfterAll { Stop-TestServer $worldPeer; Stop-KmsEmulator $world }
 
     Context 'Regions' {
         BeforeAll {
@@ -444,13 +451,16 @@ Describe 'Parity with moto on the behaviour both share' {
     BeforeAll {
         $moto = Start-MotoServer
         $twoRegions = Start-KmsEmulator -Regions us-east-1, eu-west-1
+        # One boto3 process per backend for the CLI-style calls.
+        $peers = @{}
+        foreach ($u in $emulator.Url, $moto.Url, $twoRegions.Url) { $peers[$u] = Start-KmsPeer $u }
         function Invoke-Scenario([string] $Endpoint) {
             $set = New-TestGrantSet -Endpoint $Endpoint -Count 3 -RetiringPrincipal 'arn:aws:iam::111122223333:role/parity'
             $listed = Invoke-KmsPeer $Endpoint 'list-grants' @($set.KeyId)
-            $byId = Invoke-AwsCli -Endpoint $Endpoint -Arguments 'kms', 'retire-grant', '--key-id', $set.KeyId, '--grant-id', $set.Grants[0].GrantId
-            $byToken = Invoke-AwsCli -Endpoint $Endpoint -Arguments 'kms', 'retire-grant', '--grant-token', $set.Grants[1].GrantToken
+            $byId = Invoke-AwsCli -Peer $peers[$Endpoint] -Arguments 'kms', 'retire-grant', '--key-id', $set.KeyId, '--grant-id', $set.Grants[0].GrantId
+            $byToken = Invoke-AwsCli -Peer $peers[$Endpoint] -Arguments 'kms', 'retire-grant', '--grant-token', $set.Grants[1].GrantToken
             $left = Invoke-KmsPeer $Endpoint 'list-grants' @($set.KeyId)
-            $retirable = Invoke-AwsCli -Endpoint $Endpoint -Arguments 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/parity'
+            $retirable = Invoke-AwsCli -Peer $peers[$Endpoint] -Arguments 'kms', 'list-retirable-grants', '--retiring-principal', 'arn:aws:iam::111122223333:role/parity'
             [pscustomobject]@{
                 Listed          = $listed.GrantIds.Count
                 ListedAll       = -not (Compare-Object @($listed.GrantIds) @($set.Grants.GrantId))
@@ -463,15 +473,15 @@ Describe 'Parity with moto on the behaviour both share' {
             }
         }
     }
-    AfterAll { Stop-TestServer $moto; Stop-KmsEmulator $twoRegions }
+    AfterAll { $peers.Values | ForEach-Object { Stop-TestServer $_ }; Stop-TestServer $moto; Stop-KmsEmulator $twoRegions }
 
     It 'keeps Regions apart on both backends: another Region''s key ARN is NotFound, its ListKeys lacks the key' {
         foreach ($url in $twoRegions.Url, $moto.Url) {
-            $key = (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'create-key' -Region eu-west-1).Output.KeyMetadata
+            $key = (Invoke-AwsCli -Peer $peers[$url] -Arguments 'kms', 'create-key' -Region eu-west-1).Output.KeyMetadata
             $key.Arn | Should -Match '^arn:aws:kms:eu-west-1:'
-            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'describe-key', '--key-id', $key.Arn -Region us-east-1).Error | Should -Match 'NotFoundException'
-            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'list-keys' -Region us-east-1).Output.Keys.KeyId | Should -Not -Contain $key.KeyId
-            (Invoke-AwsCli -Endpoint $url -Arguments 'kms', 'list-keys' -Region eu-west-1).Output.Keys.KeyId | Should -Contain $key.KeyId
+            (Invoke-AwsCli -Peer $peers[$url] -Arguments 'kms', 'describe-key', '--key-id', $key.Arn -Region us-east-1).Error | Should -Match 'NotFoundException'
+            (Invoke-AwsCli -Peer $peers[$url] -Arguments 'kms', 'list-keys' -Region us-east-1).Output.Keys.KeyId | Should -Not -Contain $key.KeyId
+            (Invoke-AwsCli -Peer $peers[$url] -Arguments 'kms', 'list-keys' -Region eu-west-1).Output.Keys.KeyId | Should -Contain $key.KeyId
         }
     }
 

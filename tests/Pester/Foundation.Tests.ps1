@@ -44,7 +44,7 @@ Describe 'The built module folder' {
 
     It 'shows both parameter sets of Remove-KmsGrant in Get-Command -Syntax' {
         $syntax = (Get-Command Remove-KmsGrant -Syntax) -join "`n"
-        $syntax | Should -Match 'Remove-KmsGrant -KeyId <string> \[-GrantId\] <string\[\]>'
+        $syntax | Should -Match 'Remove-KmsGrant \[-GrantId\] <string\[\]> -KeyId <string>'
         $syntax | Should -Match 'Remove-KmsGrant \[-GrantToken\] <string\[\]>'
     }
 }

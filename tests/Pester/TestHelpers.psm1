@@ -92,8 +92,13 @@ function Invoke-KmsPeer {
 .SYNOPSIS Runs the AWS CLI against an endpoint; returns @{ ExitCode; Output (parsed JSON when possible); Error }.
 #>
 function Invoke-AwsCli {
-    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string[]] $Arguments,
+    param([string] $Endpoint, [Parameter(Mandatory)] [string[]] $Arguments, $Peer,
         [string] $AccessKey = 'testing', [string] $SecretKey = 'testing', [string] $Region = 'us-east-1')
+    if ($Peer) {
+        # The same call through a running boto3 peer (Start-KmsPeer): the CLI is botocore too, without the process start.
+        $Peer.Process.StandardInput.WriteLine((@{ args = $Arguments; access_key = $AccessKey; secret_key = $SecretKey; region = $Region } | ConvertTo-Json -Compress))
+        return $Peer.Process.StandardOutput.ReadLine() | ConvertFrom-Json
+    }
     $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION, $env:AWS_MAX_ATTEMPTS
     try {
         $env:AWS_ACCESS_KEY_ID = $AccessKey; $env:AWS_SECRET_ACCESS_KEY = $SecretKey; $env:AWS_DEFAULT_REGION = $Region
@@ -108,6 +113,20 @@ function Invoke-AwsCli {
     finally {
         $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION, $env:AWS_MAX_ATTEMPTS = $saved
     }
+}
+
+<#
+.SYNOPSIS
+    Starts one boto3 process (tests/peers/kms_peer.py serve) that takes AWS CLI-style calls for an endpoint, so that a
+    suite making many calls pays one process start, not one per call. Invoke-AwsCli -Peer uses it.
+#>
+function Start-KmsPeer([Parameter(Mandatory)] [string] $Endpoint) {
+    $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
+    foreach ($a in $script:Peer, $Endpoint, 'serve') { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    [pscustomobject]@{ Process = [System.Diagnostics.Process]::Start($info) }
 }
 
 <#
@@ -140,7 +159,8 @@ function Get-AliveGrantId {
     param([Parameter(Mandatory)] [string] $KeyId, [string] $Endpoint, [string] $Region = 'us-east-1')
     $connection = @{ Region = $Region }
     if ($Endpoint) { $connection.EndpointUrl = $Endpoint }
-    [string[]]@(Get-KmsGrant -KeyId $KeyId @connection).GrantId
+    # ForEach-Object, not .GrantId: member access on an empty list gives $null, which would count as one grant.
+    Get-KmsGrant -KeyId $KeyId @connection | ForEach-Object GrantId
 }
 
 <#
@@ -235,5 +255,5 @@ function Complete-Isolated($Run) {
 
 Export-ModuleMember -Function Start-KmsEmulator, Stop-KmsEmulator, Get-KmsEmulatorStats, Set-KmsEmulatorQuota,
     Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
-    Invoke-KmsPeer, Invoke-AwsCli, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
+    Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
     Get-NuGetPackagesFolder -Variable AccountRoot

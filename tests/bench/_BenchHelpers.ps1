@@ -46,18 +46,33 @@ function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
     finally { Stop-KmsEmulator $emulator }
 }
 
-# KmsGrants: list the seeded key and pipe it into Remove-KmsGrant, in this process.
-function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}) {
-    $emulator = Start-KmsEmulator -SeedGrants $Grants -Arguments $EmulatorArguments
+$script:Retirer = 'arn:aws:iam::111122223333:role/bench'
+
+# KmsGrants: the full pipeline, Get-KmsRetirableGrant | Remove-KmsGrant, in this process, over the grants seeded in every
+# Region the emulator serves (one Get-KmsRetirableGrant per Region, so the input arrives sorted by Region).
+function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}, [string[]] $Regions = @('us-east-1')) {
+    $emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Regions $Regions -Arguments $EmulatorArguments
     try {
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100 |
-            Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
+        $results = @($Regions | ForEach-Object { Get-KmsRetirableGrant $script:Retirer -Region $_ -EndpointUrl $emulator.Url } |
+            Remove-KmsGrant -EndpointUrl $emulator.Url -Region $Regions[0] -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
         $seconds = $clock.Elapsed.TotalSeconds
-        $stats = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
+        $stats = Get-KmsEmulatorStats $emulator
         [pscustomobject]@{ Seconds = $seconds; Count = $results.Count
             Failed = @($results | Where-Object Status -NotIn 'Retired', 'RetiredOnRetry').Count
-            Throttled = $stats.throttled; Requests = $stats.requests; Alive = (Get-KmsEmulatorStats $emulator).grantsAlive }
+            Throttled = $stats.operations.RetireGrant.throttled; Requests = $stats.operations.RetireGrant.requests; Alive = $stats.grantsAlive
+            Summary = $KmsGrantsLastRun }
     }
     finally { Stop-KmsEmulator $emulator }
+}
+
+# "12.3%" of a run's requests throttled.
+function Format-Share($Run) {
+    if ($Run.Requests) { '{0:0.0}%' -f (100 * $Run.Throttled / $Run.Requests) } else { 'n/a' }
+}
+
+# The median of a few runs of a measurement (by wall time), for noisy cells.
+function Get-MedianRun([scriptblock] $Measure, [int] $Runs = 3) {
+    $all = @(1..$Runs | ForEach-Object { & $Measure })
+    ($all | Sort-Object Seconds)[[int][Math]::Floor($Runs / 2)]
 }

@@ -118,14 +118,90 @@ def sequence(endpoint, args):
     return results
 
 
-COMMANDS = {"create-key": create_key, "create-grants": create_grants, "create-constrained-grant": create_constrained_grant, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
+def steady(kms, args):
+    """steady RATE SECONDS KEY: a competitor sharing the RetireGrant quota: a DryRun RetireGrant of a grant that does not
+    exist on KEY, RATE times a second on a fixed schedule, for SECONDS; one attempt each. Returns the requests sent and
+    how many were throttled."""
+    rate, seconds, key = float(args[0]), float(args[1]), args[2]
+    codes = []
+
+    def one():
+        try:
+            kms.retire_grant(KeyId=key, GrantId="0" * 64, DryRun=True)
+            codes.append("OK")
+        except ClientError as e:
+            codes.append(e.response["Error"]["Code"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        i = 0
+        while True:
+            due = start + i / rate
+            if due - start >= seconds:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(one)
+            i += 1
+    return {"Requests": len(codes), "Throttled": sum(1 for c in codes if c == "ThrottlingException"), "Seconds": time.perf_counter() - start}
+
+
+def serve(endpoint):
+    """serve: one boto3 process for many calls (a process per call costs a second). Reads one JSON request a line:
+    {"args": ["kms", "create-grant", "--key-id", "K", …], "access_key": …, "secret_key": …, "region": …} — the AWS CLI's
+    arguments, translated to the boto3 call — and writes one JSON line: {"ExitCode", "Output", "Error"} as the CLI would
+    (Error: botocore's "An error occurred (Code) when calling …" text)."""
+    lists = {"operations", "grant-tokens"}
+    numbers = {"limit", "pending-window-in-days", "max-items"}
+    clients = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        args = request["args"][1:]   # drop "kms"
+        operation, rest = args[0].replace("-", "_"), args[1:]
+        params, i = {}, 0
+        while i < len(rest):
+            name = rest[i][2:]
+            key = "".join(part.capitalize() for part in name.split("-"))
+            values = []
+            while i + 1 < len(rest) and not rest[i + 1].startswith("--"):
+                values.append(rest[i + 1])
+                i += 1
+            if name == "dry-run":
+                params["DryRun"] = True
+            elif name == "no-paginate":
+                pass
+            elif name in lists:
+                params[key] = values
+            elif name in numbers:
+                params[key] = int(values[0])
+            else:
+                params[key] = values[0]
+            i += 1
+        params.pop("PageSize", None)
+        who = (request["access_key"], request["secret_key"], request["region"])
+        if who not in clients:
+            clients[who] = boto3.client("kms", endpoint_url=endpoint, region_name=who[2], aws_access_key_id=who[0],
+                                        aws_secret_access_key=who[1], config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+        try:
+            response = getattr(clients[who], operation)(**params)
+            response.pop("ResponseMetadata", None)
+            result = {"ExitCode": 0, "Output": response, "Error": ""}
+        except ClientError as e:
+            result = {"ExitCode": 254, "Output": None, "Error": str(e)}
+        except Exception as e:   # parameter validation and the like, as the CLI reports them
+            result = {"ExitCode": 252, "Output": None, "Error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(result, default=str), flush=True)
+
+
+COMMANDS = {"steady": steady, "create-key": create_key, "create-grants": create_grants, "create-constrained-grant": create_constrained_grant, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     threads = int(rest[1]) if command == "retire-many" else 1
-    attempts = {"retire-many": 10, "call-many": 1}.get(command, 3)
+    attempts = {"retire-many": 10, "call-many": 1, "steady": 1}.get(command, 3)
     if command == "sequence":
         print(json.dumps(sequence(endpoint, rest)))
+    elif command == "serve":
+        serve(endpoint)
     else:
-        kms = client(endpoint, max_attempts=attempts, pool=max(10, threads))
+        kms = client(endpoint, max_attempts=attempts, pool=max(10, threads, 8))
         print(json.dumps(COMMANDS[command](kms, rest)))

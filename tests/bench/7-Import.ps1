@@ -1,5 +1,5 @@
 <#
-.SYNOPSIS Scenario 4, import: what Import-Module ./out/KmsGrants adds to a bare pwsh -NoProfile start (median of 10).
+.SYNOPSIS Import: what Import-Module ./out/KmsGrants adds to a bare pwsh -NoProfile start (median of 10).
 #>
 param([string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'), [int] $Runs = 10)
 $ErrorActionPreference = 'Stop'

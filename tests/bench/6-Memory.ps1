@@ -1,5 +1,5 @@
 <#
-.SYNOPSIS Scenario 3, memory: 50,000 grants streamed from Get-KmsRetirableGrant into Remove-KmsGrant; the pwsh
+.SYNOPSIS Memory: 50,000 grants streamed from Get-KmsRetirableGrant into Remove-KmsGrant; the pwsh
 process's peak working set against the same run over 5,000. Each run in a fresh pwsh.
 #>
 param([string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'), [int] $Small = 5000, [int] $Large = 50000)
@@ -15,7 +15,7 @@ function Measure-Run([int] $Grants) {
 `$env:AWS_ACCESS_KEY_ID = 'testing'; `$env:AWS_SECRET_ACCESS_KEY = 'testing'; `$env:AWS_REGION = 'us-east-1'
 Import-Module '$ModulePath'
 `$clock = [Diagnostics.Stopwatch]::StartNew()
-Get-KmsRetirableGrant '$principal' -EndpointUrl '$($emulator.Url)' -PageSize 100 | Remove-KmsGrant -EndpointUrl '$($emulator.Url)' -Force
+Get-KmsRetirableGrant '$principal' -EndpointUrl '$($emulator.Url)' | Remove-KmsGrant -EndpointUrl '$($emulator.Url)' -Force
 `$p = [Diagnostics.Process]::GetCurrentProcess(); `$p.Refresh()
 '{0} {1} {2}' -f `$p.PeakWorkingSet64, `$clock.Elapsed.TotalSeconds, `$KmsGrantsLastRun.Retired
 "@

@@ -1,5 +1,5 @@
 <#
-.SYNOPSIS Scenario 2, latency-bound: 2,000 grants, 50 ms added latency, no quota. Rate against boto3 sequential.
+.SYNOPSIS Latency-bound: 2,000 grants, 50 ms added latency, no quota. Rate against boto3 sequential.
 #>
 param([string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'), [int] $Grants = 2000, [int] $PeerSample = 300)
 $ErrorActionPreference = 'Stop'

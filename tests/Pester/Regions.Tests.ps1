@@ -1,0 +1,454 @@
+# Regions, accounts and assumed roles: a grant named by its key ARN is served in the ARN's Region (a token or a bare
+# key ID in the command's Region); each Region's lane runs at its own quota at the same time as the others; with
+# -EndpointUrl every request is signed for its grant's Region; the run reports per Region. Cross-account retirement by
+# key ARN, STS sessions of the retiring role, ListRetirableGrants refused for another account, and a key ARN in a
+# Region the endpoint does not serve. Outcomes are checked against the emulator's per-Region stats and grants left.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+
+    # One operation's counters in one Region of an emulator's stats; zeros when the Region never saw it.
+    function Get-RegionOp($Stats, [string] $Region, [string] $Operation) {
+        $op = $Stats.regions.$Region.operations.$Operation
+        if ($op) { $op } else { [pscustomobject]@{ requests = 0; succeeded = 0; errors = 0; throttled = 0 } }
+    }
+
+    # The grant IDs a key has now, listed as -AccessKey (the key's account may list them) through the module.
+    function Get-GrantIdsLeft([string] $KeyArn, [string] $Url, [string] $AccessKey = 'testing', [string] $SecretKey = 'testing') {
+        [string[]]@(Get-KmsGrant -KeyId $KeyArn -EndpointUrl $Url -Region us-east-1 -AccessKey $AccessKey -SecretKey $SecretKey).GrantId
+    }
+
+    # The key ID part of a key ARN: what "a bare key ID" means below.
+    function Get-BareKeyId([string] $KeyArn) { ($KeyArn -split '/')[-1] }
+
+    # Keys and grants made (or listed) with boto3, independent of the module, all in one Python process: each start
+    # costs a second or more on a loaded machine. A step is @{ Name; Region; AccessKey; SecretKey } and either
+    # Key (a step's Name, to reuse its key; else a new key) with Grants (how many) and Retiring, or List (a key ARN
+    # whose grants to list). Returns Name -> { KeyArn; Grants = @({ KeyId; GrantId; GrantToken }) }.
+    function Invoke-Boto3Steps([string] $Url, [hashtable[]] $Steps) {
+        $python = @'
+import json, sys, boto3
+url, out = sys.argv[1], {}
+for s in json.load(sys.stdin):
+    kms = boto3.client("kms", endpoint_url=url, region_name=s["Region"],
+                       aws_access_key_id=s.get("AccessKey", "testing"), aws_secret_access_key=s.get("SecretKey", "testing"))
+    if s.get("List"):
+        key = s["List"]
+        grants = [{"KeyId": key, "GrantId": g["GrantId"]} for p in kms.get_paginator("list_grants").paginate(KeyId=key) for g in p["Grants"]]
+    else:
+        key = out[s["Key"]]["KeyArn"] if s.get("Key") else kms.create_key()["KeyMetadata"]["Arn"]
+        grants = []
+        for _ in range(s.get("Grants", 0)):
+            r = kms.create_grant(KeyId=key, GranteePrincipal="arn:aws:iam::111122223333:role/app", RetiringPrincipal=s["Retiring"], Operations=["Decrypt"])
+            grants.append({"KeyId": key, "GrantId": r["GrantId"], "GrantToken": r["GrantToken"]})
+    out[s["Name"]] = {"KeyArn": key, "Grants": grants}
+print(json.dumps(out))
+'@
+        $json = ConvertTo-Json -InputObject @($Steps) -Depth 4 -Compress
+        $result = $json | & (Find-PythonTool 'python3') -c $python $Url
+        if ($LASTEXITCODE -ne 0) { throw "boto3 set-up failed (exit $LASTEXITCODE)" }
+        $result | ConvertFrom-Json -AsHashtable
+    }
+}
+
+Describe 'Two Regions in one pipeline, sorted by Region, each at its own RetireGrant quota' {
+    BeforeAll {
+        $perRegion = 160
+        $quota = 20
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants $perRegion `
+            -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci' -Arguments '--quota', "RetireGrant=$quota"
+        # All of us-east-1's grants first, then eu-west-1's: only the read-ahead lets eu-west-1's lane start before
+        # us-east-1's is done. -Region us-east-1 must not pull the eu-west-1 key ARNs to us-east-1.
+        $run = Invoke-Isolated @'
+param($Url, $UsKey, $EuKey)
+& { Get-KmsGrant $UsKey -EndpointUrl $Url -Region us-east-1; Get-KmsGrant $EuKey -EndpointUrl $Url -Region us-east-1 } |
+    Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru -Verbose
+'@ -Arguments @{ Url = $emulator.Url; UsKey = $emulator.KeyArns[0]; EuKey = $emulator.KeyArns[1] }
+        $results = @($run.Output)
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        $stats = Get-KmsEmulatorStats $emulator
+        $retire = @{}
+        foreach ($r in 'us-east-1', 'eu-west-1') { $retire[$r] = Get-RegionOp $stats $r 'RetireGrant' }
+
+        # A KMS-style bucket holds one second's burst, so one Region's bound is (grants - quota) / quota seconds.
+        $bound = ($perRegion - $quota) / $quota
+        $elapsed = $summary.Elapsed.TotalSeconds
+        Write-Host ('Regions figures: {0} grants per Region, RetireGrant quota {1} rps per Region; bound {2:0.0} s per Region, {3:0.0} s for both one after the other; run {4:0.00} s = {5:0.00}x one Region''s bound, {6:0.00}x the sum' -f
+            $perRegion, $quota, $bound, (2 * $bound), $elapsed, ($elapsed / $bound), ($elapsed / (2 * $bound)))
+        foreach ($r in 'us-east-1', 'eu-west-1') {
+            $tally = $summary.Regions[$r]
+            Write-Host ('Regions figures: {0}: {1} retired, {2} requests, {3} throttled ({4:0.0}%), quota measured {5:0.#} rps' -f
+                $r, $retire[$r].succeeded, $retire[$r].requests, $retire[$r].throttled, (100 * $retire[$r].throttled / [math]::Max(1, $retire[$r].requests)), $tally.QuotaEstimate)
+        }
+    }
+    AfterAll { Stop-KmsEmulator $emulator; $run.PowerShell.Dispose() }
+
+    It 'empties both Regions with no error' {
+        $run.Errors | Should -BeNullOrEmpty
+        $results.Count | Should -Be (2 * $perRegion)
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $stats.regions.'us-east-1'.grantsAlive | Should -Be 0
+        $stats.regions.'eu-west-1'.grantsAlive | Should -Be 0
+    }
+
+    It 'sent each grant to its key ARN''s Region, not to -Region' {
+        # A grant sent to the other Region would be NotFound there: no errors, and each Region retired exactly its own.
+        foreach ($r in 'us-east-1', 'eu-west-1') {
+            $retire[$r].succeeded | Should -Be $perRegion
+            $retire[$r].errors | Should -Be 0
+        }
+        foreach ($result in $results) { $result.Region | Should -Be ($result.KeyId -split ':')[3] }
+    }
+
+    It 'kept each Region under its own quota: few throttled' {
+        foreach ($r in 'us-east-1', 'eu-west-1') {
+            $retire[$r].throttled | Should -BeGreaterThan 0 -Because 'the quota must have bitten, else this proves nothing'
+            # The controller probes a little above what it measured, and a CPU-starved client bursts after a stall, so
+            # a few percent is normal (2-8% seen on two loaded cores); an unpaced lane would be throttled by half or more.
+            ($retire[$r].throttled / $retire[$r].requests) | Should -BeLessThan 0.15 -Because "$r's throttled share"
+        }
+    }
+
+    It 'ran both Regions at the same time: well under the sum of their bounds' {
+        # One after the other would take about 2 x bound; at the same time, about 1 x bound.
+        $elapsed | Should -BeGreaterThan (0.9 * $bound) -Because 'the quota bounds each Region'
+        $elapsed | Should -BeLessThan (0.75 * 2 * $bound)
+    }
+
+    It 'showed both Regions'' counts in progress, both under way at once' {
+        $statuses = @($run.PowerShell.Streams.Progress | Where-Object RecordType -NE 'Completed' | ForEach-Object StatusDescription)
+        $statuses | Should -Not -BeNullOrEmpty
+        # "…; eu-west-1 N done at R/s, us-east-1 M done at R/s": some moment with both Regions part-way.
+        $bothUnderWay = $statuses | Where-Object {
+            $_ -match 'eu-west-1 (\d+) done at [\d.]+/s, us-east-1 (\d+) done at [\d.]+/s' -and
+            [int]$Matches[1] -gt 0 -and [int]$Matches[1] -lt $perRegion -and [int]$Matches[2] -gt 0 -and [int]$Matches[2] -lt $perRegion
+        }
+        $bothUnderWay | Should -Not -BeNullOrEmpty
+    }
+
+    It 'tallies each Region in $KmsGrantsLastRun.Regions, as the emulator counted' {
+        @($summary.Regions.Keys) | Should -Be @('eu-west-1', 'us-east-1')
+        foreach ($r in 'us-east-1', 'eu-west-1') {
+            $tally = $summary.Regions[$r]
+            $tally.Retired | Should -Be $perRegion
+            $tally.Failed | Should -Be 0
+            $tally.Unknown | Should -Be 0
+            $tally.Requests | Should -Be $retire[$r].requests
+            $tally.ThrottledResponses | Should -Be $retire[$r].throttled
+            # Each lane measured its own Region's quota.
+            $tally.QuotaEstimate | Should -BeGreaterThan (0.7 * $quota)
+            $tally.QuotaEstimate | Should -BeLessThan (1.3 * $quota)
+        }
+        $summary.Retired | Should -Be (2 * $perRegion)
+    }
+
+    It 'says with -Verbose which Regions the run used' {
+        $verbose = @($run.PowerShell.Streams.Verbose.Message)
+        $last = $verbose | Where-Object { $_ -like 'Retired *' } | Select-Object -Last 1
+        $last | Should -Match "Regions: eu-west-1: $perRegion done, 0 failed.*; us-east-1: $perRegion done, 0 failed"
+    }
+}
+
+Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to its own' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1
+        $url = $emulator.Url
+        # Made by boto3 signing for eu-west-1; the key's account (the default identity) may retire them.
+        $made = Invoke-Boto3Steps $url @(
+            @{ Name = 'eu'; Region = 'eu-west-1'; Grants = 4; Retiring = 'arn:aws:iam::111122223333:role/retirer' }
+            @{ Name = 'us'; Region = 'us-east-1'; Grants = 2; Retiring = 'arn:aws:iam::111122223333:role/retirer' })
+        $euKey = $made.eu.KeyArn; $euGrants = $made.eu.Grants
+        $usKey = $made.us.KeyArn; $usGrants = $made.us.Grants
+        $connection = @{ EndpointUrl = $url; Force = $true; PassThru = $true; ErrorAction = 'SilentlyContinue' }
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    Context 'Remove-KmsGrant' {
+        It 'a token of eu-west-1 with -Region us-east-1: NotFound in us-east-1, and the grant lives on in eu-west-1' {
+            $before = Get-KmsEmulatorStats $emulator
+            $result = Remove-KmsGrant -GrantToken $euGrants[0].GrantToken -Region us-east-1 @connection -ErrorVariable failed
+            $result.Status | Should -Be 'Failed'
+            $result.Region | Should -Be 'us-east-1'
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
+            $failed[0].TargetObject.GrantToken | Should -Be $euGrants[0].GrantToken
+            $after = Get-KmsEmulatorStats $emulator
+            (Get-RegionOp $after 'us-east-1' 'RetireGrant').errors - (Get-RegionOp $before 'us-east-1' 'RetireGrant').errors | Should -Be 1
+            (Get-RegionOp $after 'eu-west-1' 'RetireGrant').requests | Should -Be (Get-RegionOp $before 'eu-west-1' 'RetireGrant').requests
+            Get-GrantIdsLeft $euKey $url | Should -Contain $euGrants[0].GrantId
+        }
+
+        It 'the same token with -Region eu-west-1 is retired there' {
+            $result = Remove-KmsGrant -GrantToken $euGrants[0].GrantToken -Region eu-west-1 @connection -ErrorVariable failed
+            $failed | Should -BeNullOrEmpty
+            $result.Status | Should -Be 'Retired'
+            $result.Region | Should -Be 'eu-west-1'
+            (Get-RegionOp (Get-KmsEmulatorStats $emulator) 'eu-west-1' 'RetireGrant').succeeded | Should -Be 1
+            Get-GrantIdsLeft $euKey $url | Should -Not -Contain $euGrants[0].GrantId
+        }
+
+        It 'without -Region, the resolved default Region ($StoredAWSRegion) takes the token' {
+            # AWS_REGION says us-east-1; Set-DefaultAWSRegion's variable comes first and says eu-west-1.
+            $global:StoredAWSRegion = 'eu-west-1'
+            try { $result = Remove-KmsGrant -GrantToken $euGrants[1].GrantToken @connection -ErrorVariable failed }
+            finally { Remove-Variable StoredAWSRegion -Scope Global }
+            $failed | Should -BeNullOrEmpty
+            $result.Region | Should -Be 'eu-west-1'
+            $result.Status | Should -Be 'Retired'
+            Get-GrantIdsLeft $euKey $url | Should -Not -Contain $euGrants[1].GrantId
+        }
+
+        It 'a bare key ID goes to -Region: NotFound with us-east-1, retired with eu-west-1' {
+            $bare = Get-BareKeyId $euKey
+            $miss = Remove-KmsGrant -KeyId $bare -GrantId $euGrants[2].GrantId -Region us-east-1 @connection -ErrorVariable failed
+            $miss.Status | Should -Be 'Failed'
+            $miss.ErrorCode | Should -Be 'NotFoundException'
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
+            Get-GrantIdsLeft $euKey $url | Should -Contain $euGrants[2].GrantId
+            $hit = Remove-KmsGrant -KeyId $bare -GrantId $euGrants[2].GrantId -Region eu-west-1 @connection
+            $hit.Status | Should -Be 'Retired'
+            Get-GrantIdsLeft $euKey $url | Should -Not -Contain $euGrants[2].GrantId
+        }
+    }
+
+    Context 'Get-KmsGrant' {
+        It 'lists a key ARN of eu-west-1 from eu-west-1 though -Region says us-east-1' {
+            $before = Get-KmsEmulatorStats $emulator
+            $listed = @(Get-KmsGrant -KeyId $euKey -Region us-east-1 -EndpointUrl $url -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            $listed.GrantId | Should -Be $euGrants[3].GrantId
+            $listed.KeyId | Should -Be $euKey
+            $after = Get-KmsEmulatorStats $emulator
+            (Get-RegionOp $after 'eu-west-1' 'ListGrants').succeeded - (Get-RegionOp $before 'eu-west-1' 'ListGrants').succeeded | Should -Be 1
+            (Get-RegionOp $after 'us-east-1' 'ListGrants').requests | Should -Be (Get-RegionOp $before 'us-east-1' 'ListGrants').requests
+        }
+
+        It 'lists keys of both Regions from one pipeline, each in its own Region' {
+            $listed = @($usKey, $euKey | Get-KmsGrant -Region eu-west-1 -EndpointUrl $url)
+            ($listed.GrantId | Sort-Object) | Should -Be (@($usGrants.GrantId) + $euGrants[3].GrantId | Sort-Object)
+        }
+
+        It 'lists a bare key ID in -Region: NotFound in us-east-1, found in eu-west-1' {
+            $bare = Get-BareKeyId $euKey
+            $missing = @(Get-KmsGrant -KeyId $bare -Region us-east-1 -EndpointUrl $url -ErrorVariable failed -ErrorAction SilentlyContinue)
+            $missing | Should -BeNullOrEmpty
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
+            (Get-KmsGrant -KeyId $bare -Region eu-west-1 -EndpointUrl $url).GrantId | Should -Be $euGrants[3].GrantId
+        }
+    }
+}
+
+Describe 'Accounts and assumed roles' {
+    BeforeAll {
+        $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret' }
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
+            '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
+            '--identity', 'OWNER:owner-secret=arn:aws:iam::444455556666:root',
+            '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
+            '--identity', 'SESSION:session-secret=arn:aws:sts::111122223333:assumed-role/cleaner/session1')
+        $url = $emulator.Url
+        # The module's connection parameters as identity $As.
+        function As([string] $As, [string] $Region = 'us-east-1') {
+            @{ EndpointUrl = $url; Region = $Region; AccessKey = $As; SecretKey = $secrets[$As] }
+        }
+        $retirer = 'arn:aws:iam::111122223333:role/retirer'
+        $cleaner = 'arn:aws:iam::111122223333:role/cleaner'
+        $other = 'arn:aws:iam::111122223333:role/other'
+        $asRetirer = As RETIRER
+        $asSession = As SESSION
+        $made = Invoke-Boto3Steps $url @(
+            # Cross-account: a key of 444455556666 whose grants a role of 111122223333 may retire.
+            @{ Name = 'foreign'; Region = 'us-east-1'; AccessKey = 'OWNER'; SecretKey = $secrets.OWNER; Grants = 3; Retiring = $retirer }
+            # The cleaner role's grants in two Regions, and another role's grant beside them.
+            @{ Name = 'usCleaner'; Region = 'us-east-1'; Grants = 3; Retiring = $cleaner }
+            @{ Name = 'euCleaner'; Region = 'eu-west-1'; Grants = 2; Retiring = $cleaner }
+            @{ Name = 'other'; Region = 'us-east-1'; Key = 'usCleaner'; Grants = 1; Retiring = $other })
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    Context 'Cross-account: a key of 444455556666, its grants retirable by a role of 111122223333' {
+        BeforeAll {
+            $foreignKey = $made.foreign.KeyArn
+            $foreign = $made.foreign.Grants
+        }
+
+        It 'Get-KmsRetirableGrant as the role lists them, on the other account''s key' {
+            $foreignKey | Should -Match '^arn:aws:kms:us-east-1:444455556666:key/'
+            $listed = @(Get-KmsRetirableGrant $retirer @asRetirer -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            ($listed.GrantId | Sort-Object) | Should -Be ($foreign.GrantId | Sort-Object)
+            $listed.KeyId | Sort-Object -Unique | Should -Be $foreignKey
+        }
+
+        It 'a bare key ID is looked up in the role''s own account: NotFound, nothing retired' {
+            # Why the key ARN matters: it is what reaches the other account's key.
+            $r = Remove-KmsGrant -KeyId (Get-BareKeyId $foreignKey) -GrantId $foreign[0].GrantId -Force -PassThru @asRetirer -ErrorVariable failed -ErrorAction SilentlyContinue
+            $r.ErrorCode | Should -Be 'NotFoundException'
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
+            Get-GrantIdsLeft $foreignKey $url OWNER $secrets.OWNER | Should -Contain $foreign[0].GrantId
+        }
+
+        It 'the role retires one by key ARN and grant ID through Remove-KmsGrant' {
+            $r = Remove-KmsGrant -KeyId $foreignKey -GrantId $foreign[0].GrantId -Force -PassThru @asRetirer -ErrorVariable failed
+            $failed | Should -BeNullOrEmpty
+            $r.Status | Should -Be 'Retired'
+            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be $retirer
+            Get-GrantIdsLeft $foreignKey $url OWNER $secrets.OWNER | Should -Not -Contain $foreign[0].GrantId
+        }
+
+        It 'and the rest from its own listing, piped' {
+            $results = @(Get-KmsRetirableGrant $retirer @asRetirer | Remove-KmsGrant -Force -PassThru @asRetirer -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            ($results.GrantId | Sort-Object) | Should -Be ($foreign[1, 2].GrantId | Sort-Object)
+            $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+            Get-GrantIdsLeft $foreignKey $url OWNER $secrets.OWNER | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'An STS session of the retiring role' {
+        BeforeAll {
+            $usKey = $made.usCleaner.KeyArn
+            $euKey = $made.euCleaner.KeyArn
+            $usCleaner = $made.usCleaner.Grants
+            $othersGrant = $made.other.Grants
+        }
+
+        It 'lists its role''s grants: Get-KmsRetirableGrant arn:aws:iam::111122223333:role/cleaner' {
+            $listed = @(Get-KmsRetirableGrant $cleaner @asSession -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            ($listed.GrantId | Sort-Object) | Should -Be ($usCleaner.GrantId | Sort-Object)
+            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
+        }
+
+        It 'retires them in both Regions, and not another role''s grant' {
+            $results = @('us-east-1', 'eu-west-1' | ForEach-Object { $inRegion = As SESSION $_; Get-KmsRetirableGrant $cleaner @inRegion } |
+                Remove-KmsGrant -Force -PassThru @asSession -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            $results.Count | Should -Be 5
+            $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+            @($results | Where-Object Region -EQ 'eu-west-1').Count | Should -Be 2
+            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
+            Get-GrantIdsLeft $usKey $url | Should -Be @($othersGrant.GrantId)
+            Get-GrantIdsLeft $euKey $url | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'ListRetirableGrants for a principal of another account' {
+        It 'is KmsGrants.AccessDenied, non-terminating, with the principal as target' {
+            $foreignPrincipal = 'arn:aws:iam::444455556666:role/retirer'
+            $before = Get-RegionOp (Get-KmsEmulatorStats $emulator) 'us-east-1' 'ListRetirableGrants'
+            # The refused principal first: the one after it must still be listed.
+            $listed = @($foreignPrincipal, $other | Get-KmsRetirableGrant -EndpointUrl $url -Region us-east-1 -ErrorVariable failed -ErrorAction SilentlyContinue)
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.AccessDenied,*'
+            $failed[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $failed[0].TargetObject | Should -Be $foreignPrincipal
+            $listed.RetiringPrincipal | Sort-Object -Unique | Should -Be $other
+            # KMS refused it (the emulator counted the error); the module did not decide locally.
+            $after = Get-RegionOp (Get-KmsEmulatorStats $emulator) 'us-east-1' 'ListRetirableGrants'
+            $after.errors - $before.errors | Should -Be 1
+        }
+    }
+}
+
+Describe '-EndpointUrl: each request signed for its grant''s Region' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 21 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $url = $emulator.Url
+        # Listed by boto3, not by the module under test, so that these tests fail on signing, not in set-up.
+        $listed = Invoke-Boto3Steps $url @(
+            @{ Name = 'us'; Region = 'us-east-1'; List = $emulator.KeyArns[0] }
+            @{ Name = 'eu'; Region = 'eu-west-1'; List = $emulator.KeyArns[1] })
+        $us = @($listed.us.Grants | ForEach-Object { [pscustomobject]$_ })
+        $eu = @($listed.eu.Grants | ForEach-Object { [pscustomobject]$_ })
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    It 'sends interleaved grants of two Regions each to its own: the emulator counts 20 and 20' {
+        $before = Get-KmsEmulatorStats $emulator
+        $interleaved = for ($i = 0; $i -lt 20; $i++) { $us[$i]; $eu[$i] }
+        $results = @($interleaved | Remove-KmsGrant -EndpointUrl $url -Region us-east-1 -Force -PassThru -ErrorVariable failed)
+        $failed | Should -BeNullOrEmpty
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $after = Get-KmsEmulatorStats $emulator
+        # The emulator files a request under its signature's Region: a request for a grant of eu-west-1 signed for
+        # us-east-1 would be counted in us-east-1 and fail there (NotFound).
+        foreach ($r in 'us-east-1', 'eu-west-1') {
+            $op = Get-RegionOp $after $r 'RetireGrant'
+            $op.requests - (Get-RegionOp $before $r 'RetireGrant').requests | Should -Be 20
+            $op.succeeded | Should -Be 20
+            $op.errors | Should -Be 0
+            $after.regions.$r.grantsAlive | Should -Be 1
+        }
+    }
+
+    It 'signs for eu-west-1 the retirement of an eu-west-1 grant, though -Region is us-east-1 (lastRegion)' {
+        $r = $eu[20] | Remove-KmsGrant -EndpointUrl $url -Region us-east-1 -Force -PassThru
+        $r.Status | Should -Be 'Retired'
+        (Get-KmsEmulatorStats $emulator).lastRegion | Should -Be 'eu-west-1'
+    }
+
+    It 'signs for us-east-1 the listing of a us-east-1 key, though -Region is eu-west-1 (lastRegion)' {
+        (Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region eu-west-1 -ErrorAction SilentlyContinue).GrantId | Should -Be $us[20].GrantId
+        (Get-KmsEmulatorStats $emulator).lastRegion | Should -Be 'us-east-1'
+    }
+}
+
+Describe 'A key ARN in a Region the endpoint does not serve' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 10 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $url = $emulator.Url
+        $us = @(Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region us-east-1)
+        $eu = @(Get-KmsGrant $emulator.KeyArns[1] -EndpointUrl $url -Region us-east-1)
+        # A well-formed key ARN of a real Region (ap-south-1) that this endpoint does not serve.
+        $stray = [pscustomobject]@{ KeyId = 'arn:aws:kms:ap-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = 'a' * 64 }
+        $grantsIn = @($us[0..4]) + $stray + @($eu[0..4]) + @($us[5..9]) + @($eu[5..9])
+        $run = Invoke-Isolated 'param($Grants, $Url) $Grants | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' `
+            -Arguments @{ Grants = $grantsIn; Url = $url }
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        # Every outcome: written before the stop, or kept in $KmsGrantsLastRun.
+        $outcomes = @($run.Output) + @($summary.UnreportedResults)
+        $strayOutcome = $outcomes | Where-Object Region -EQ 'ap-south-1'
+        $stats = Get-KmsEmulatorStats $emulator
+        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Endpoint $url) + @(Get-AliveGrantId $emulator.KeyArns[1] -Endpoint $url)
+        Write-Host ('Unserved Region: {0} of 21 grants submitted; {1} retired, {2} failed, {3} not attempted; {4} of the 20 served grants left alive; stop reason: {5}' -f
+            $summary.Submitted, $summary.Retired, $summary.Failed, $summary.NotAttempted, $alive.Count, $summary.StopReason)
+    }
+    AfterAll { Stop-KmsEmulator $emulator; $run.PowerShell.Dispose() }
+
+    It 'reports KmsGrants.InvalidSignature for the stray grant: its key ARN (hence Region) in the message, the grant as target' {
+        $signature = @($run.Errors | Where-Object FullyQualifiedErrorId -Like 'KmsGrants.InvalidSignature,*')
+        $signature.Count | Should -Be 1
+        "$($signature[0])" | Should -BeLike "*$($stray.KeyId)*"
+        $signature[0].TargetObject.KeyId | Should -Be $stray.KeyId
+        $signature[0].TargetObject.GrantId | Should -Be $stray.GrantId
+    }
+
+    It 'gives the stray grant one outcome: Failed with InvalidSignatureException in ap-south-1, sent once' {
+        @($strayOutcome).Count | Should -Be 1
+        $strayOutcome.Status | Should -Be 'Failed'
+        $strayOutcome.ErrorCode | Should -Be 'InvalidSignatureException'
+        $strayOutcome.Attempts | Should -Be 1
+        # The request went out signed for ap-south-1: refused before any served Region saw it.
+        $stats.operations.RetireGrant.errors | Should -Be 1
+        foreach ($r in 'us-east-1', 'eu-west-1') { (Get-RegionOp $stats $r 'RetireGrant').errors | Should -Be 0 }
+    }
+
+    It 'reports the served Regions'' grants truthfully: retired ones gone, the others alive' {
+        $retired = @($outcomes | Where-Object Status -EQ 'Retired')
+        $retired.GrantId | Where-Object { $_ -in $alive } | Should -BeNullOrEmpty
+        $retired.Count | Should -Be (20 - $alive.Count)
+        $outcomes.Count | Should -Be $summary.Submitted
+    }
+
+    It 'stops only the refusing Region: the served Regions'' grants are all retired, and the run is not stopped' {
+        # Another Region refusing the credentials (a signature scoped to a Region this endpoint does not serve, an
+        # opt-in Region not enabled) says nothing about the Regions that accept them.
+        $summary.Stopped | Should -BeFalse
+        $summary.Submitted | Should -Be 21
+        $alive | Should -BeNullOrEmpty
+        $summary.Retired | Should -Be 20
+        $run.Errors.Count | Should -Be 1
+    }
+}
