@@ -16,7 +16,7 @@ namespace KmsGrants.Engine
         /// <summary>How long completing -KeyId may ask KMS before giving up silently.</summary>
         public static readonly TimeSpan KeyNamesTimeout = TimeSpan.FromSeconds(2);
 
-        // Per Region and endpoint, for the life of the PowerShell session: aliases change rarely, and a prompt must be quick.
+        // Per identity, Region and endpoint, for the life of the PowerShell session: aliases change rarely, and a prompt must be quick.
         static readonly ConcurrentDictionary<string, IReadOnlyList<string>> KeyNamesByRegion = new ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
 
         public static IReadOnlyList<KeyValuePair<string, string>> Regions() =>
@@ -38,7 +38,7 @@ namespace KmsGrants.Engine
             }
         }
 
-        /// <summary>Alias names and key IDs of the Region these options resolve to (ListAliases), cached per Region for the
+        /// <summary>Alias names and key IDs of the Region these options resolve to (ListAliases), cached per identity and Region for the
         /// session; nothing if KMS cannot be asked within <see cref="KeyNamesTimeout"/>.</summary>
         public static IReadOnlyList<string> KeyNames(ConnectionOptions options)
         {
@@ -46,7 +46,7 @@ namespace KmsGrants.Engine
             var lookup = Task.Run(async () =>
             {
                 using var session = KmsSession.Open(options);
-                var cacheKey = session.DefaultRegion + "|" + session.Endpoint;
+                var cacheKey = session.AccessKeyId + "|" + session.DefaultRegion + "|" + session.Endpoint;
                 if (KeyNamesByRegion.TryGetValue(cacheKey, out var cached)) return cached;
                 var names = await session.ListAliasNamesAsync(cancellation.Token).ConfigureAwait(false);
                 return KeyNamesByRegion[cacheKey] = names;

@@ -75,6 +75,8 @@ namespace KmsGrants.Engine
         public int RetireAttempts => Math.Max(MinimumRetireAttempts, _retryModeAttempts);
         /// <summary>The Regions whose clients were created, in no particular order.</summary>
         public IReadOnlyCollection<string> RegionsUsed => _clients.Keys.ToList();
+        /// <summary>Who is asking, for caches of what one identity may see: the access key ID, which is not a secret.</summary>
+        internal string AccessKeyId => _credentials.Credentials.GetCredentials().AccessKey;
 
         public static KmsSession Open(ConnectionOptions options)
         {
