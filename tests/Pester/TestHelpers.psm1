@@ -185,14 +185,18 @@ $(if (-not $NoImport) { "Import-Module `$Module" })
         $saved = @{}
         foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
         try {
-            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, $null) }
+            # [NullString]::Value, not $null: PowerShell passes $null to a string parameter as "", which sets the
+            # variable to empty instead of removing it (and an empty AWS_PROFILE breaks boto3 afterwards).
+            foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, [NullString]::Value) }
             [Environment]::SetEnvironmentVariable('HOME', $HomeDirectory)
             foreach ($n in $Environment.Keys) { [Environment]::SetEnvironmentVariable($n, $Environment[$n]) }
             $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
             return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
         }
         finally {
-            foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) }
+            foreach ($n in $saved.Keys) {
+                [Environment]::SetEnvironmentVariable($n, $(if ($null -eq $saved[$n]) { [NullString]::Value } else { $saved[$n] }))
+            }
             Remove-Item $file -ErrorAction Ignore
         }
     }
