@@ -110,7 +110,9 @@ namespace KmsGrants.Engine
             if (exception is AmazonServiceException { StatusCode: >= (HttpStatusCode)500 } fault)
                 return new KmsError(KmsErrorKind.InternalFailure, $"HTTP {(int)fault.StatusCode}", fault.Message, (int)fault.StatusCode, fault.RequestId);
 
-            if (timedOut)
+            // The HTTP client's own time-out (the listing clients' only one) surfaces as a TimeoutException around the
+            // cancelled socket read; a request never sent (sends == 0) stays NotSent below.
+            if (timedOut || (sends != 0 && Find<TimeoutException>(exception) != null))
                 return new KmsError(KmsErrorKind.TimedOut, "TimedOut", "No answer came within the time-out.");
             if (IsNetworkFailure(exception))
             {
