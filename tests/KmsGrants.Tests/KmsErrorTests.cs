@@ -85,7 +85,11 @@ public class KmsErrorTests
         Assert.Equal(KmsErrorKind.NotKmsResponse, error.Kind);
         Assert.True(error.StopsEverything);
         Assert.True(error.OutcomeUnknown);
-        Assert.Equal(KmsErrorKind.ResponseTooLarge, KmsError.From(new KmsAnswerException("huge", 200, null, tooLarge: true)).Kind);
+        var tooLarge = KmsError.From(new KmsAnswerException("huge", 200, null, tooLarge: true));
+        Assert.Equal(KmsErrorKind.ResponseTooLarge, tooLarge.Kind);
+        Assert.True(tooLarge.StopsEverything);
+        // The endpoint took the request and answered: whether it acted cannot be read from an answer not read.
+        Assert.True(tooLarge.OutcomeUnknown);
     }
 
     [Fact]
