@@ -73,9 +73,10 @@ namespace KmsGrants.Engine
             or KmsErrorKind.NetworkError or KmsErrorKind.NotSent or KmsErrorKind.TimedOut;
 
         /// <summary>The request may have taken effect though no success came back. A later NotFound for the same grant
-        /// then means an earlier attempt retired it.</summary>
+        /// then means an earlier attempt retired it. An answer too large to read is one whose content is unknown.</summary>
         public bool OutcomeUnknown => Kind is KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout
-            or KmsErrorKind.NetworkError or KmsErrorKind.TimedOut or KmsErrorKind.NotKmsResponse or KmsErrorKind.Stopped;
+            or KmsErrorKind.NetworkError or KmsErrorKind.TimedOut or KmsErrorKind.NotKmsResponse or KmsErrorKind.ResponseTooLarge
+            or KmsErrorKind.Stopped;
 
         /// <summary>Errors that will fail every request alike: the command stops instead of repeating them.</summary>
         public bool StopsEverything => Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient
@@ -110,7 +111,9 @@ namespace KmsGrants.Engine
             if (exception is AmazonServiceException { StatusCode: >= (HttpStatusCode)500 } fault)
                 return new KmsError(KmsErrorKind.InternalFailure, $"HTTP {(int)fault.StatusCode}", fault.Message, (int)fault.StatusCode, fault.RequestId);
 
-            if (timedOut)
+            // The HTTP client's own time-out (the listing clients' only one) surfaces as a TimeoutException around the
+            // cancelled socket read; a request never sent (sends == 0) stays NotSent below.
+            if (timedOut || (sends != 0 && Find<TimeoutException>(exception) != null))
                 return new KmsError(KmsErrorKind.TimedOut, "TimedOut", "No answer came within the time-out.");
             if (IsNetworkFailure(exception))
             {

@@ -93,11 +93,13 @@ namespace KmsGrants.Commands
         /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null.</summary>
         protected string? ResolveKey(string keyId, object target)
         {
+            // Outside the try: a session that cannot open (bad Region, credentials, profile file) has already thrown the
+            // command's terminating error, which must not come back as a second error about this key.
+            var session = OpenSession();
+            string resolved;
             try
             {
-                var resolved = OpenSession().ResolveKey(keyId, Cancellation);
-                if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");
-                return resolved;
+                resolved = session.ResolveKey(keyId, Cancellation);
             }
             catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
             {
@@ -108,6 +110,8 @@ namespace KmsGrants.Commands
                 WriteServiceError(KmsError.From(e), $"resolve the alias {keyId}", target);
                 return null;
             }
+            if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");
+            return resolved;
         }
 
         protected override void StopProcessing() => _stopping.Cancel();

@@ -32,6 +32,8 @@ namespace KmsGrants.Commands
         // False once the pipeline takes no more output (Ctrl+C, a downstream stop, -ErrorAction Stop): outcomes then go to
         // $KmsGrantsLastRun.UnreportedResults.
         bool _acceptsOutput = true;
+        // Set while an error is written: a stop thrown then comes from -ErrorAction Stop, not from a later command.
+        bool _writingError;
         int _knownTotal;
         TimeSpan _lastProgress;
         bool _progressShown;
@@ -165,7 +167,8 @@ namespace KmsGrants.Commands
             catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException)
             {
                 _acceptsOutput = false;
-                _runner?.Stop(e is ActionPreferenceStopException ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
+                // PowerShell throws -ErrorAction Stop as a PipelineStoppedException from WriteError, like a downstream stop.
+                _runner?.Stop(e is ActionPreferenceStopException || _writingError ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
                 Finish();
                 throw;
             }
@@ -195,12 +198,12 @@ namespace KmsGrants.Commands
                     : $"KMS DryRun: the retirement would fail with {result.ErrorCode}: {result.Message}";
                 ShouldProcess($"Retiring {outcome.Grant}. {verdict}", verdict, Action);
                 if (result.Status == RetireStatus.WouldFail && error != null && !fatal)
-                    WriteError(ErrorRecords.Service(error, what + " (KMS DryRun: the real call would fail the same way)", outcome.Grant, OpenSession()));
+                    WriteGrantError(ErrorRecords.Service(error, what + " (KMS DryRun: the real call would fail the same way)", outcome.Grant, OpenSession()));
             }
             else if (error != null && !fatal && result.Status is RetireStatus.Failed or RetireStatus.Unknown)
             {
                 if (result.Status == RetireStatus.Unknown) what += " (the outcome is unknown: it may or may not have been retired)";
-                WriteError(ErrorRecords.Service(error, what, outcome.Grant, OpenSession()));
+                WriteGrantError(ErrorRecords.Service(error, what, outcome.Grant, OpenSession()));
             }
             else if (result.Status is RetireStatus.Unknown or RetireStatus.Failed or RetireStatus.NotAttempted && !fatal)
             {
@@ -209,6 +212,13 @@ namespace KmsGrants.Commands
 
             if (PassThru) WriteObject(result);
             ShowProgress();
+        }
+
+        void WriteGrantError(ErrorRecord record)
+        {
+            _writingError = true;
+            WriteError(record);
+            _writingError = false;
         }
 
         bool DebugWanted => MyInvocation.BoundParameters.ContainsKey("Debug")

@@ -67,13 +67,29 @@ public class KmsErrorTests
     }
 
     [Fact]
+    public void An_attempt_cut_by_the_HTTP_client_s_time_out_is_timed_out_not_a_network_error()
+    {
+        // What the SDK throws when HttpClient.Timeout elapses: its TimeoutException around the cancelled socket read.
+        var error = KmsError.From(new TimeoutException("The request was canceled due to the configured HttpClient.Timeout of 5 seconds elapsing.",
+            new TaskCanceledException("canceled", new SocketException((int)SocketError.OperationAborted))));
+        Assert.Equal(KmsErrorKind.TimedOut, error.Kind);
+        Assert.True(error.IsRetryable);
+        Assert.True(error.OutcomeUnknown);
+        Assert.Equal(KmsErrorKind.NotSent, KmsError.From(new HttpRequestException("connect", new TimeoutException("connect")), sends: 0).Kind);
+    }
+
+    [Fact]
     public void An_answer_that_is_not_KMS_s_stops_everything_and_its_outcome_is_unknown()
     {
         var error = KmsError.From(new AmazonClientException("wrapped", new KmsAnswerException("a web page", 200, null, tooLarge: false)));
         Assert.Equal(KmsErrorKind.NotKmsResponse, error.Kind);
         Assert.True(error.StopsEverything);
         Assert.True(error.OutcomeUnknown);
-        Assert.Equal(KmsErrorKind.ResponseTooLarge, KmsError.From(new KmsAnswerException("huge", 200, null, tooLarge: true)).Kind);
+        var tooLarge = KmsError.From(new KmsAnswerException("huge", 200, null, tooLarge: true));
+        Assert.Equal(KmsErrorKind.ResponseTooLarge, tooLarge.Kind);
+        Assert.True(tooLarge.StopsEverything);
+        // The endpoint took the request and answered: whether it acted cannot be read from an answer not read.
+        Assert.True(tooLarge.OutcomeUnknown);
     }
 
     [Fact]

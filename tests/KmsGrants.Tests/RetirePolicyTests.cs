@@ -192,10 +192,12 @@ public class RetirePolicyTests
         Assert.Equal(RetireStatus.Unknown, After(new GrantAttempts { OutcomeUnknown = true }, Error(kind, code)).Status);
     }
 
-    [Fact]
-    public void An_answer_that_is_not_KMS_is_unknown_and_stops_everything()
+    [Theory]
+    [InlineData(KmsErrorKind.NotKmsResponse, "NotKmsResponse")]
+    [InlineData(KmsErrorKind.ResponseTooLarge, "ResponseTooLarge")]
+    public void An_answer_that_is_not_KMS_or_too_large_to_read_is_unknown_and_stops_everything(KmsErrorKind kind, string code)
     {
-        var d = After(new GrantAttempts(), new KmsError(KmsErrorKind.NotKmsResponse, "NotKmsResponse", "a web page", 200));
+        var d = After(new GrantAttempts(), new KmsError(kind, code, "a web page, or 500 MB", 200));
         Assert.Equal(RetireStatus.Unknown, d.Status);
         Assert.True(d.Error!.StopsEverything);
     }

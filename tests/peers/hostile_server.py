@@ -1,0 +1,191 @@
+"""Loopback HTTP servers that are not KMS, for tests/Pester/Hostile.Tests.ps1.
+
+Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT]
+Prints the port it listens on as the first line of stdout, then serves until killed. Python 3.11 stdlib only.
+
+Every POST (what a KMS client sends) gets MODE's treatment; GET /_stats answers {"requests": N, "targets": {...},
+"times": [...], "grants": {GRANT: [...]}}: the POSTs so far, by X-Amz-Target, when each arrived (seconds since the
+server started), and when each grant's requests arrived (by the GrantId or GrantToken in the body), so a test can tell
+how many requests reached the server, and when.
+
+Modes:
+  html      --status N (default 200): a web page (text/html), as a captive portal, a proxy or a login page sends.
+  json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
+  silent    reads the request, never answers; holds the connection until the client closes it.
+  trickle   200 with every header at once and Content-Length 64, then the body (a KMS-shaped '{ ... }') at one byte
+            a second: a client that does not bound the body read waits a minute, then sees a success.
+  huge      200 declaring Content-Length 500 MB, then sends filler until the client hangs up.
+  stream    200 with chunked transfer encoding (no Content-Length), a ListGrants-looking answer that never ends
+            (filler until the client hangs up, at most 1 GB).
+"""
+import argparse
+import json
+import select
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PAGE = b"""<!DOCTYPE html>
+<html><head><title>Sign in - Corporate Network</title></head>
+<body><h1>Please sign in to continue</h1><form method="post" action="/login">
+<input name="user"><input name="password" type="password"><button>Sign in</button></form></body></html>
+"""
+
+HUGE = 500 * 1024 * 1024
+STREAM_CAP = 1024 * 1024 * 1024
+FILLER = (b'{"KeyId":"arn:aws:kms:us-east-1:111122223333:key/x","GrantId":"' + b"0" * 64 + b'","Name":"n"},') * 100
+
+
+class Stats:
+    lock = threading.Lock()
+    requests = 0
+    targets: dict = {}
+    times: list = []
+    grants: dict = {}
+    started = time.monotonic()
+
+    @classmethod
+    def count(cls, target, grant):
+        with cls.lock:
+            now = round(time.monotonic() - cls.started, 3)
+            cls.requests += 1
+            cls.targets[target] = cls.targets.get(target, 0) + 1
+            cls.times.append(now)
+            if grant:
+                cls.grants.setdefault(grant, []).append(now)
+
+    @classmethod
+    def snapshot(cls):
+        with cls.lock:
+            return {"requests": cls.requests, "targets": dict(cls.targets), "times": list(cls.times),
+                    "grants": {k: list(v) for k, v in cls.grants.items()}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    options = None
+
+    def log_message(self, *args):  # quiet: stdout carries the port line only
+        pass
+
+    def do_GET(self):
+        if self.path.startswith("/_stats"):
+            self.reply(200, "application/json", json.dumps(Stats.snapshot()).encode())
+        else:
+            self.reply(200, "text/html", PAGE)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            request = json.loads(body or b"{}")
+            grant = request.get("GrantId") or request.get("GrantToken") if isinstance(request, dict) else None
+        except ValueError:
+            grant = None
+        Stats.count(self.headers.get("X-Amz-Target", "none"), grant)
+        mode = self.options.mode
+        try:
+            if mode == "html":
+                self.reply(self.options.status or 200, "text/html; charset=utf-8", PAGE)
+            elif mode == "json":
+                self.reply(self.options.status or 200, "application/x-amz-json-1.1", self.options.body.encode())
+            elif mode == "silent":
+                self.hold()
+            elif mode == "trickle":
+                self.trickle()
+            elif mode == "huge":
+                self.huge()
+            elif mode == "stream":
+                self.stream()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+            self.close_connection = True
+
+    def reply(self, status, content_type, body):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "hostile-0000")
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def client_gone(self, wait):
+        """True once the client has closed its end (readable with nothing to read)."""
+        readable, _, _ = select.select([self.connection], [], [], wait)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, 2) == b""  # MSG_PEEK
+        except OSError:
+            return True
+
+    def hold(self):
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not self.client_gone(0.5):
+            pass
+        self.close_connection = True
+
+    def trickle(self):
+        body = b"{" + b" " * 62 + b"}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        for i in range(len(body)):
+            self.wfile.write(body[i:i + 1])
+            self.wfile.flush()
+            if self.client_gone(1.0):
+                break
+        self.close_connection = True
+
+    def huge(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(HUGE))
+        self.end_headers()
+        self.wfile.write(b'{"Grants":[')
+        sent = 0
+        while sent < HUGE:
+            self.wfile.write(FILLER)
+            sent += len(FILLER)
+        self.close_connection = True
+
+    def stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        sent = 0
+        first = b'{"Grants":['
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(first), first))
+        while sent < STREAM_CAP:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(FILLER), FILLER))
+            sent += len(FILLER)
+        self.wfile.write(b"0\r\n\r\n")
+        self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # a client hanging up mid-answer is the point, not news
+        pass
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["html", "json", "silent", "trickle", "huge", "stream"])
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--status", type=int, default=0)
+    parser.add_argument("--body", default="{}")
+    options = parser.parse_args()
+    Handler.options = options
+    server = Server((options.bind, 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
