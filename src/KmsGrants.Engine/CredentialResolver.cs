@@ -78,7 +78,16 @@ namespace KmsGrants.Engine
             // file: -ProfileLocation alone only says where the default profile is read from.
             if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")))
             {
-                try { return (new EnvironmentVariablesAWSCredentials(), "environment variables (AWS_ACCESS_KEY_ID)", null); }
+                try
+                {
+                    // A snapshot: the SDK's provider reads the variables again for every request, and one command must
+                    // use one identity from start to end.
+                    var keys = new EnvironmentVariablesAWSCredentials().GetCredentials();
+                    AWSCredentials snapshot = keys.UseToken
+                        ? new SessionAWSCredentials(keys.AccessKey, keys.SecretKey, keys.Token)
+                        : new BasicAWSCredentials(keys.AccessKey, keys.SecretKey);
+                    return (snapshot, "environment variables (AWS_ACCESS_KEY_ID)", null);
+                }
                 catch (Exception e) when (e is AmazonClientException or InvalidOperationException)
                 {
                     throw new ConfigurationException(ConfigurationProblem.IncompleteKeys,

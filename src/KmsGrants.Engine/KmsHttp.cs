@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon.Runtime;
@@ -14,8 +15,8 @@ namespace KmsGrants.Engine
 {
     /// <summary>An answer that did not come from KMS (a web page, a login portal, another service on that port), or one
     /// larger than any KMS answer can be. Thrown by <see cref="KmsHttpClientFactory"/>'s handler, so that the SDK never
-    /// reads it as a success.</summary>
-    public sealed class KmsAnswerException : IOException
+    /// reads it as a success. Not an IOException: the SDK retries those, and a wrong endpoint answers the same every time.</summary>
+    public sealed class KmsAnswerException : Exception
     {
         public KmsAnswerException(string message, int httpStatus, string? requestId, bool tooLarge) : base(message)
         {
@@ -121,7 +122,7 @@ namespace KmsGrants.Engine
                 var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await CheckAsync(response, cancellationToken).ConfigureAwait(false);
+                    await CheckAsync(request, response, cancellationToken).ConfigureAwait(false);
                     return response;
                 }
                 catch
@@ -131,7 +132,7 @@ namespace KmsGrants.Engine
                 }
             }
 
-            static async Task CheckAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+            static async Task CheckAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
             {
                 var status = (int)response.StatusCode;
                 var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
@@ -149,12 +150,38 @@ namespace KmsGrants.Engine
                     response.Content = buffered;
                 }
                 // A 5xx that is not KMS's (a proxy's or load balancer's error page) is a fault like any other: retried.
-                if (status >= 500 || LooksLikeKms(body)) return;
+                if (status >= 500) return;
                 var type = content?.Headers.ContentType?.MediaType ?? "no content type";
+                // What passes as a success is held to more than an error is: a false success is what does harm.
+                var success = status < 300;
+                var problem = !LooksLikeKms(body) ? "that is not a KMS answer (a JSON object)"
+                    : success && requestId == null ? "without the request ID every AWS answer carries"
+                    : success && IsListing(request) && !HasListingMembers(body) ? "without the Grants or Truncated a KMS listing always has"
+                    : null;
+                if (problem == null) return;
                 throw new KmsAnswerException(
-                    $"The endpoint answered HTTP {status} ({type}, {body.Length:N0} bytes) that is not a KMS answer (a JSON object): " +
+                    $"The endpoint answered HTTP {status} ({type}, {body.Length:N0} bytes) {problem}: " +
                     "it may be a web page, a login portal or another service. Whether the request reached KMS is unknown.",
                     status, requestId, tooLarge: false);
+            }
+
+            static bool IsListing(HttpRequestMessage request) =>
+                request.Headers.TryGetValues("X-Amz-Target", out var targets) &&
+                targets.Any(t => t.EndsWith(".ListGrants", StringComparison.Ordinal) || t.EndsWith(".ListRetirableGrants", StringComparison.Ordinal));
+
+            /// <summary>Not the whole shape: members KMS may add later must not turn its answers into errors.</summary>
+            static bool HasListingMembers(byte[] body)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(body);
+                    return document.RootElement.ValueKind == JsonValueKind.Object &&
+                        (document.RootElement.TryGetProperty("Grants", out _) || document.RootElement.TryGetProperty("Truncated", out _));
+                }
+                catch (JsonException)
+                {
+                    return false;
+                }
             }
 
             static async Task<byte[]> ReadLimitedAsync(HttpContent content, int status, string? requestId, CancellationToken cancellationToken)

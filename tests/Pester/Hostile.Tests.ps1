@@ -12,6 +12,10 @@ BeforeDiscovery {
         Select-Object -First 1 | ForEach-Object { "$_" }
     $script:PlainHttpCases = @(@{ Name = 'a name that does not resolve (http://example.invalid)'; Address = $null }) +
         @(if ($NonLoopback) { @{ Name = "this machine's non-loopback address ($NonLoopback)"; Address = $NonLoopback } })
+    $script:ListingCases = @(
+        @{ Command = 'Get-KmsGrant'; Params = @{ KeyId = 'arn:aws:kms:us-east-1:111122223333:key/k' }; Class = 'GetKmsGrantCommand' }
+        @{ Command = 'Get-KmsRetirableGrant'; Params = @{ RetiringPrincipal = 'arn:aws:iam::111122223333:role/x' }; Class = 'GetKmsRetirableGrantCommand' }
+    )
 }
 
 BeforeAll {
@@ -147,11 +151,40 @@ Describe 'An endpoint that answers HTTP <Status> with a web page is not KMS' -Fo
         @($errors | Where-Object { $_.ErrorRecord.FullyQualifiedErrorId -ne $fatal.FullyQualifiedErrorId }) | Should -BeNullOrEmpty
     }
 
-    It '<Command> gives KmsGrants.NotKmsResponse' -ForEach @(
-        @{ Command = 'Get-KmsGrant'; Params = @{ KeyId = 'arn:aws:kms:us-east-1:111122223333:key/k' }; Class = 'GetKmsGrantCommand' }
-        @{ Command = 'Get-KmsRetirableGrant'; Params = @{ RetiringPrincipal = 'arn:aws:iam::111122223333:role/x' }; Class = 'GetKmsRetirableGrantCommand' }
-    ) {
+    It '<Command> gives KmsGrants.NotKmsResponse after one request (the SDK does not retry it)' -ForEach $ListingCases {
+        $before = (Get-HostileStats $server).requests
         { & $Command @Params -EndpointUrl $server.Url } | Should -Throw -ErrorId "KmsGrants.NotKmsResponse,KmsGrants.Commands.$Class"
+        (Get-HostileStats $server).requests - $before | Should -Be 1
+    }
+}
+
+Describe 'A JSON answer that is not KMS''s' {
+    BeforeAll {
+        # Another JSON service on that port: no request ID, as only AWS answers carry one.
+        $plain = Start-HostileServer json @('--body', '{"ok": true}', '--no-request-id')
+        # One that even sends a request ID: a listing must still have what every KMS listing has.
+        $mimic = Start-HostileServer json @('--body', '{"ok": true}')
+    }
+    AfterAll { Stop-TestServer $plain; Stop-TestServer $mimic }
+
+    It 'is not a retirement: RetireGrant answered {"ok": true} without a request ID is Unknown, and stops the run' {
+        $fatal = $null
+        try {
+            New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $plain.Url -Force -PassThru -OutVariable results `
+                -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        catch { $fatal = $_ }
+        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $fatal.Exception.Message | Should -BeLike '*without the request ID*'
+        @($results | Where-Object Status -In 'Retired', 'RetiredOnRetry') | Should -BeNullOrEmpty
+        @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $plain).requests
+    }
+
+    It '<Command> answered {"ok": true} is KmsGrants.NotKmsResponse, not an empty listing (<Server>)' -ForEach @(
+        foreach ($c in $ListingCases) { foreach ($s in 'plain', 'mimic') { $c + @{ Server = $s } } }
+    ) {
+        $url = (Get-Variable $Server -ValueOnly).Url
+        { & $Command @Params -EndpointUrl $url } | Should -Throw -ErrorId "KmsGrants.NotKmsResponse,KmsGrants.Commands.$Class"
     }
 }
 

@@ -1,6 +1,6 @@
 """Loopback HTTP servers that are not KMS, for tests/Pester/Hostile.Tests.ps1.
 
-Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT]
+Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT] [--no-request-id]
 Prints the port it listens on as the first line of stdout, then serves until killed. Python 3.11 stdlib only.
 
 Every POST (what a KMS client sends) gets MODE's treatment; GET /_stats answers {"requests": N, "targets": {...},
@@ -11,6 +11,8 @@ how many requests reached the server, and when.
 Modes:
   html      --status N (default 200): a web page (text/html), as a captive portal, a proxy or a login page sends.
   json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
+
+Every answer carries an x-amzn-RequestId header, as AWS's do, unless --no-request-id.
   silent    reads the request, never answers; holds the connection until the client closes it.
   trickle   200 with every header at once and Content-Length 64, then the body (a KMS-shaped '{ ... }') at one byte
             a second: a client that does not bound the body read waits a minute, then sees a success.
@@ -105,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amzn-RequestId", "hostile-0000")
+        if not self.options.no_request_id:
+            self.send_header("x-amzn-RequestId", "hostile-0000")
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
@@ -180,6 +183,7 @@ def main():
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--status", type=int, default=0)
     parser.add_argument("--body", default="{}")
+    parser.add_argument("--no-request-id", action="store_true")
     options = parser.parse_args()
     Handler.options = options
     server = Server((options.bind, 0), Handler)
