@@ -7,11 +7,15 @@ namespace KmsGrants.Engine
 {
     /// <summary>Paces one Region's requests at the rate its <see cref="RateController"/> chooses, on
     /// System.Threading.RateLimiting's token bucket. The bucket's rate is fixed at creation, so a new rate means a new
-    /// bucket, which starts with the permits the old one still held (a fresh bucket would hand out a free burst at every
-    /// change). It refills in steps of about 50 ms and holds one step's permits at most, so bursts stay small.
+    /// bucket, which starts with the permits the old one still held when the rate rises (a fresh bucket would hand out a
+    /// free burst at every change) and with none when it falls: a lower rate follows a throttle, so KMS's bucket is empty
+    /// and a carried permit is one more throttle. It refills in steps of StepSeconds and holds one step's permits at most, so bursts stay small.
     /// One waiter at a time: the Region's dispatcher.</summary>
     internal sealed class Pacer : IDisposable
     {
+        /// <summary>Permits come in steps of this much time at the rate: coarse enough for timers on every platform.</summary>
+        internal const double StepSeconds = 0.05;
+
         TokenBucketRateLimiter? _bucket;
         double _rate;
 
@@ -28,9 +32,9 @@ namespace KmsGrants.Engine
         void Replace(double rate)
         {
             // The first bucket lets the first request go at once.
-            var carried = _bucket == null ? 1 : _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
+            var carried = _bucket == null ? 1 : rate < _rate ? 0 : _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
             _bucket?.Dispose();
-            var step = Math.Max(1, (int)Math.Ceiling(rate / 20));
+            var step = Math.Max(1, (int)Math.Ceiling(rate * StepSeconds));
             _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
                 TokenLimit = step,

@@ -54,10 +54,11 @@ namespace KmsGrants.Engine
             public double Headroom = 0.97;
             public double RecoveryHeadroom = 0.85;
             public double RecoverySeconds = 0.4;
-            /// <summary>Quiet seconds before a probe: after the quota moved, half the longest; doubling after each probe
-            /// that finds it unchanged, up to the time in which RequestsPerProbe requests are sent (each such probe costs
-            /// about one throttle), and never below QuietMin.</summary>
+            /// <summary>Quiet seconds before a probe: after the quota moved, the time in which RequestsPerProbeAfterChange
+            /// requests are sent; doubling after each probe that finds it unchanged, up to the time for RequestsPerProbe
+            /// (each such probe costs about one throttle), and never below QuietMin.</summary>
             public double QuietMin = 0.8;
+            public double RequestsPerProbeAfterChange = 25;
             public double RequestsPerProbe = 50;
             public int ProbesAfterChange = 5;
             /// <summary>An estimate within this fraction of the previous one counts as "unchanged".</summary>
@@ -69,12 +70,17 @@ namespace KmsGrants.Engine
             public double PlateauMaxExcessFraction = 0.5;
             public double PlateauMinimumExcess = 4;
             public double PlateauMarginTokens = 2;
+            /// <summary>How far apart the pacer's bursts are (see Pacer).</summary>
+            public double PacerStepSeconds = Pacer.StepSeconds;
             /// <summary>Ramp: the rate doubles every RampRoundTrips round trips (at least RampDoublingMin seconds).</summary>
             public double RampRoundTrips = 3;
             public double RampDoublingMin = 0.15;
-            /// <summary>A measurement spans at least this long and this many accepted requests.</summary>
+            /// <summary>A measurement spans at least this long and this many accepted requests — fewer (down to
+            /// SmallestWindowRequests) where the quota is too small to accept that many in MinimumWindowSeconds: a low quota
+            /// must not take seconds of throttles to re-measure.</summary>
             public double MinimumWindowSeconds = 0.3;
             public int MinimumWindowRequests = 20;
+            public int SmallestWindowRequests = 6;
             /// <summary>The least relative error any measurement is assumed to have; and the first one, from the start.</summary>
             public double MinimumError = 0.01;
             public double StartError = 0.08;
@@ -120,6 +126,10 @@ namespace KmsGrants.Engine
 
         /// <summary>Each decision, as text (for -Debug and simulations).</summary>
         public Action<string>? Trace { get; set; }
+
+        /// <summary>Requests still to send, once the input has ended (null before). A probe costs about one throttle and
+        /// pays for itself over the RequestsPerProbe requests after it, so none is made when fewer are left.</summary>
+        public int? RequestsLeft { get; set; }
 
         /// <summary>Requests per second to send now.</summary>
         public double Rate => _rate;
@@ -174,7 +184,7 @@ namespace KmsGrants.Engine
             var current = QuotaEstimate ?? _rate;
             var unchanged = previous is double p && Math.Abs(current - p) <= _t.UnchangedWithin * p;
             var longest = Math.Max(_t.QuietMin, _t.RequestsPerProbe / Math.Max(current, 1e-9));
-            var shortest = Math.Max(_t.QuietMin, longest / 2);
+            var shortest = Math.Max(_t.QuietMin, Math.Min(longest, _t.RequestsPerProbeAfterChange / Math.Max(current, 1e-9)));
             switch (_phase)
             {
                 case Phase.Starting:   // the first measurement
@@ -206,7 +216,9 @@ namespace KmsGrants.Engine
             var slack = 0.5 + (QuotaEstimate ?? _rate) * (double.IsNaN(_srtt) ? 0 : _rttVariance);
             // A ramp means the quota rose since the plateau began: measure only the new regime from here on.
             if (_phase == Phase.Ramp) _regimeStart = _plateauTicket;
-            if (_log.TryFindAnchor(ticket, _regimeStart, sentAt - _t.MinimumWindowSeconds, _t.MinimumWindowRequests,
+            var windowRequests = Math.Max(_t.SmallestWindowRequests,
+                Math.Min(_t.MinimumWindowRequests, (int)((QuotaEstimate ?? _rate) * _t.MinimumWindowSeconds)));
+            if (_log.TryFindAnchor(ticket, _regimeStart, sentAt - _t.MinimumWindowSeconds, windowRequests,
                     out _, out var accepted, out var anchorSentAt))
             {
                 // Empty at both ends: what got through in between is Q × the time between. (If the bucket filled up to
@@ -263,7 +275,7 @@ namespace KmsGrants.Engine
                 {
                     var estimate = QuotaEstimate!.Value;
                     if (now - _holdStart >= _t.RecoverySeconds) _rate = Clamp(_t.Headroom * estimate);
-                    if (now - _holdStart < _quiet) break;
+                    if (now - _holdStart < _quiet || RequestsLeft < _t.RequestsPerProbe) break;
                     _phase = Phase.Plateau;
                     _plateauStart = now;
                     _plateauTicket = _log.Next;
@@ -274,12 +286,13 @@ namespace KmsGrants.Engine
                 case Phase.Plateau:
                 {
                     // Tokens the bucket can have gained since the episode (the quota may be a little above its estimate),
-                    // drained at the plateau's excess over that; then a round trip for the answer.
+                    // drained at the plateau's excess over that; then a round trip for the answer, and the pacer's step
+                    // (it sends in steps of PacerStepSeconds, so a new rate takes up to one step to show).
                     var estimate = QuotaEstimate!.Value;
                     var highest = estimate * (1 + _error);
                     var gained = (highest - _t.Headroom * estimate) * (_plateauStart - _holdStart)
                         + (_t.Headroom - _t.RecoveryHeadroom) * estimate * _t.RecoverySeconds + _t.PlateauMarginTokens;
-                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + 0.05;
+                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + 0.05 + _t.PacerStepSeconds;
                     if (now - _plateauStart < drain) break;
                     _phase = Phase.Ramp;
                     _rampStart = now;

@@ -88,6 +88,7 @@ namespace KmsGrants.Engine
         int _outstanding;
         long _submitted;
         long _finished;
+        volatile bool _inputEnded;
         long _lastAnswerTicks;
         string? _stopReason;
 
@@ -137,6 +138,7 @@ namespace KmsGrants.Engine
         /// least every 200 ms (for progress). Returns early only on a stop, which <see cref="FinishAfterStop"/> completes.</summary>
         public void Complete(Action<RetireOutcome> onOutcome, Action? tick = null)
         {
+            _inputEnded = true;
             while ((Outstanding > 0 || _completed.Count > 0) && !Stopping)
             {
                 if (_completed.TryTake(out var outcome, 200)) onOutcome(outcome);
@@ -328,6 +330,7 @@ namespace KmsGrants.Engine
                     Work? next;
                     lock (_gate)
                     {
+                        _controller.RequestsLeft = _runner._inputEnded ? _new.Count + _retries.Count + _backingOff : null;
                         _controller.OnTick(Now);
                         if (stopping.IsCancellationRequested || Refusal != null) AbandonQueued();
                         if (stopping.IsCancellationRequested) FinishRetriesWithoutUnknowns();
@@ -343,10 +346,10 @@ namespace KmsGrants.Engine
                     }
                     if (_runner._options.DryRun && _dryRun == DryRunCheck.Unchecked && !await CheckDryRunAsync(next.Grant).ConfigureAwait(false))
                         continue;
+                    double rate;
+                    lock (_gate) rate = _controller.Rate;
                     try
                     {
-                        double rate;
-                        lock (_gate) rate = _controller.Rate;
                         // A retry may still go out while stopping (to learn an unknown outcome); new grants may not.
                         await _pacer.WaitAsync(rate, _retries.Count > 0 ? _runner._abort.Token : stopping).ConfigureAwait(false);
                     }
@@ -358,6 +361,8 @@ namespace KmsGrants.Engine
                     long ticket;
                     lock (_gate)
                     {
+                        // A throttle came while this permit was awaited at the old rate: wait again at the new one.
+                        if (_controller.Rate < 0.99 * rate) continue;
                         if (_retries.Count > 0) work = _retries.Dequeue();
                         else if (_new.Count > 0 && !stopping.IsCancellationRequested) work = _new.Dequeue();
                         else continue;

@@ -19,6 +19,9 @@ public sealed class QuotaSimulator
         public double? MaxRequestsPerSecond { get; init; }
         public int? MaxInFlight { get; init; }
         public int Seed { get; init; } = 1;
+        /// <summary>Whether the controller is told how many requests are left (the runner tells it once the input ends;
+        /// here every grant is known from the start).</summary>
+        public bool InputKnown { get; init; } = true;
         /// <summary>A limit on simulated time, so that a broken controller cannot loop forever.</summary>
         public double TimeLimit { get; init; } = 600;
     }
@@ -155,6 +158,7 @@ public sealed class QuotaSimulator
         void Ticker()
         {
             if (retired >= scenario.Grants) return;
+            controller.RequestsLeft = scenario.InputKnown ? waiting : null;
             controller.OnTick(now);
             result.RateTrace.Add((now, controller.Rate));
             result.EstimateTrace.Add((now, controller.QuotaEstimate ?? double.NaN));

@@ -140,6 +140,25 @@ public class RateControllerSimulationTests(ITestOutputHelper output)
         Assert.Equal(first, c.Rate);
     }
 
+    [Fact]
+    public void Makes_no_probe_that_cannot_pay_for_itself_at_the_end_of_the_input()
+    {
+        // 10 s of grants at several quotas: told how many are left, the controller makes no probe (so meets no throttle)
+        // in the last 50 requests; not told, the quiet spells put probes there.
+        var lateWhenUnknown = 0;
+        foreach (var quota in new[] { 10.0, 20, 30, 50, 100 })
+            foreach (var known in new[] { false, true })
+            {
+                var r = Simulate(new QuotaSimulator.Scenario { Quota = quota, RoundTripSeconds = 0.02, Grants = (int)(10 * quota), InputKnown = known });
+                var lastFiftyFrom = r.AcceptedAt.OrderBy(t => t).ElementAt(r.AcceptedAt.Count - 50);
+                var late = r.ThrottledAt.Count(t => t > lastFiftyFrom + 0.5);
+                output.WriteLine($"Q={quota} input known {known}: {r.Throttled} throttled, {late} in the last 50 requests; {r.Seconds / 10:0.000}x bound");
+                if (known) Assert.Equal(0, late);
+                else lateWhenUnknown += late;
+            }
+        Assert.True(lateWhenUnknown > 0);
+    }
+
     static QuotaSimulator.Result Simulate(QuotaSimulator.Scenario scenario, double? maxRequestsPerSecond = null, int? maxInFlight = null) =>
         QuotaSimulator.Run(scenario, new RateController(maxRequestsPerSecond, maxInFlight));
 }

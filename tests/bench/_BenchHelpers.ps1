@@ -2,7 +2,7 @@
 param()
 # The emulator's launcher from its own module; from the test helpers only the Python peers and the environment.
 Import-Module (Join-Path $PSScriptRoot '../KmsEmulator/KmsEmulator.psm1') -Force
-Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Function Set-TestAwsEnvironment, Invoke-KmsPeer, Invoke-AwsCli -Force
+Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Function Set-TestAwsEnvironment, Invoke-KmsPeer, Invoke-AwsCli, Find-PythonTool -Force
 Set-TestAwsEnvironment
 
 function Write-Figure([string] $Scenario, [string] $Line) {
