@@ -1,55 +1,59 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
-using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>Paces one Region's requests at the rate its <see cref="RateController"/> chooses, on
-    /// System.Threading.RateLimiting's token bucket. The bucket's rate is fixed at creation, so a new rate means a new
-    /// bucket, which starts with the permits the old one still held when the rate rises (a fresh bucket would hand out a
-    /// free burst at every change) and with none when it falls: a lower rate follows a throttle, so KMS's bucket is empty
-    /// and a carried permit is one more throttle. It refills in steps of StepSeconds and holds one step's permits at most, so bursts stay small.
-    /// One waiter at a time: the Region's dispatcher.</summary>
-    internal sealed class Pacer : IDisposable
+    /// <summary>When requests may go at a rate that may change before every request: virtual scheduling (GCRA). Each
+    /// request is due 1/rate after the previous one and may go up to <see cref="BurstSeconds"/> early, which absorbs
+    /// coarse timers (15 ms on Windows). A lower rate follows a throttle, when KMS's bucket is empty, so it carries no
+    /// early credit: the next request waits a full interval after the last one. Pure (time is passed in): the
+    /// <see cref="Pacer"/> runs it in real time, the tests' quota simulator in virtual time.</summary>
+    internal sealed class PacingSchedule
     {
-        /// <summary>Permits come in steps of this much time at the rate: coarse enough for timers on every platform.</summary>
-        internal const double StepSeconds = 0.05;
+        internal const double BurstSeconds = 0.05;
 
-        TokenBucketRateLimiter? _bucket;
+        double _due = double.NegativeInfinity;
+        double _lastSent = double.NegativeInfinity;
         double _rate;
+
+        /// <summary>Seconds to wait before a request may go at <paramref name="rate"/> (0: now).</summary>
+        public double Wait(double now, double rate)
+        {
+            if (rate < _rate) _due = Math.Max(_due, _lastSent + 1 / rate + BurstSeconds);
+            _rate = rate;
+            return Math.Max(0, _due - BurstSeconds - now);
+        }
+
+        /// <summary>A request went at <paramref name="now"/>, at the rate last passed to <see cref="Wait"/>.</summary>
+        public void Sent(double now)
+        {
+            _due = Math.Max(_due, now) + 1 / _rate;
+            _lastSent = now;
+        }
+    }
+
+    /// <summary>Paces one Region's requests at the rate its <see cref="RateController"/> chooses, on a
+    /// <see cref="PacingSchedule"/>. Not System.Threading.RateLimiting: its limiters' rates are fixed at creation, and
+    /// replacing one at each change (the controller changes the rate on most answers while it starts) restarted its
+    /// replenishment period every time and held sending far below the rate asked for. One waiter at a time: the
+    /// Region's dispatcher.</summary>
+    internal sealed class Pacer
+    {
+        readonly Stopwatch _clock = Stopwatch.StartNew();
+        readonly PacingSchedule _schedule = new PacingSchedule();
 
         public async Task WaitAsync(double rate, CancellationToken cancellation)
         {
-            if (_bucket == null || Math.Abs(rate - _rate) > 0.01 * _rate) Replace(rate);
             while (true)
             {
-                using var lease = await _bucket!.AcquireAsync(1, cancellation).ConfigureAwait(false);
-                if (lease.IsAcquired) return;
+                cancellation.ThrowIfCancellationRequested();
+                var wait = _schedule.Wait(_clock.Elapsed.TotalSeconds, rate);
+                if (wait <= 0) break;
+                await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), cancellation).ConfigureAwait(false);
             }
+            _schedule.Sent(_clock.Elapsed.TotalSeconds);
         }
-
-        void Replace(double rate)
-        {
-            // The first bucket lets the first request go at once.
-            var carried = _bucket == null ? 1 : rate < _rate ? 0 : _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
-            _bucket?.Dispose();
-            var step = Math.Max(1, (int)Math.Ceiling(rate * StepSeconds));
-            _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = step,
-                TokensPerPeriod = step,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(step / rate),
-                QueueLimit = 1,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-            // Start with what the old bucket held, not a full bucket.
-            var drain = step - (int)Math.Min(step, Math.Max(0, carried));
-            if (drain > 0) _bucket.AttemptAcquire(drain).Dispose();
-            _rate = rate;
-        }
-
-        public void Dispose() => _bucket?.Dispose();
     }
 }

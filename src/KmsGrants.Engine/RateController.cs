@@ -70,8 +70,8 @@ namespace KmsGrants.Engine
             public double PlateauMaxExcessFraction = 0.5;
             public double PlateauMinimumExcess = 4;
             public double PlateauMarginTokens = 2;
-            /// <summary>How far apart the pacer's bursts are (see Pacer).</summary>
-            public double PacerStepSeconds = Pacer.StepSeconds;
+            /// <summary>How far ahead of the rate the pacer may send (see PacingSchedule).</summary>
+            public double PacerBurstSeconds = PacingSchedule.BurstSeconds;
             /// <summary>Ramp: the rate doubles every RampRoundTrips round trips (at least RampDoublingMin seconds).</summary>
             public double RampRoundTrips = 3;
             public double RampDoublingMin = 0.15;
@@ -268,7 +268,10 @@ namespace KmsGrants.Engine
                     var doubling = Math.Max(_t.StartDoublingMin, Math.Min(_t.StartDoublingMax, _t.StartDoublingRoundTrips * roundTrip));
                     var provenQuota = _accepted / (now - _startedAt + _t.BurstSeconds);
                     var next = Math.Min(_rate * Math.Pow(2, step / doubling), Math.Max(DefaultInitialRate, _t.StartOvershoot * provenQuota));
+                    var before = _rate;
                     _rate = Clamp(Math.Max(_rate, next));
+                    if (Math.Floor(Math.Log(_rate, 2)) > Math.Floor(Math.Log(before, 2)))
+                        Trace?.Invoke($"{now:0.000} starting: {_accepted} accepted, none throttled");
                     break;
                 }
                 case Phase.Holding:
@@ -286,13 +289,13 @@ namespace KmsGrants.Engine
                 case Phase.Plateau:
                 {
                     // Tokens the bucket can have gained since the episode (the quota may be a little above its estimate),
-                    // drained at the plateau's excess over that; then a round trip for the answer, and the pacer's step
-                    // (it sends in steps of PacerStepSeconds, so a new rate takes up to one step to show).
+                    // drained at the plateau's excess over that; then a round trip for the answer, and the pacer's burst
+                    // allowance (what it sent early before the plateau is not sent on it).
                     var estimate = QuotaEstimate!.Value;
                     var highest = estimate * (1 + _error);
                     var gained = (highest - _t.Headroom * estimate) * (_plateauStart - _holdStart)
                         + (_t.Headroom - _t.RecoveryHeadroom) * estimate * _t.RecoverySeconds + _t.PlateauMarginTokens;
-                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + 0.05 + _t.PacerStepSeconds;
+                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + 0.05 + _t.PacerBurstSeconds;
                     if (now - _plateauStart < drain) break;
                     _phase = Phase.Ramp;
                     _rampStart = now;

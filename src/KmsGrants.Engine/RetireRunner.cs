@@ -518,7 +518,6 @@ namespace KmsGrants.Engine
             public void Dispose()
             {
                 try { _dispatcher.Wait(TimeSpan.FromSeconds(1)); } catch (AggregateException) { }
-                _pacer.Dispose();
                 _wake.Dispose();
             }
         }

@@ -2,8 +2,7 @@ using KmsGrants.Engine;
 
 /// <summary>A KMS quota and a bulk retirement run in virtual time: a discrete-event simulation of the server's token
 /// bucket (rate Q, one second of burst, starting full), a fixed round trip with jitter, an optional steady competitor
-/// sharing the quota, and the client as RetireRunner drives it — a pacer at the controller's rate (burst of 1/20 s, as
-/// the real token bucket), at most MaxInFlight requests in flight, throttled requests retried after 0-50 ms.
+/// sharing the quota, and the client as RetireRunner drives it — the real pacer's schedule at the controller's rate, at most MaxInFlight requests in flight, throttled requests retried after 0-50 ms.
 /// Deterministic for a seed; milliseconds of CPU for a 10-second run.</summary>
 public sealed class QuotaSimulator
 {
@@ -60,7 +59,6 @@ public sealed class QuotaSimulator
     }
 
     const double Tick = 0.01;
-    const double PacerBurstSeconds = 0.05;
 
     public static Result Run(Scenario scenario, RateController controller)
     {
@@ -90,7 +88,7 @@ public sealed class QuotaSimulator
         var waiting = scenario.Grants;   // grants ready to send (new or due for retry)
         var inFlight = 0;
         var retired = 0;
-        var pacerDue = 0.0;              // GCRA theoretical arrival time
+        var pacing = new PacingSchedule();   // the real pacer's schedule
         var wakeScheduled = false;
 
         double Jitter(double seconds) => seconds * (0.9 + 0.2 * random.NextDouble());
@@ -100,16 +98,17 @@ public sealed class QuotaSimulator
             while (waiting > 0 && inFlight < controller.MaxInFlight)
             {
                 var rate = Math.Max(controller.Rate, 1e-6);
-                if (now < pacerDue - PacerBurstSeconds)
+                var wait = pacing.Wait(now, rate);
+                if (wait > 0)
                 {
                     if (!wakeScheduled)
                     {
                         wakeScheduled = true;
-                        At(pacerDue - PacerBurstSeconds, () => { wakeScheduled = false; Pump(); });
+                        At(now + wait, () => { wakeScheduled = false; Pump(); });
                     }
                     return;
                 }
-                pacerDue = Math.Max(pacerDue, now - PacerBurstSeconds) + 1 / rate;
+                pacing.Sent(now);
                 waiting--;
                 inFlight++;
                 result.MaxInFlightSeen = Math.Max(result.MaxInFlightSeen, inFlight);
