@@ -152,7 +152,11 @@ namespace KmsGrants.Engine
 
         AmazonKeyManagementServiceConfig NewConfig(string region)
         {
-            var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout };
+            // No hidden attempts: the SDK replays a request up to 10 more times, outside MaxErrorRetry, when it takes a
+            // failure on a pooled connection for a stale one, and it takes a time-out for one now and then (a silent
+            // endpoint held a listing for 3 to 13 attempts). A really stale connection's reset is an IOException, which
+            // the retry mode retries anyway, within its count; RetireGrant's attempts are the runner's to count.
+            var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0 };
             if (Endpoint != null)
             {
                 // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs for the grant's Region.
