@@ -45,11 +45,16 @@ namespace KmsGrants.Engine
             /// <summary>The burst KMS's token buckets hold, in seconds of quota.</summary>
             public double BurstSeconds = 1.0;
             /// <summary>Starting: the rate doubles every this many round trips (within the bounds below), but stays within
-            /// this multiple of the quota the accepted requests prove.</summary>
+            /// a multiple k of the quota the accepted requests prove. When the burst runs out, one round trip of requests
+            /// above the quota is throttled, (k − 1) × Q × round trip: k keeps that to StartThrottleSeconds of quota where
+            /// the round trip is short, within the bounds below (below 6, large quotas would start for seconds at long
+            /// round trips: the accepted count grows as (t + 1)^k).</summary>
             public double StartDoublingRoundTrips = 4;
             public double StartDoublingMin = 0.1;
             public double StartDoublingMax = 0.4;
-            public double StartOvershoot = 6;
+            public double StartThrottleSeconds = 0.05;
+            public double StartOvershootMin = 6;
+            public double StartOvershootMax = 21;
             /// <summary>Holding: this fraction of the estimate, after RecoveryHeadroom for RecoverySeconds.</summary>
             public double Headroom = 0.97;
             public double RecoveryHeadroom = 0.85;
@@ -267,7 +272,8 @@ namespace KmsGrants.Engine
                 {
                     var doubling = Math.Max(_t.StartDoublingMin, Math.Min(_t.StartDoublingMax, _t.StartDoublingRoundTrips * roundTrip));
                     var provenQuota = _accepted / (now - _startedAt + _t.BurstSeconds);
-                    var next = Math.Min(_rate * Math.Pow(2, step / doubling), Math.Max(DefaultInitialRate, _t.StartOvershoot * provenQuota));
+                    var overshoot = Math.Max(_t.StartOvershootMin, Math.Min(_t.StartOvershootMax, 1 + _t.StartThrottleSeconds / roundTrip));
+                    var next = Math.Min(_rate * Math.Pow(2, step / doubling), Math.Max(DefaultInitialRate, overshoot * provenQuota));
                     var before = _rate;
                     _rate = Clamp(Math.Max(_rate, next));
                     if (Math.Floor(Math.Log(_rate, 2)) > Math.Floor(Math.Log(before, 2)))
