@@ -37,7 +37,7 @@ namespace KmsGrants.Engine
             var request = new ListRetirableGrantsRequest { RetiringPrincipal = retiringPrincipal, Limit = pageSize };
             if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
             var responses = clients.List.Paginators.ListRetirableGrants(request).Responses;
-            return new GrantPager(Pages(responses, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
+            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
         }
 
         public static GrantPager ListGrants(RegionClients clients, string keyId, string? grantId, string? granteePrincipal, int pageSize, string? marker, CancellationToken cancellation)
@@ -47,16 +47,23 @@ namespace KmsGrants.Engine
             if (!string.IsNullOrEmpty(granteePrincipal)) request.GranteePrincipal = granteePrincipal;
             if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
             var responses = clients.List.Paginators.ListGrants(request).Responses;
-            return new GrantPager(Pages(responses, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
+            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
         }
 
-        static async IAsyncEnumerable<GrantPage> Pages<TResponse>(IAsyncEnumerable<TResponse> responses,
+        static async IAsyncEnumerable<GrantPage> Pages<TResponse>(IAsyncEnumerable<TResponse> responses, string? firstMarker,
             Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
         {
+            // The paginator asks for the next page with the last NextMarker for as long as there is one: a marker given
+            // before (an endpoint that is not KMS, or a broken one) would make the listing go round for ever.
+            var markersSent = new HashSet<string>(StringComparer.Ordinal);
+            if (!string.IsNullOrEmpty(firstMarker)) markersSent.Add(firstMarker!);
             await foreach (var response in responses.WithCancellation(cancellation).ConfigureAwait(false))
             {
                 var (grants, nextMarker, truncated) = read(response);
+                if (!string.IsNullOrEmpty(nextMarker) && !markersSent.Add(nextMarker!))
+                    throw new KmsAnswerException("The endpoint answered a listing with a NextMarker it had given before, which KMS never " +
+                        "does: the listing would go round for ever. It was stopped after the page before.", 200, null, tooLarge: false);
                 yield return new GrantPage
                 {
                     Grants = (grants ?? new List<GrantListEntry>()).Select(ToGrantInfo).ToArray(),

@@ -78,6 +78,10 @@ namespace KmsGrants.Engine
             or KmsErrorKind.NetworkError or KmsErrorKind.TimedOut or KmsErrorKind.NotKmsResponse or KmsErrorKind.ResponseTooLarge
             or KmsErrorKind.Stopped;
 
+        /// <summary>KMS itself refused the request for what it names (not the caller's credentials, not the rate): a
+        /// refusal only an endpoint that evaluated the request gives.</summary>
+        public bool IsKmsRefusal => HttpStatus is >= 400 and < 500 && !IsRetryable && !StopsEverything;
+
         /// <summary>Errors that will fail every request alike: the command stops instead of repeating them.</summary>
         public bool StopsEverything => Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient
             or KmsErrorKind.ExpiredToken or KmsErrorKind.DryRunNotHonored or KmsErrorKind.CredentialsUnavailable
@@ -86,6 +90,11 @@ namespace KmsGrants.Engine
         public static KmsError DryRunNotHonored(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
             $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
             "it does not honour DryRun, so a DryRun request could retire the grant it names.");
+
+        /// <summary>DryRunOperationException in answer to a request that was not a DryRun: no KMS says that.</summary>
+        public static KmsError DryRunVerdictUnasked(int? status, string? requestId) => new KmsError(KmsErrorKind.NotKmsResponse, "NotKmsResponse",
+            "The endpoint answered a request that was not a DryRun with DryRunOperationException, which KMS never does: " +
+            "it is not KMS, and whether it acted on the request is unknown.", status, requestId);
 
         public static KmsError StoppedInFlight() => new KmsError(KmsErrorKind.Stopped, "Stopped",
             "The command stopped while this grant's request was in flight, before an answer came.");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -70,7 +71,8 @@ namespace KmsGrants.Engine
 
         public override HttpClient CreateHttpClient(IClientConfig clientConfig)
         {
-            var handler = new HttpClientHandler();
+            // No redirects: KMS never sends one, and following it would re-send the session token header elsewhere.
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
             var proxy = clientConfig.GetWebProxy();
             if (proxy != null)
             {
@@ -135,7 +137,8 @@ namespace KmsGrants.Engine
             static async Task CheckAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
             {
                 var status = (int)response.StatusCode;
-                var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+                var requestIds = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.ToList() : new List<string>();
+                var requestId = requestIds.Count == 1 && !string.IsNullOrWhiteSpace(requestIds[0]) ? requestIds[0] : null;
                 var content = response.Content;
                 if (content?.Headers.ContentLength is long declared && declared > MaxAnswerBytes)
                     throw new KmsAnswerException(
@@ -151,38 +154,66 @@ namespace KmsGrants.Engine
                 }
                 // A 5xx that is not KMS's (a proxy's or load balancer's error page) is a fault like any other: retried.
                 if (status >= 500) return;
-                var type = content?.Headers.ContentType?.MediaType ?? "no content type";
-                // What passes as a success is held to more than an error is: a false success is what does harm.
-                var success = status < 300;
-                var problem = !LooksLikeKms(body) ? "that is not a KMS answer (a JSON object)"
-                    : success && requestId == null ? "without the request ID every AWS answer carries"
-                    : success && IsListing(request) && !HasListingMembers(body) ? "without the Grants or Truncated a KMS listing always has"
-                    : null;
+                var problem = Problem(request, response, status, requestIds.Count, requestId, body);
                 if (problem == null) return;
+                var type = content?.Headers.ContentType?.MediaType ?? "no content type";
                 throw new KmsAnswerException(
                     $"The endpoint answered HTTP {status} ({type}, {body.Length:N0} bytes) {problem}: " +
-                    "it may be a web page, a login portal or another service. Whether the request reached KMS is unknown.",
+                    "it may be a web page, a login portal, a redirect or another service. Whether the request reached KMS is unknown.",
                     status, requestId, tooLarge: false);
             }
 
-            static bool IsListing(HttpRequestMessage request) =>
-                request.Headers.TryGetValues("X-Amz-Target", out var targets) &&
-                targets.Any(t => t.EndsWith(".ListGrants", StringComparison.Ordinal) || t.EndsWith(".ListRetirableGrants", StringComparison.Ordinal));
-
-            /// <summary>Not the whole shape: members KMS may add later must not turn its answers into errors.</summary>
-            static bool HasListingMembers(byte[] body)
+            /// <summary>Why an answer is not KMS's, or null. What passes as a success is held to more than an error is: a
+            /// false success is what does harm; but an error must still be KMS's to be reported as KMS's refusal.</summary>
+            static string? Problem(HttpRequestMessage request, HttpResponseMessage response, int status, int requestIdCount, string? requestId, byte[] body)
             {
+                // Redirects are not followed (the handler would re-send the session token to wherever they point).
+                if (status < 200 || status >= 300 && status < 400) return "with a redirect or an interim status, which KMS never gives";
+                JsonDocument? document = null;
                 try
                 {
-                    using var document = JsonDocument.Parse(body);
-                    return document.RootElement.ValueKind == JsonValueKind.Object &&
-                        (document.RootElement.TryGetProperty("Grants", out _) || document.RootElement.TryGetProperty("Truncated", out _));
+                    if (!IsBlank(body))
+                    {
+                        try { document = JsonDocument.Parse(body); }
+                        catch (JsonException) { return "that is not JSON"; }
+                        if (document.RootElement.ValueKind != JsonValueKind.Object) return "that is not a KMS answer (a JSON object)";
+                    }
+                    var root = document?.RootElement;
+                    if (status < 300)
+                    {
+                        if (requestId == null)
+                            return requestIdCount > 1 ? "with several request IDs" : "without the request ID every AWS answer carries";
+                        if (root is JsonElement typed && typed.TryGetProperty("__type", out _)) return "that names an error type, as only KMS's errors do";
+                        var operation = Operation(request);
+                        if (operation is "ListGrants" or "ListRetirableGrants" &&
+                            !(root is JsonElement listing && (listing.TryGetProperty("Grants", out _) || listing.TryGetProperty("Truncated", out _))))
+                            return "without the Grants or Truncated a KMS listing always has";
+                        return root is JsonElement answer && KmsAnswerShapes.For(operation).Mismatch(answer) is string mismatch
+                            ? $"that does not fit KMS's model ({mismatch})" : null;
+                    }
+                    var errorType = response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.FirstOrDefault() : null;
+                    if (root is JsonElement error)
+                    {
+                        if (KmsAnswerShapes.Error.Mismatch(error) is string mismatch) return $"that does not fit KMS's model ({mismatch})";
+                        if (error.TryGetProperty("__type", out var t) && t.ValueKind == JsonValueKind.String) errorType ??= t.GetString();
+                    }
+                    return string.IsNullOrWhiteSpace(errorType) ? "without the error type every KMS error carries" : null;
                 }
-                catch (JsonException)
+                finally
                 {
-                    return false;
+                    document?.Dispose();
                 }
             }
+
+            /// <summary>"ListGrants" from the target header "TrentService.ListGrants".</summary>
+            static string? Operation(HttpRequestMessage request)
+            {
+                var target = request.Headers.TryGetValues("X-Amz-Target", out var targets) ? targets.FirstOrDefault() : null;
+                var dot = target?.LastIndexOf('.') ?? -1;
+                return dot < 0 ? null : target!.Substring(dot + 1);
+            }
+
+            static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
 
             static async Task<byte[]> ReadLimitedAsync(HttpContent content, int status, string? requestId, CancellationToken cancellationToken)
             {
@@ -198,14 +229,6 @@ namespace KmsGrants.Engine
                             status, requestId, tooLarge: true);
                     buffer.Write(chunk, 0, read);
                 }
-            }
-
-            /// <summary>KMS answers with a JSON object (possibly empty) or nothing at all; moto sends the same body with a
-            /// text/html content type, so the body decides, not the header.</summary>
-            static bool LooksLikeKms(byte[] body)
-            {
-                var text = Encoding.UTF8.GetString(body).Trim();
-                return text.Length == 0 || (text.StartsWith("{", StringComparison.Ordinal) && text.EndsWith("}", StringComparison.Ordinal));
             }
         }
 

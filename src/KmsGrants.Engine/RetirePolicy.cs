@@ -79,8 +79,11 @@ namespace KmsGrants.Engine
 
             switch (error.Kind)
             {
-                case KmsErrorKind.DryRunSucceeded:
+                case KmsErrorKind.DryRunSucceeded when dryRun:
                     return RetireDecision.Finish(RetireStatus.WouldRetire);
+
+                case KmsErrorKind.DryRunSucceeded:
+                    return RetireDecision.Finish(RetireStatus.Unknown, KmsError.DryRunVerdictUnasked(error.HttpStatus, error.RequestId), UnknownMessage);
 
                 case KmsErrorKind.Throttled:
                     grant.Throttles++;
@@ -131,9 +134,27 @@ namespace KmsGrants.Engine
                 : RetireDecision.Finish(RetireStatus.Failed, message: "The command stopped before this grant could be retried; it was not retired.");
         }
 
-        /// <summary>A grant not sent because its Region refused the credentials.</summary>
+        /// <summary>A grant not sent because its Region stopped: it refused the credentials, or throttled everything.</summary>
         public static RetireDecision RegionRefused(KmsError refusal, string region) =>
-            RetireDecision.Finish(RetireStatus.NotAttempted, refusal, $"Not sent: {region} refused the credentials ({refusal.Code}).");
+            RetireDecision.Finish(RetireStatus.NotAttempted, refusal, $"Not sent: {region} {RegionStopReason(refusal)}.");
+
+        /// <summary>A grant waiting to be sent again when its Region stopped.</summary>
+        public static RetireDecision RegionStoppedBeforeRetry(GrantAttempts grant, KmsError refusal, string region, bool dryRun) =>
+            grant.OutcomeUnknown ? RetireDecision.Finish(RetireStatus.Unknown, refusal, UnknownMessage)
+            : RetireDecision.Finish(dryRun ? RetireStatus.NotAttempted : RetireStatus.Failed, refusal,
+                $"Not {(dryRun ? "given a DryRun verdict" : "retired")}: {region} {RegionStopReason(refusal)} before it could be sent again.");
+
+        /// <summary>Why a Region stopped, after its name: "refused the credentials (…)" or "throttled every request …".</summary>
+        public static string RegionStopReason(KmsError refusal) => refusal.Kind == KmsErrorKind.Throttled
+            ? $"throttled every request for {RetireRunner.ThrottledThroughoutLimit.TotalSeconds:0} s"
+            : $"refused the credentials ({refusal.Code})";
+
+        /// <summary>A grant not sent because the DryRun sent first, of a grant that cannot exist, got no answer that proves
+        /// the endpoint honours DryRun (no answer, a fault, or one that is not KMS's).</summary>
+        public static RetireDecision DryRunUnproven(KmsError canaryError) =>
+            RetireDecision.Finish(RetireStatus.NotAttempted, canaryError,
+                $"Not sent: a DryRun of a grant that cannot exist, sent first to prove that the endpoint honours DryRun, got {canaryError.Code} " +
+                "instead of KMS's refusal; -WhatIf sends no grant to an endpoint that may ignore DryRun.");
 
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public static RetireDecision DryRunRefused(KmsError refusal) =>

@@ -75,6 +75,11 @@ namespace KmsGrants.Engine
         /// (three per-attempt time-outs: a stall, not a slow answer).</summary>
         public static readonly TimeSpan SilenceLimit = TimeSpan.FromTicks(3 * KmsSession.AttemptTimeout.Ticks);
 
+        /// <summary>A Region whose every answer for this long was a throttle (its quota taken by other clients, or 0)
+        /// stops, like one refusing the credentials: at the slowest pace each grant would otherwise take 30 throttles one
+        /// after another, half a minute apiece, without end in sight.</summary>
+        public static readonly TimeSpan ThrottledThroughoutLimit = TimeSpan.FromSeconds(30);
+
         readonly KmsSession _session;
         readonly RetireOptions _options;
         readonly CancellationTokenSource _stopping;
@@ -263,9 +268,8 @@ namespace KmsGrants.Engine
             public TimeSpan Started { get; set; }
         }
 
-        /// <summary>-WhatIf safety, per Region. Unchecked: the canary goes first. Unproven: the canary got no answer, so DryRun
-        /// requests go one at a time until KMS answers one. Ignored: nothing more is sent.</summary>
-        enum DryRunCheck { Unchecked, Unproven, Honoured, Ignored }
+        /// <summary>-WhatIf safety, per Region. Unchecked: a canary goes before the next grant. Ignored: nothing more is sent.</summary>
+        enum DryRunCheck { Unchecked, Honoured, Ignored }
 
         /// <summary>One Region: its clients, rate controller, pacer and queues, and the dispatcher that sends.</summary>
         sealed class Lane : IDisposable
@@ -281,6 +285,8 @@ namespace KmsGrants.Engine
             readonly Random _random = new Random();
             readonly Task _dispatcher;
             DryRunCheck _dryRun = DryRunCheck.Unchecked;
+            double _lastAccepted;
+            int _throttlesSinceAccepted;
             KmsError? _dryRunRefusal;
             int _inFlight;
             int _backingOff;
@@ -295,6 +301,7 @@ namespace KmsGrants.Engine
                 _clients = runner._session.ClientsFor(region);
                 _controller = new RateController(runner._options.MaxRequestsPerSecond, runner._options.ThrottleLimit);
                 if (runner._options.Trace) _controller.Trace = m => runner._trace.Enqueue($"{region}: {m}; pacing {_controller.Rate:0.#}/s, {_inFlight} in flight");
+                _lastAccepted = Now;
                 _dispatcher = Task.Run(DispatchAsync);
             }
 
@@ -335,17 +342,24 @@ namespace KmsGrants.Engine
                         if (stopping.IsCancellationRequested || Refusal != null) AbandonQueued();
                         if (stopping.IsCancellationRequested) FinishRetriesWithoutUnknowns();
                         next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
-                        var window = _dryRun == DryRunCheck.Unproven ? 1 : _controller.MaxInFlight;
-                        if (next != null && _inFlight >= window) next = null;
+                        if (next != null && _inFlight >= _controller.MaxInFlight) next = null;
                     }
                     _runner.CheckSilence();
+                    CheckThrottledThroughout();
                     if (next == null)
                     {
                         await _wake.WaitAsync(50).ConfigureAwait(false);
                         continue;
                     }
-                    if (_runner._options.DryRun && _dryRun == DryRunCheck.Unchecked && !await CheckDryRunAsync(next.Grant).ConfigureAwait(false))
+                    if (_runner._options.DryRun && _dryRun == DryRunCheck.Unchecked)
+                    {
+                        // Unproven: this grant is not sent, and the next one gets its own canary (on its own key).
+                        if (await CheckDryRunAsync(next.Grant).ConfigureAwait(false) is KmsError unproven)
+                            lock (_gate)
+                                if (_new.Count > 0 && ReferenceEquals(_new.Peek(), next))
+                                    _runner.Finish(_new.Dequeue(), RetirePolicy.DryRunUnproven(unproven));
                         continue;
+                    }
                     double rate;
                     lock (_gate) rate = _controller.Rate;
                     try
@@ -385,6 +399,16 @@ namespace KmsGrants.Engine
                 }
             }
 
+            void CheckThrottledThroughout()
+            {
+                if (Refusal != null || Volatile.Read(ref _throttlesSinceAccepted) < 5) return;
+                var since = Now - Volatile.Read(ref _lastAccepted);
+                if (since < ThrottledThroughoutLimit.TotalSeconds) return;
+                _runner._refusedRegions.TryAdd(Region, new KmsError(KmsErrorKind.Throttled, "ThrottlingException",
+                    $"KMS in {Region} throttled every request for {since:0} s: its RetireGrant quota is taken by other clients, or is 0."));
+                Wake();
+            }
+
             KmsError? Refusal => _runner._refusedRegions.TryGetValue(Region, out var refusal) ? refusal : null;
 
             /// <summary>Grants never sent, at a stop or when this Region refused the credentials: NotAttempted, at once.
@@ -394,11 +418,11 @@ namespace KmsGrants.Engine
                 var decision = Refusal is KmsError refused ? RetirePolicy.RegionRefused(refused, Region)
                     : _dryRunRefusal is KmsError refusal ? RetirePolicy.DryRunRefused(refusal) : RetirePolicy.NotSent();
                 while (_new.Count > 0) _runner.Finish(_new.Dequeue(), decision, abandoned: true);
-                if (Refusal != null)
+                if (Refusal is KmsError stopped)
                     while (_retries.Count > 0)
                     {
                         var work = _retries.Dequeue();
-                        _runner.Finish(work, RetirePolicy.StoppedBeforeRetry(work.State, _runner._options.DryRun), abandoned: true);
+                        _runner.Finish(work, RetirePolicy.RegionStoppedBeforeRetry(work.State, stopped, Region, _runner._options.DryRun), abandoned: true);
                     }
             }
 
@@ -422,6 +446,8 @@ namespace KmsGrants.Engine
                 }
                 var answered = error == null || error.HttpStatus != null;
                 if (answered) _runner.HeardAnswer();
+                if (error?.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref _throttlesSinceAccepted);
+                else if (answered) { Volatile.Write(ref _lastAccepted, Now); Volatile.Write(ref _throttlesSinceAccepted, 0); }
                 Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
                 if (error?.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref Throttled);
 
@@ -430,7 +456,6 @@ namespace KmsGrants.Engine
                 {
                     _controller.OnResponse(ticket, Now, error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost);
                     _inFlight--;
-                    if (_dryRun == DryRunCheck.Unproven && answered && error != null) _dryRun = DryRunCheck.Honoured;
                     decision = RetirePolicy.AfterAttempt(work.State, error, sends.Sends, _runner._options.DryRun,
                         _runner._session.RetireAttempts, _runner.Stopping, _random);
                     if (decision.IsRetry) _backingOff++;
@@ -458,15 +483,18 @@ namespace KmsGrants.Engine
             }
 
             /// <summary>Before the first DryRun request of this Region, proves that the endpoint honours DryRun: a DryRun
-            /// RetireGrant of a grant that cannot exist must fail. Success means the endpoint ignores DryRun (moto does) and
-            /// would retire real grants under -WhatIf: nothing more is sent and the run stops. Returns whether to go on.</summary>
-            async Task<bool> CheckDryRunAsync(GrantReference sample)
+            /// RetireGrant of a grant that cannot exist must be refused by KMS (a 4xx KMS error about the request). Success
+            /// means the endpoint ignores DryRun (moto does) and would retire real grants under -WhatIf: nothing more is sent
+            /// and the run stops. A fault, no answer, an answer that is not KMS's, or a refusal of the credentials prove
+            /// nothing (moto answers a DryRun on an unknown key with HTTP 500, and retires a real grant's): returns that
+            /// error, and the grant is not sent. Null: decided (or stopping).</summary>
+            async Task<KmsError?> CheckDryRunAsync(GrantReference sample)
             {
                 var canary = sample.ByToken
                     ? new GrantReference(null, null, "AQpAM2KmsGrantsDryRunCheck" + Guid.NewGuid().ToString("N"))
                     : new GrantReference(sample.KeyId, new string('0', 64), null);
-                var silences = 0;
-                for (var attempt = 1; attempt <= _runner._session.RetireAttempts; attempt++)
+                var state = new GrantAttempts();
+                while (true)
                 {
                     try
                     {
@@ -474,36 +502,38 @@ namespace KmsGrants.Engine
                     }
                     catch (OperationCanceledException)
                     {
-                        return true;   // stopping: the queued grants are abandoned by the loop
+                        return null;   // stopping: the queued grants are abandoned by the loop
                     }
                     KmsError? error = null;
+                    var sends = SendCounter.Begin();
                     using (var cts = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
                     {
                         cts.CancelAfter(KmsSession.AttemptTimeout);
                         try { await _clients.Retire.RetireGrantAsync(Request(canary, dryRun: true), cts.Token).ConfigureAwait(false); }
-                        catch (Exception e) { error = KmsError.From(e, timedOut: cts.IsCancellationRequested); }
+                        catch (Exception e) { error = KmsError.From(e, timedOut: cts.IsCancellationRequested, sends: sends.Sends); }
                     }
-                    Interlocked.Increment(ref Requests);
+                    Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
+                    if (error?.HttpStatus != null) _runner.HeardAnswer();
                     if (error == null)
                     {
                         _dryRunRefusal = KmsError.DryRunNotHonored(_runner._session.EndpointDisplay);
                         _dryRun = DryRunCheck.Ignored;
                         _runner.Stop("the endpoint does not honour DryRun", _dryRunRefusal);
-                        return false;
+                        return null;
                     }
-                    if (error.HttpStatus != null) _runner.HeardAnswer();
-                    if (error.Kind == KmsErrorKind.Throttled) { Interlocked.Increment(ref Throttled); continue; }
-                    if (error.Kind == KmsErrorKind.TimedOut && ++silences >= RetirePolicy.MaxSilentAttempts) break;
-                    // Any KMS answer but success (NotFound, InvalidGrantId, DryRunOperation…) shows DryRun is not ignored.
-                    if (error.HttpStatus != null || error.StopsEverything)
+                    if (error.Kind == KmsErrorKind.DryRunSucceeded || error.IsKmsRefusal)
                     {
                         _dryRun = DryRunCheck.Honoured;
-                        return true;
+                        return null;
                     }
+                    if (error.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref Throttled);
+                    // The canary retries as a grant would; what would end a grant's attempts ends the canary's.
+                    var decision = RetirePolicy.AfterAttempt(state, error, sends.Sends, dryRun: true,
+                        _runner._session.RetireAttempts, _runner.Stopping, _random);
+                    if (!decision.IsRetry) return error;
+                    try { await Task.Delay(decision.RetryAfter!.Value, _runner._stopping.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { return null; }
                 }
-                // No answer proves nothing: the grants' own DryRun requests go one at a time until KMS answers one.
-                _dryRun = DryRunCheck.Unproven;
-                return true;
             }
 
             static RetireGrantRequest Request(GrantReference grant, bool dryRun)

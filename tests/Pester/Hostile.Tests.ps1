@@ -80,7 +80,8 @@ BeforeAll {
     # Started first, collected by 'Endpoints that accept connections and never answer': each waits out 5 s time-outs
     # for 15-20 s, mostly idle, while the other cases run. Explicit keys: Invoke-Isolated -NewProcess clears the AWS
     # variables of this process meanwhile, and environment credentials are read again for every request.
-    $slowServers = @{ Silent = Start-HostileServer silent; Trickle = Start-HostileServer trickle; SilentList = Start-HostileServer silent }
+    $slowServers = @{ Silent = Start-HostileServer silent; Trickle = Start-HostileServer trickle; SilentList = Start-HostileServer silent
+        Throttling = Start-HostileServer json @('--status', '400', '--body', '{"__type":"ThrottlingException","message":"Rate exceeded"}') }
     $slowRetire = @'
         param($Url, $Count)
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -102,6 +103,7 @@ BeforeAll {
         Silent  = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Silent.Url; Count = 4 } -NoWait
         Trickle = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Trickle.Url; Count = 2 } -NoWait
         List    = Invoke-Isolated $slowList -Arguments @{ Url = $slowServers.SilentList.Url } -NoWait
+        Throttled = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Throttling.Url; Count = 3 } -NoWait
     }
 }
 AfterAll {
@@ -658,6 +660,158 @@ Describe 'Answers of hundreds of MB' {
         $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.ResponseTooLarge,KmsGrants.Commands.RemoveKmsGrantCommand'
         # The endpoint took the request and answered 200: whether it acted is not known.
         $retireResults.Status | Should -Be 'Unknown'
+    }
+}
+
+Describe 'Answers that do not fit KMS''s model' {
+    BeforeAll {
+        <# Runs a listing against a server answering BODY; a run that does not end within 20 s is reported, not awaited:
+           the SDK's parser, handed a scalar where the model has a list, loops without end (and cannot be stopped). #>
+        function Invoke-Listing([string] $Body, [hashtable] $Case) {
+            $server = Start-HostileServer json @('--body', $Body)
+            try {
+                $run = Invoke-Isolated 'param($Command, $Params, $Url) try { & $Command @Params -EndpointUrl $Url } catch { $_ }' `
+                    -Arguments @{ Command = $Case.Command; Params = $Case.Params; Url = $server.Url } -NoWait
+                $ended = $run.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(20))
+                [pscustomobject]@{ Ended = $ended; Output = if ($ended) { (Complete-Isolated $run).Output }; Requests = (Get-HostileStats $server).requests }
+            }
+            finally { Stop-TestServer $server }
+        }
+    }
+
+    It '<Command> answered <Body> ends with KmsGrants.NotKmsResponse after one request' -ForEach @(
+        foreach ($c in $ListingCases) {
+            foreach ($b in '{"Grants":"x"}', '{"Grants":[5]}', '{"Grants":[{"Operations":"x"}]}', '{"Grants":[],"Truncated":"yes"}',
+                '{"Grants":[],"NextMarker":5}', '{"Grants":[{"Constraints":{"EncryptionContextSubset":"x"}}]}') { $c + @{ Body = $b } }
+        }
+    ) {
+        $r = Invoke-Listing $Body $_
+        $r.Ended | Should -BeTrue -Because 'a listing must end, whatever the answer'
+        $r.Output.FullyQualifiedErrorId | Should -Be "KmsGrants.NotKmsResponse,KmsGrants.Commands.$Class"
+        $r.Output.Exception.Message | Should -BeLike "*does not fit KMS's model*"
+        $r.Requests | Should -Be 1
+    }
+
+    It 'RetireGrant answered HTTP <Status> <Body> (<Why>) is Unknown, never Retired or Failed, and stops the run' -ForEach @(
+        @{ Status = 200; Body = '{ this is not json }'; Options = @(); Why = 'braces around text'; Expect = '*not JSON*' }
+        @{ Status = 200; Body = '{"__type":"NotFoundException"}'; Options = @(); Why = 'a success naming an error'; Expect = '*error type*' }
+        @{ Status = 200; Body = '{}'; Options = @('--request-id', ''); Why = 'an empty request ID'; Expect = '*without the request ID*' }
+        @{ Status = 200; Body = '{}'; Options = @('--duplicate-request-id'); Why = 'two request IDs'; Expect = '*several request IDs*' }
+        @{ Status = 400; Body = '{}'; Options = @(); Why = 'an error without a type'; Expect = '*without the error type*' }
+        @{ Status = 404; Body = '{"message":"no such page"}'; Options = @(); Why = 'an error without a type'; Expect = '*without the error type*' }
+        @{ Status = 412; Body = '{"__type":"DryRunOperationException","message":"would succeed"}'; Options = @(); Why = 'a DryRun verdict nobody asked for'; Expect = '*was not a DryRun*' }
+    ) {
+        $server = Start-HostileServer json (@('--status', "$Status", '--body', $Body) + $Options)
+        try {
+            $fatal = $null
+            try {
+                New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -Force -PassThru -OutVariable results `
+                    -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+            }
+            catch { $fatal = $_ }
+            $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+            $fatal.Exception.Message | Should -BeLike $Expect
+            @($results | Where-Object Status -NotIn 'Unknown', 'NotAttempted') | Should -BeNullOrEmpty
+            @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $server).requests
+        }
+        finally { Stop-TestServer $server }
+    }
+}
+
+Describe 'An endpoint that redirects (HTTP <Status>)' -ForEach @(@{ Status = 307 }, @{ Status = 302 }) {
+    BeforeAll {
+        # Where the redirect points: a server that would answer anything with a KMS-looking success.
+        $elsewhere = Start-HostileServer json @('--body', '{}')
+        $server = Start-HostileServer redirect @('--status', "$Status", '--location', "$($elsewhere.Url)/x")
+        $fatal = $null
+        try {
+            New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -AccessKey AKID -SecretKey SECRET -SessionToken SESSIONTOKEN `
+                -Force -PassThru -OutVariable results -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        catch { $fatal = $_ }
+    }
+    AfterAll { Stop-TestServer $server; Stop-TestServer $elsewhere }
+
+    It 'is not followed: nothing, and no session token, reaches where it points' {
+        (Get-HostileStats $elsewhere).requests | Should -Be 0
+        (Get-HostileStats $elsewhere).securityTokens | Should -Be 0
+        (Get-HostileStats $server).securityTokens | Should -BeGreaterThan 0
+    }
+
+    It 'reports the grants sent Unknown, never Retired, and stops with KmsGrants.NotKmsResponse' {
+        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+        @($results | Where-Object Status -NotIn 'Unknown', 'NotAttempted') | Should -BeNullOrEmpty
+        @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $server).requests
+    }
+
+    It '<Command> gives KmsGrants.NotKmsResponse' -ForEach $ListingCases {
+        { & $Command @Params -EndpointUrl $server.Url } | Should -Throw -ErrorId "KmsGrants.NotKmsResponse,KmsGrants.Commands.$Class"
+        (Get-HostileStats $elsewhere).requests | Should -Be 0
+    }
+}
+
+Describe 'A listing whose NextMarker comes round again' {
+    BeforeAll { $server = Start-HostileServer loop }
+    AfterAll { Stop-TestServer $server }
+
+    It '<Command> stops at the repeated marker with KmsGrants.NotKmsResponse, after the first page' -ForEach $ListingCases {
+        $before = (Get-HostileStats $server).requests
+        $fatal = $null
+        $grants = @(try { & $Command @Params -EndpointUrl $server.Url -PageSize 1 } catch { $fatal = $_ })
+        $fatal.FullyQualifiedErrorId | Should -Be "KmsGrants.NotKmsResponse,KmsGrants.Commands.$Class"
+        $fatal.Exception.Message | Should -BeLike '*NextMarker it had given before*'
+        @($grants | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
+        (Get-HostileStats $server).requests - $before | Should -Be 2
+    }
+}
+
+Describe 'A Region that throttles every request' {
+    BeforeAll {
+        $run = (Complete-Isolated $slowRuns.Throttled).Output[0]
+        $stats = Get-HostileStats $slowServers.Throttling
+    }
+
+    It 'gives up after 30 s of nothing but throttles, with a terminating KmsGrants.Throttled' {
+        $run.Fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.Throttled,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $run.Fatal.Exception.Message | Should -BeLike '*throttled every request for 30 s*'
+        $run.Seconds | Should -BeGreaterThan 29
+        # 30 s and the stop's grace; slack for a machine shared with other test runs.
+        $run.Seconds | Should -BeLessThan 40
+    }
+
+    It 'reports each grant Failed (sent, throttled) or NotAttempted, with the throttle as its error' {
+        $run.Results.Count | Should -Be 3
+        $run.Results.Status | ForEach-Object { $_ | Should -BeIn 'Failed', 'NotAttempted' }
+        $run.Results.ErrorCode | Sort-Object -Unique | Should -Be 'ThrottlingException'
+        # Paced down to the controller's floor of 1/s: about one request a second, not a storm.
+        $stats.requests | Should -BeLessThan 60
+    }
+}
+
+Describe '-WhatIf against moto when the first grant''s key does not exist there' {
+    BeforeAll {
+        # moto ignores DryRun, and answers one on an unknown key with HTTP 500: that proves nothing, so the grant after
+        # it must get its own proof (which moto fails) instead of being sent.
+        $moto = Start-MotoServer
+        $set = New-TestGrantSet -Endpoint $moto.Url -Count 3
+        $missing = [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:123456789012:key/00000000-1111-2222-3333-444444444444'; GrantId = 'f' * 64 }
+        $fatal = $null
+        try {
+            @($missing) + @($set.Grants | Select-Object KeyId, GrantId) |
+                Remove-KmsGrant -EndpointUrl $moto.Url -WhatIf -PassThru -OutVariable results -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        catch { $fatal = $_ }
+    }
+    AfterAll { Stop-TestServer $moto }
+
+    It 'retires nothing' {
+        @(Get-AliveGrantId $set.KeyId -Endpoint $moto.Url).Count | Should -Be 3
+    }
+
+    It 'stops with KmsGrants.DryRunNotHonored, every grant NotAttempted' {
+        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        ($results | Where-Object GrantId -EQ ('f' * 64)).Message | Should -BeLike '*to prove that the endpoint honours DryRun*'
     }
 }
 

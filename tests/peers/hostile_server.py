@@ -1,6 +1,7 @@
 """Loopback HTTP servers that are not KMS, for tests/Pester/Hostile.Tests.ps1.
 
-Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT] [--no-request-id]
+Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT] [--location URL]
+       [--request-id TEXT | --duplicate-request-id | --no-request-id]
 Prints the port it listens on as the first line of stdout, then serves until killed. Python 3.11 stdlib only.
 
 Every POST (what a KMS client sends) gets MODE's treatment; GET /_stats answers {"requests": N, "targets": {...},
@@ -11,8 +12,13 @@ how many requests reached the server, and when.
 Modes:
   html      --status N (default 200): a web page (text/html), as a captive portal, a proxy or a login page sends.
   json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
+  redirect  --status N (default 307) --location URL: a redirect there, with no body.
+  loop      a ListGrants-shaped page of one grant, Truncated, whose NextMarker is always "SAME".
 
-Every answer carries an x-amzn-RequestId header, as AWS's do, unless --no-request-id.
+Every answer carries an x-amzn-RequestId header, as AWS's do: --request-id TEXT (default hostile-0000; '' sends it
+empty), twice with --duplicate-request-id, not at all with --no-request-id.
+GETs other than /_stats are counted too (target "GET": a POST redirected with 302 comes back as one), and
+"securityTokens" counts the requests that carried an X-Amz-Security-Token header.
   silent    reads the request, never answers; holds the connection until the client closes it.
   trickle   200 with every header at once and Content-Length 64, then the body (a KMS-shaped '{ ... }') at one byte
             a second: a client that does not bound the body read waits a minute, then sees a success.
@@ -46,10 +52,12 @@ class Stats:
     times: list = []
     grants: dict = {}
     started = time.monotonic()
+    security_tokens = 0
 
     @classmethod
-    def count(cls, target, grant):
+    def count(cls, target, grant, token=False):
         with cls.lock:
+            cls.security_tokens += 1 if token else 0
             now = round(time.monotonic() - cls.started, 3)
             cls.requests += 1
             cls.targets[target] = cls.targets.get(target, 0) + 1
@@ -61,7 +69,7 @@ class Stats:
     def snapshot(cls):
         with cls.lock:
             return {"requests": cls.requests, "targets": dict(cls.targets), "times": list(cls.times),
-                    "grants": {k: list(v) for k, v in cls.grants.items()}}
+                    "grants": {k: list(v) for k, v in cls.grants.items()}, "securityTokens": cls.security_tokens}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,6 +83,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/_stats"):
             self.reply(200, "application/json", json.dumps(Stats.snapshot()).encode())
         else:
+            Stats.count("GET", None, "X-Amz-Security-Token" in self.headers)
             self.reply(200, "text/html", PAGE)
 
     def do_POST(self):
@@ -85,13 +94,22 @@ class Handler(BaseHTTPRequestHandler):
             grant = request.get("GrantId") or request.get("GrantToken") if isinstance(request, dict) else None
         except ValueError:
             grant = None
-        Stats.count(self.headers.get("X-Amz-Target", "none"), grant)
+        Stats.count(self.headers.get("X-Amz-Target", "none"), grant, "X-Amz-Security-Token" in self.headers)
         mode = self.options.mode
         try:
             if mode == "html":
                 self.reply(self.options.status or 200, "text/html; charset=utf-8", PAGE)
             elif mode == "json":
                 self.reply(self.options.status or 200, "application/x-amz-json-1.1", self.options.body.encode())
+            elif mode == "redirect":
+                self.send_response(self.options.status or 307)
+                self.send_header("Location", self.options.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif mode == "loop":
+                page = {"Grants": [{"KeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                                    "GrantId": "%064x" % Stats.requests}], "Truncated": True, "NextMarker": "SAME"}
+                self.reply(200, "application/x-amz-json-1.1", json.dumps(page).encode())
             elif mode == "silent":
                 self.hold()
             elif mode == "trickle":
@@ -108,7 +126,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if not self.options.no_request_id:
-            self.send_header("x-amzn-RequestId", "hostile-0000")
+            for _ in range(2 if self.options.duplicate_request_id else 1):
+                self.send_header("x-amzn-RequestId", self.options.request_id)
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
@@ -179,11 +198,14 @@ class Server(ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["html", "json", "silent", "trickle", "huge", "stream"])
+    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "silent", "trickle", "huge", "stream"])
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--status", type=int, default=0)
     parser.add_argument("--body", default="{}")
     parser.add_argument("--no-request-id", action="store_true")
+    parser.add_argument("--request-id", default="hostile-0000")
+    parser.add_argument("--duplicate-request-id", action="store_true")
+    parser.add_argument("--location", default="http://127.0.0.1:9/")
     options = parser.parse_args()
     Handler.options = options
     server = Server((options.bind, 0), Handler)
