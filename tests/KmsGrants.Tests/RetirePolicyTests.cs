@@ -227,6 +227,50 @@ public class RetirePolicyTests
     }
 
     [Fact]
+    public void A_DryRun_verdict_to_a_request_that_was_not_a_DryRun_is_not_KMS_and_stops_everything()
+    {
+        var d = After(new GrantAttempts(), Error(KmsErrorKind.DryRunSucceeded, "DryRunOperationException", 412));
+        Assert.Equal(RetireStatus.Unknown, d.Status);
+        Assert.Equal(KmsErrorKind.NotKmsResponse, d.Error!.Kind);
+        Assert.True(d.Error.StopsEverything);
+    }
+
+    [Fact]
+    public void A_grant_whose_DryRun_could_not_be_proven_safe_is_not_sent()
+    {
+        var d = RetirePolicy.DryRunUnproven(Error(KmsErrorKind.InternalFailure, "HTTP 500", 500));
+        Assert.Equal(RetireStatus.NotAttempted, d.Status);
+        Assert.Equal("HTTP 500", d.Error!.Code);
+    }
+
+    [Theory]
+    [InlineData(KmsErrorKind.NotFound, 400, true)]
+    [InlineData(KmsErrorKind.AccessDenied, 400, true)]
+    [InlineData(KmsErrorKind.InvalidGrantId, 400, true)]
+    [InlineData(KmsErrorKind.Throttled, 400, false)]
+    [InlineData(KmsErrorKind.InvalidSignature, 400, false)]
+    [InlineData(KmsErrorKind.NotKmsResponse, 400, false)]
+    [InlineData(KmsErrorKind.InternalFailure, 500, false)]
+    public void Only_KMS_refusing_the_request_itself_proves_an_endpoint_read_it(KmsErrorKind kind, int status, bool refusal)
+    {
+        Assert.Equal(refusal, Error(kind, "Code", status).IsKmsRefusal);
+        Assert.False(new KmsError(KmsErrorKind.TimedOut, "TimedOut", "no answer").IsKmsRefusal);
+    }
+
+    [Fact]
+    public void A_Region_that_stops_reports_its_reason()
+    {
+        var throttled = new KmsError(KmsErrorKind.Throttled, "ThrottlingException", "all throttled");
+        var credentials = Error(KmsErrorKind.InvalidSignature, "InvalidSignatureException");
+        Assert.Contains("throttled every request for 30 s", RetirePolicy.RegionRefused(throttled, "eu-west-1").Message);
+        Assert.Contains("refused the credentials (InvalidSignatureException)", RetirePolicy.RegionRefused(credentials, "eu-west-1").Message);
+        Assert.Equal(RetireStatus.NotAttempted, RetirePolicy.RegionRefused(throttled, "eu-west-1").Status);
+        Assert.Equal(RetireStatus.Failed, RetirePolicy.RegionStoppedBeforeRetry(new GrantAttempts(), throttled, "eu-west-1", dryRun: false).Status);
+        Assert.Equal(RetireStatus.NotAttempted, RetirePolicy.RegionStoppedBeforeRetry(new GrantAttempts(), throttled, "eu-west-1", dryRun: true).Status);
+        Assert.Equal(RetireStatus.Unknown, RetirePolicy.RegionStoppedBeforeRetry(new GrantAttempts { OutcomeUnknown = true }, throttled, "eu-west-1", dryRun: false).Status);
+    }
+
+    [Fact]
     public void No_status_is_falsy()
     {
         foreach (var status in Enum.GetValues<RetireStatus>()) Assert.NotEqual(0, (int)status);
