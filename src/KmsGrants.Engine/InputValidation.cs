@@ -25,13 +25,41 @@ namespace KmsGrants.Engine
 
         // The SDK's own Region list, read once before anything can add to it: RegionEndpoint.GetBySystemName quietly
         // registers any name it is given, so the list would otherwise accept every typo made earlier in the session.
+        static readonly Lazy<IReadOnlyDictionary<string, RegionEndpoint>> KnownRegionEndpoints = new Lazy<IReadOnlyDictionary<string, RegionEndpoint>>(() =>
+            RegionEndpoint.EnumerableAllRegions.GroupBy(r => r.SystemName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
         static readonly Lazy<HashSet<string>> KnownRegions = new Lazy<HashSet<string>>(() =>
-            new HashSet<string>(RegionEndpoint.EnumerableAllRegions.Select(r => r.SystemName), StringComparer.Ordinal));
+            new HashSet<string>(KnownRegionEndpoints.Value.Keys, StringComparer.Ordinal));
         static readonly Lazy<HashSet<string>> KnownRegionPrefixes = new Lazy<HashSet<string>>(() =>
             new HashSet<string>(KnownRegions.Value.Select(r => r.Split('-')[0]), StringComparer.Ordinal));
+        // Each partition's Region pattern, from the SDK's data (RegionEndpoint.PartitionRegionRegex): the partition of a
+        // Region newer than the SDK. The patterns do not overlap (aws's takes three parts, us-gov-… has four).
+        static readonly Lazy<IReadOnlyList<(Regex Pattern, string Partition)>> PartitionPatterns = new Lazy<IReadOnlyList<(Regex, string)>>(() =>
+            KnownRegionEndpoints.Value.Values
+                .Where(r => !string.IsNullOrEmpty(r.PartitionName) && !string.IsNullOrEmpty(r.PartitionRegionRegex))
+                .GroupBy(r => r.PartitionRegionRegex, StringComparer.Ordinal)
+                .Select(g => (new Regex(g.Key, RegexOptions.ECMAScript | RegexOptions.CultureInvariant), g.First().PartitionName))
+                .ToList());
+
+        static readonly Lazy<IReadOnlyList<string>> KnownPartitionNames = new Lazy<IReadOnlyList<string>>(() =>
+            KnownRegionEndpoints.Value.Values.Select(r => r.PartitionName).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!).Append(StandardPartition)
+                .Distinct(StringComparer.Ordinal).OrderBy(p => p.Length).ThenBy(p => p, StringComparer.Ordinal).ToList());
+
+        /// <summary>The partition AWS Regions are in unless the SDK says otherwise.</summary>
+        public const string StandardPartition = "aws";
 
         /// <summary>Forces the Region list to be read now (before any client is created).</summary>
         public static void Initialize() => _ = KnownRegions.Value.Count;
+
+        /// <summary>The partition of a Region: the SDK's for one it knows, else the partition whose Region pattern it
+        /// matches, else the standard partition (Regions newer than the SDK appear there first).</summary>
+        public static string PartitionOf(string region)
+        {
+            if (KnownRegionEndpoints.Value.TryGetValue(region, out var known) && !string.IsNullOrEmpty(known.PartitionName))
+                return known.PartitionName;
+            foreach (var (pattern, partition) in PartitionPatterns.Value)
+                if (pattern.IsMatch(region)) return partition;
+            return StandardPartition;
+        }
 
         public static ValidationFailure? GrantToken(string? token) =>
             Text(token, InvalidInputKind.GrantToken, "grant token", MaxGrantToken, "; grant tokens never do. Check how it was copied or read.");
@@ -52,6 +80,13 @@ namespace KmsGrants.Engine
                 var region = m.Groups["region"].Value;
                 if (RegionProblem(region) is string problem)
                     return new ValidationFailure(InvalidInputKind.Arn, $"'{keyId}' names the Region '{region}', which {problem}");
+                // The partition must be the Region's: arn:aws-cn:…:us-east-1 or arn:awsfoo:… names no key anywhere.
+                var partition = m.Groups["partition"].Value;
+                var expected = PartitionOf(region);
+                if (partition != expected)
+                    return new ValidationFailure(InvalidInputKind.Arn, KnownPartitionNames.Value.Contains(partition)
+                        ? $"'{keyId}' names the partition '{partition}', but the Region '{region}' is in the partition '{expected}' (arn:{expected}:kms:{region}:…)."
+                        : $"'{keyId}' names the partition '{partition}', which is not an AWS partition (known: {string.Join(", ", KnownPartitionNames.Value)}).");
             }
             else if (keyId.StartsWith("alias/", StringComparison.Ordinal) && keyId.Length == "alias/".Length)
             {
@@ -85,7 +120,7 @@ namespace KmsGrants.Engine
         static string? RegionProblem(string region)
         {
             if (KnownRegions.Value.Contains(region)) return null;
-            if (HasWhiteSpaceOrControl(region)) return "contains white space or control characters.";
+            if (HasWhiteSpaceOrControl(region)) return "contains white space, control characters or invisible formatting characters.";
             if (!RegionPattern.IsMatch(region))
                 return "is not a Region name (Region names look like us-east-1 or eu-west-2).";
             if (!KnownRegionPrefixes.Value.Contains(region.Split('-')[0]))
@@ -122,20 +157,29 @@ namespace KmsGrants.Engine
             if (value!.Length > max)
                 return new ValidationFailure(kind, $"The {what} is {value.Length} characters long; KMS accepts at most {max}.");
             if (HasWhiteSpaceOrControl(value))
-                return new ValidationFailure(kind, $"The {what} contains white space or control characters{whiteSpaceAdvice}");
+                return new ValidationFailure(kind, $"The {what} contains white space, control characters or invisible formatting characters " +
+                    $"(such as a zero-width space){whiteSpaceAdvice}");
             return null;
         }
 
+        /// <summary>Characters no identifier, Region or ARN can hold: white space, control characters, and invisible format
+        /// characters (zero-width space, byte order mark, bidirectional marks), which a copy from a web page or a document
+        /// brings along unseen. The model sets no pattern for key IDs, so nothing else is refused.</summary>
         static bool HasWhiteSpaceOrControl(string s)
         {
             foreach (var c in s)
-                if (char.IsWhiteSpace(c) || char.IsControl(c)) return true;
+                if (IsInvisible(c)) return true;
             return false;
         }
 
-        /// <summary>The text with control characters shown as escapes, so a message never carries a raw newline.</summary>
+        static bool IsInvisible(char c) =>
+            char.IsWhiteSpace(c) || char.IsControl(c)
+            || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+
+        /// <summary>The text with control and format characters shown as escapes, so a message never carries a raw newline
+        /// and an invisible character can be seen.</summary>
         static string Printable(string s) =>
-            string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+            string.Concat(s.Select(c => IsInvisible(c) && c != ' ' ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 
     /// <summary>What a KMS key or alias ARN names.</summary>
