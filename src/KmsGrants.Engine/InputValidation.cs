@@ -24,7 +24,8 @@ namespace KmsGrants.Engine
         static readonly Regex RegionPattern = new Regex(@"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
 
         // The SDK's own Region list, read once before anything can add to it: RegionEndpoint.GetBySystemName quietly
-        // registers any name it is given, so the list would otherwise accept every typo made earlier in the session.
+        // registers any name it is given (a -Region typo, a profile's region), so the list would otherwise accept every
+        // typo made earlier in the session.
         static readonly Lazy<IReadOnlyDictionary<string, RegionEndpoint>> KnownRegionEndpoints = new Lazy<IReadOnlyDictionary<string, RegionEndpoint>>(() =>
             RegionEndpoint.EnumerableAllRegions.GroupBy(r => r.SystemName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
         static readonly Lazy<HashSet<string>> KnownRegions = new Lazy<HashSet<string>>(() =>
@@ -49,6 +50,14 @@ namespace KmsGrants.Engine
 
         /// <summary>Forces the Region list to be read now (before any client is created).</summary>
         public static void Initialize() => _ = KnownRegions.Value.Count;
+
+        /// <summary>The Regions the SDK knows, with their display names, as read before anything could add to them (what
+        /// -Region completes).</summary>
+        public static IReadOnlyList<KeyValuePair<string, string>> KnownRegionNames() =>
+            KnownRegionEndpoints.Value.Values
+                .Select(r => new KeyValuePair<string, string>(r.SystemName, r.DisplayName ?? r.SystemName))
+                .OrderBy(r => r.Key, StringComparer.Ordinal)
+                .ToList();
 
         /// <summary>The partition of a Region: the SDK's for one it knows, else the partition whose Region pattern it
         /// matches, else the standard partition (Regions newer than the SDK appear there first).</summary>
@@ -108,12 +117,16 @@ namespace KmsGrants.Engine
 
         /// <summary>A Region name: one the AWS SDK knows, or one shaped like them with a known prefix (a Region newer than
         /// the SDK). Rejects white space, typos and made-up names before they become a misleading signature error.</summary>
-        public static ValidationFailure? Region(string? region, string source)
+        /// <param name="showValue">False for a value read from a profile file: a line of it may hold a secret, so the
+        /// message names the source only.</param>
+        public static ValidationFailure? Region(string? region, string source, bool showValue = true)
         {
             if (string.IsNullOrEmpty(region))
                 return new ValidationFailure(InvalidInputKind.Region, $"The Region from {source} is empty.");
             return RegionProblem(region!) is string problem
-                ? new ValidationFailure(InvalidInputKind.Region, $"The Region '{Printable(region!)}' from {source} {problem}")
+                ? new ValidationFailure(InvalidInputKind.Region, showValue
+                    ? $"The Region '{Printable(region!)}' from {source} {problem}"
+                    : $"The value of {source} {problem} (It is not shown: a line of a profile file may hold a secret.)")
                 : null;
         }
 

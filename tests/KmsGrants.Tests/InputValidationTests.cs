@@ -113,6 +113,19 @@ public class InputValidationTests
         // RegionEndpoint.GetBySystemName registers any name it is given; validation must not learn from that.
         Amazon.RegionEndpoint.GetBySystemName("xx-typo-1");
         Assert.NotNull(InputValidation.Region("xx-typo-1", "-Region"));
+        // Nor -Region's completion (a profile's 'region = Frankfurt' is registered the same way).
+        Amazon.RegionEndpoint.GetBySystemName("Frankfurt");
+        Assert.DoesNotContain(Catalog.Regions(), r => r.Key is "xx-typo-1" or "Frankfurt");
+        Assert.Contains(Catalog.Regions(), r => r.Key == "eu-central-1");
+    }
+
+    [Fact]
+    public void A_Region_read_from_a_profile_file_is_not_quoted()
+    {
+        var failure = InputValidation.Region("Frankfurt", "the region setting of profile 'p'", showValue: false)!;
+        Assert.Equal(InvalidInputKind.Region, failure.Kind);
+        Assert.DoesNotContain("Frankfurt", failure.Message);
+        Assert.Contains("profile 'p'", failure.Message);
     }
 
     [Fact]
