@@ -118,19 +118,21 @@ namespace KmsGrants.Engine
             }
         }
 
-        /// <summary>The Region name and where it came from. Order: -Region, $StoredAWSRegion, the Region of the profile the
+        /// <summary>The default Region's name and where it came from, or a null name when none is set anywhere: a command
+        /// whose keys are all named by key ARN needs none (each goes to its ARN's Region), so its absence is an error only
+        /// for what needs it (<see cref="ConfigurationException.NoRegion"/>). Order: -Region, $StoredAWSRegion, the Region of the profile the
         /// credentials came from (AWS.Tools.Common does not read it: its issue #25 asks for that), the [default] profile's
         /// (in -ProfileLocation's file if given), AWS_REGION / AWS_DEFAULT_REGION, then the SDK's chain (instance
         /// metadata). The [default] profile before the environment is AWS.Tools.Common's order, and deliberate there.</summary>
-        public static (string Region, string Source) ResolveRegion(ConnectionOptions o, string? credentialsProfile)
+        public static (string? Region, string Source) ResolveRegion(ConnectionOptions o, string? credentialsProfile)
         {
             var (region, source, fromProfile) = FindRegion(o, credentialsProfile);
-            if (InputValidation.Region(region, source, showValue: !fromProfile) is ValidationFailure invalid)
+            if (region != null && InputValidation.Region(region, source, showValue: !fromProfile) is ValidationFailure invalid)
                 throw new ConfigurationException(ConfigurationProblem.InvalidRegion, invalid.Message);
             return (region, source);
         }
 
-        static (string Region, string Source, bool FromProfile) FindRegion(ConnectionOptions o, string? credentialsProfile)
+        static (string? Region, string Source, bool FromProfile) FindRegion(ConnectionOptions o, string? credentialsProfile)
         {
             if (o.Region != null) return (o.Region, "-Region", false);
             if (!string.IsNullOrEmpty(o.SessionRegion)) return (o.SessionRegion!, "$StoredAWSRegion (Set-DefaultAWSRegion)", false);
@@ -152,9 +154,7 @@ namespace KmsGrants.Engine
             catch (Exception e) when (e is AmazonClientException or InvalidOperationException) { }
             if (fromChain != null) return (fromChain.SystemName, "the AWS SDK's region chain", false);
 
-            throw new ConfigurationException(ConfigurationProblem.NoRegion,
-                "No AWS region is set. Give -Region (for example -Region us-east-1), run Set-DefaultAWSRegion, " +
-                "set AWS_REGION, or add 'region = …' to the profile in ~/.aws/config.");
+            return (null, "nowhere (no -Region, $StoredAWSRegion, profile region, AWS_REGION or instance metadata)", false);
         }
 
         static AWSCredentials FromProfile(string name, string? location)

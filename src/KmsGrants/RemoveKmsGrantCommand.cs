@@ -87,6 +87,13 @@ namespace KmsGrants.Commands
                     WriteError(ErrorRecords.Invalid(invalid, grant));
                     continue;
                 }
+                // Only a key ARN names its Region; anything else goes to the default Region, and with none set only such
+                // grants fail (a command naming every grant by key ARN needs no default Region).
+                if (KmsSession.GoesToDefaultRegion(grant) && ReportedNoRegion(OpenSession().NeedsDefaultRegion(grant), grant.ToString(), grant))
+                {
+                    _summary!.Invalid++;
+                    continue;
+                }
                 var resolved = Resolved(grant);
                 if (resolved == null) continue;
                 if (!_dryRun && !Confirmed(resolved, grant))

@@ -452,3 +452,80 @@ Describe 'A key ARN in a Region the endpoint does not serve' {
         $run.Errors.Count | Should -Be 1
     }
 }
+
+Describe 'No default Region anywhere: a key ARN needs none' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $keyArn = $emulator.KeyArns[0]
+        $ids = @((Invoke-Boto3Steps $emulator.Url @(@{ Name = 'eu'; Region = 'eu-west-1'; List = $keyArn })).eu.Grants.GrantId)
+        $noRegionHome = Join-Path $TestDrive 'no-region-home'
+        $null = New-Item -ItemType Directory $noRegionHome -Force
+        # A fresh pwsh with keys in the environment and no Region anywhere (no AWS_REGION, no profile files, no metadata).
+        # Each line says one thing; the $Error dump that follows is for the secrets and terminating-error checks.
+        $run = Invoke-Isolated -NewProcess -HomeDirectory $noRegionHome -Environment @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing' } `
+            -Arguments @{ Url = $emulator.Url; KeyArn = $keyArn; Ids = ($ids -join ','); Bare = ($keyArn -split '/')[-1] } -Script @'
+            $ids = $Ids -split ','
+            $listed = @(Get-KmsGrant -KeyId $KeyArn -EndpointUrl $Url -Verbose 4>&1)
+            foreach ($v in $listed | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) { "VERBOSE|$v" }
+            "LISTED|$(@($listed | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count)"
+            $in = @(
+                [pscustomobject]@{ KeyId = $KeyArn; GrantId = $ids[0] }
+                [pscustomobject]@{ GrantToken = 'AQpAM2ATokenNeedsTheDefaultRegion' }
+                [pscustomobject]@{ KeyId = $Bare; GrantId = $ids[1] }
+                [pscustomobject]@{ KeyId = 'alias/app'; GrantId = $ids[2] }
+                [pscustomobject]@{ KeyId = $KeyArn; GrantId = $ids[3] })
+            $results = $in | Remove-KmsGrant -EndpointUrl $Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed
+            foreach ($r in $results) { "RESULT|$($r.Region)|$($r.Status)|$($r.GrantId)" }
+            foreach ($e in $failed) { "REMOVEERROR|$($e.FullyQualifiedErrorId)|$($e.CategoryInfo.Category)|$($e.TargetObject.KeyId)$($e.TargetObject.GrantToken)" }
+            "SUMMARY|$($KmsGrantsLastRun.Submitted)|$($KmsGrantsLastRun.Retired)|$($KmsGrantsLastRun.Invalid)"
+            $keys = @($Bare, 'alias/app', $KeyArn | Get-KmsGrant -EndpointUrl $Url -ErrorAction SilentlyContinue -ErrorVariable getFailed)
+            "GOTLISTED|$($keys.Count)"
+            foreach ($e in $getFailed) { "GETERROR|$($e.FullyQualifiedErrorId)|$($e.TargetObject)" }
+            try { Get-KmsRetirableGrant arn:aws:iam::111122223333:role/ci -EndpointUrl $Url -ErrorAction SilentlyContinue; 'RETIRABLE|not stopped' }
+            catch { "RETIRABLE|$($_.FullyQualifiedErrorId)" }
+'@
+        $lines = @($run.Output -split "`n" | ForEach-Object TrimEnd)
+        function Get-Line([string] $Kind) { @($lines | Where-Object { $_ -like "$Kind|*" } | ForEach-Object { $_.Substring($Kind.Length + 1) }) }
+        $stats = Get-KmsEmulatorStats $emulator
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    It 'Get-KmsGrant lists a key ARN''s grants in its Region' {
+        Get-Line 'LISTED' | Should -Be '4'
+    }
+
+    It '-Verbose claims no default Region' {
+        $verbose = Get-Line 'VERBOSE' | Where-Object { $_ -like '*credentials from*' }
+        $verbose | Should -Match 'no default Region is set'
+        $verbose | Should -Not -Match 'Region \S+ from'
+    }
+
+    It 'Remove-KmsGrant retires the grants named by key ARN, in the ARN''s Region' {
+        (Get-Line 'RESULT') | Sort-Object | Should -Be (@("eu-west-1|Retired|$($ids[0])", "eu-west-1|Retired|$($ids[3])") | Sort-Object)
+        (Get-RegionOp $stats 'eu-west-1' 'RetireGrant').succeeded | Should -Be 2
+        Get-Line 'SUMMARY' | Should -Be '2|2|3'
+    }
+
+    It 'gives each grant that needs the default Region (token, bare key ID, alias name) its own KmsGrants.NoRegion, sending nothing for it' {
+        Get-Line 'REMOVEERROR' | Should -Be @(
+            'KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|AQpAM2ATokenNeedsTheDefaultRegion'
+            "KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|$(($keyArn -split '/')[-1])"
+            'KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|alias/app')
+        # Only the two key ARNs' RetireGrants and the listings: no alias lookup, no request for the three.
+        $stats.operations.RetireGrant.requests | Should -Be 2
+        $stats.operations.DescribeKey | Should -BeNullOrEmpty
+        $stats.regions.'eu-west-1'.grantsAlive | Should -Be 2
+    }
+
+    It 'Get-KmsGrant: a bare key ID or an alias name is KmsGrants.NoRegion for that key only; the key ARN after them is listed' {
+        Get-Line 'GOTLISTED' | Should -Be '2'
+        Get-Line 'GETERROR' | Should -Be @(
+            "KmsGrants.NoRegion,KmsGrants.Commands.GetKmsGrantCommand|$(($keyArn -split '/')[-1])"
+            'KmsGrants.NoRegion,KmsGrants.Commands.GetKmsGrantCommand|alias/app')
+    }
+
+    It 'Get-KmsRetirableGrant still needs a Region: a terminating KmsGrants.NoRegion' {
+        Get-Line 'RETIRABLE' | Should -Be 'KmsGrants.NoRegion,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+        $stats.operations.ListRetirableGrants | Should -BeNullOrEmpty
+    }
+}
