@@ -135,6 +135,11 @@ namespace KmsGrants.Engine
         public static RetireDecision RegionRefused(KmsError refusal, string region) =>
             RetireDecision.Finish(RetireStatus.NotAttempted, refusal, $"Not sent: {region} refused the credentials ({refusal.Code}).");
 
+        /// <summary>A grant whose Region refused the credentials before its own request could go out (the lookup of its
+        /// alias there was refused): not retired, as if its own request had been refused; never sent, so no attempt.</summary>
+        public static RetireDecision RefusedBeforeSending(KmsError refusal, bool dryRun) =>
+            RetireDecision.Finish(dryRun ? RetireStatus.WouldFail : RetireStatus.Failed, refusal);
+
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public static RetireDecision DryRunRefused(KmsError refusal) =>
             RetireDecision.Finish(RetireStatus.NotAttempted, refusal, "Not sent: the endpoint does not honour DryRun, so -WhatIf could retire this grant.");

@@ -119,8 +119,9 @@ namespace KmsGrants.Commands
 
         /// <summary>Resolves an alias (alias/NAME or an alias ARN) to its key ARN; a key ID or ARN is returned as given.
         /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null; an alias
-        /// name with no default Region is KmsGrants.NoRegion for it.</summary>
-        protected string? ResolveKey(string keyId, object target)
+        /// name with no default Region is KmsGrants.NoRegion for it. A Region other than the command's own that refuses the
+        /// credentials goes to <paramref name="otherRegionRefused"/> (error, Region) when given: it may stop that Region only.</summary>
+        protected string? ResolveKey(string keyId, object target, Action<KmsError, string>? otherRegionRefused = null)
         {
             // Outside the try: a session that cannot open (bad Region, credentials, profile file) has already thrown the
             // command's terminating error, which must not come back as a second error about this key.
@@ -137,7 +138,12 @@ namespace KmsGrants.Commands
             }
             catch (Exception e)
             {
-                WriteServiceError(KmsError.From(e), $"resolve the alias {keyId}", target);
+                var error = KmsError.From(e);
+                var region = session.RegionOfKey(keyId);
+                if (otherRegionRefused != null && error.RefusesCredentials && region != session.DefaultRegion)
+                    otherRegionRefused(error, region);
+                else
+                    WriteServiceError(error, $"resolve the alias {keyId}", target);
                 return null;
             }
             if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");

@@ -453,6 +453,67 @@ Describe 'A key ARN in a Region the endpoint does not serve' {
     }
 }
 
+Describe 'An alias ARN in a Region the endpoint does not serve' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $url = $emulator.Url
+        $listed = Invoke-Boto3Steps $url @(
+            @{ Name = 'us'; Region = 'us-east-1'; List = $emulator.KeyArns[0] }
+            @{ Name = 'eu'; Region = 'eu-west-1'; List = $emulator.KeyArns[1] })
+        $served = @($listed.us.Grants + $listed.eu.Grants | ForEach-Object { [pscustomobject]$_ })
+        # First: two grants named by an alias ARN of ap-southeast-2 (its DescribeKey is refused there), then a key ARN
+        # of that Region, then the served grants.
+        $aliasArn = 'arn:aws:kms:ap-southeast-2:111122223333:alias/app'
+        $stray = @(
+            [pscustomobject]@{ KeyId = $aliasArn; GrantId = ('b' * 64) }
+            [pscustomobject]@{ KeyId = $aliasArn; GrantId = ('c' * 64) }
+            [pscustomobject]@{ KeyId = 'arn:aws:kms:ap-southeast-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = ('d' * 64) })
+        $run = Invoke-Isolated 'param($Grants, $Url) $Grants | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' `
+            -Arguments @{ Grants = @($stray) + $served; Url = $url }
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        $outcomes = @($run.Output) + @($summary.UnreportedResults)
+        $stats = Get-KmsEmulatorStats $emulator
+        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Endpoint $url) + @(Get-AliveGrantId $emulator.KeyArns[1] -Endpoint $url)
+    }
+    AfterAll { Stop-KmsEmulator $emulator; $run.PowerShell.Dispose() }
+
+    It 'stops only that Region: every served grant is retired, and the command is not stopped' {
+        $summary.Stopped | Should -BeFalse
+        $summary.Submitted | Should -Be 11
+        $outcomes.Count | Should -Be 11
+        $alive | Should -BeNullOrEmpty
+        $summary.Retired | Should -Be 8
+        @($outcomes | Where-Object Region -NE 'ap-southeast-2').Status | Sort-Object -Unique | Should -Be 'Retired'
+    }
+
+    It 'reports the alias''s refusal as the Region''s: the first grant Failed with InvalidSignature, its target the grant' {
+        $first = @($outcomes | Where-Object GrantId -EQ ('b' * 64))
+        $first.Count | Should -Be 1
+        $first[0].Status | Should -Be 'Failed'
+        $first[0].ErrorCode | Should -Be 'InvalidSignatureException'
+        $first[0].Region | Should -Be 'ap-southeast-2'
+        $first[0].Attempts | Should -Be 0 -Because 'its RetireGrant was never sent'
+        $signature = @($run.Errors | Where-Object { $_.FullyQualifiedErrorId -like 'KmsGrants.InvalidSignature,*' -and $_.TargetObject -is [KmsGrants.GrantReference] })
+        $signature.Count | Should -Be 1
+        $signature[0].TargetObject.KeyId | Should -Be $aliasArn
+        $signature[0].TargetObject.GrantId | Should -Be ('b' * 64)
+    }
+
+    It 'sends nothing more to that Region: its other grants are NotAttempted, said once' {
+        @($outcomes | Where-Object { $_.Region -eq 'ap-southeast-2' -and $_.Status -eq 'NotAttempted' }).GrantId | Sort-Object |
+            Should -Be @(('c' * 64), ('d' * 64))
+        # One DescribeKey, refused; no RetireGrant went to ap-southeast-2, and the served Regions saw no error.
+        $stats.operations.DescribeKey.requests | Should -Be 1
+        $stats.operations.DescribeKey.errors | Should -Be 1
+        $stats.operations.RetireGrant.errors | Should -Be 0
+        $stats.operations.RetireGrant.requests | Should -Be 8
+        $notSent = @($run.Errors | Where-Object TargetObject -EQ 'ap-southeast-2')
+        $notSent.Count | Should -Be 1
+        "$($notSent[0])" | Should -BeLike '*2 more grant(s) in ap-southeast-2*'
+        $run.Errors.Count | Should -Be 2
+    }
+}
+
 Describe 'No default Region anywhere: a key ARN needs none' {
     BeforeAll {
         $emulator = Start-KmsEmulator -Regions eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
