@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Amazon;
 using Amazon.Runtime.CredentialManagement;
 
 namespace KmsGrants.Engine
@@ -19,11 +18,9 @@ namespace KmsGrants.Engine
         // Per identity, Region and endpoint, for the life of the PowerShell session: aliases change rarely, and a prompt must be quick.
         static readonly ConcurrentDictionary<string, IReadOnlyList<string>> KeyNamesByRegion = new ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
 
-        public static IReadOnlyList<KeyValuePair<string, string>> Regions() =>
-            RegionEndpoint.EnumerableAllRegions
-                .Select(r => new KeyValuePair<string, string>(r.SystemName, r.DisplayName ?? r.SystemName))
-                .OrderBy(r => r.Key, StringComparer.Ordinal)
-                .ToList();
+        /// <summary>The SDK's Regions as first read: not the names it registered since (a typo given to -Region, a profile's
+        /// bad region), which RegionEndpoint.EnumerableAllRegions would list too.</summary>
+        public static IReadOnlyList<KeyValuePair<string, string>> Regions() => InputValidation.KnownRegionNames();
 
         public static IReadOnlyList<string> ProfileNames(string? profileLocation)
         {

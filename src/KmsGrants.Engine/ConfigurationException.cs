@@ -25,6 +25,14 @@ namespace KmsGrants.Engine
         }
 
         public ConfigurationProblem Problem { get; }
+
+        /// <summary>Something needs the default Region and none is set: a token, a bare key ID or an alias name (only a key
+        /// ARN names its Region), or ListRetirableGrants.</summary>
+        public static ConfigurationException NoRegion(string what) =>
+            new ConfigurationException(ConfigurationProblem.NoRegion,
+                $"No AWS region is set, and {what} needs one (only a key named by its key ARN goes to the ARN's Region without one). " +
+                "Give -Region (for example -Region us-east-1), run Set-DefaultAWSRegion, set AWS_REGION, or add 'region = …' to the " +
+                "profile in ~/.aws/config.");
     }
 
     /// <summary>Credentials that worked once could not be refreshed mid-run (a credential_process that now fails, an

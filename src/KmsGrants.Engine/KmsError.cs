@@ -68,6 +68,10 @@ namespace KmsGrants.Engine
         public int? HttpStatus { get; }
         public string? RequestId { get; }
 
+        /// <summary>The Region refused the credentials: a signature scoped to a Region the endpoint does not serve, an opt-in
+        /// Region not enabled. From a Region other than the command's own, that stops only that Region.</summary>
+        public bool RefusesCredentials => Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient;
+
         /// <summary>Worth sending again: throttling, faults, time-outs and lost connections.</summary>
         public bool IsRetryable => Kind is KmsErrorKind.Throttled or KmsErrorKind.InternalFailure or KmsErrorKind.DependencyTimeout
             or KmsErrorKind.NetworkError or KmsErrorKind.NotSent or KmsErrorKind.TimedOut;

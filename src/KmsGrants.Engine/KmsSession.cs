@@ -33,7 +33,8 @@ namespace KmsGrants.Engine
 
     /// <summary>A resolved identity, default Region and endpoint for one command invocation, and the KMS clients of every
     /// Region it touches, created on first use and sharing the credentials (obtained once). A key named by its ARN is
-    /// served in the ARN's Region; anything else in the default Region.</summary>
+    /// served in the ARN's Region; anything else in the default Region, which may be unset: then only what needs it fails
+    /// (KmsGrants.NoRegion), and keys named by ARN are served all the same.</summary>
     public sealed class KmsSession : IDisposable
     {
         /// <summary>Fewest attempts a RetireGrant gets against faults; AWS_MAX_ATTEMPTS or a profile's max_attempts above
@@ -52,7 +53,7 @@ namespace KmsGrants.Engine
         readonly ConcurrentDictionary<string, string> _resolvedAliases = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         readonly ConcurrentDictionary<string, ExceptionDispatchInfo> _unresolvedAliases = new ConcurrentDictionary<string, ExceptionDispatchInfo>(StringComparer.Ordinal);
 
-        KmsSession(CredentialResolver.Resolved credentials, string region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
+        KmsSession(CredentialResolver.Resolved credentials, string? region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
         {
             _credentials = credentials;
             DefaultRegion = region;
@@ -63,13 +64,14 @@ namespace KmsGrants.Engine
             _retryModeAttempts = NewConfig(region).MaxErrorRetry + 1;
         }
 
-        public string DefaultRegion { get; }
+        /// <summary>The command's Region (-Region or the resolved default); null when none is set anywhere.</summary>
+        public string? DefaultRegion { get; }
         public string RegionSource { get; }
         public string CredentialSource => _credentials.Source;
         /// <summary>The custom endpoint, without any user info; null for the Regions' public endpoints.</summary>
         public Uri? Endpoint { get; }
         /// <summary>The endpoint as people should see it.</summary>
-        public string EndpointDisplay => Endpoint?.ToString() ?? $"KMS in {DefaultRegion}";
+        public string EndpointDisplay => Endpoint?.ToString() ?? (DefaultRegion == null ? "KMS in each key ARN's Region" : $"KMS in {DefaultRegion}");
         /// <summary>Things the user should hear about once (plain http to another machine, user info ignored).</summary>
         public IReadOnlyList<string> Warnings { get; }
         public int RetireAttempts => Math.Max(MinimumRetireAttempts, _retryModeAttempts);
@@ -91,12 +93,27 @@ namespace KmsGrants.Engine
             return new KmsSession(credentials, region, regionSource, endpoint, ProxyFrom(options.SessionProxy), warnings);
         }
 
-        /// <summary>The Region a grant is retired in: its key ARN's, else the default.</summary>
+        /// <summary>The Region a grant is retired in: its key ARN's, else the default (NoRegion when there is none: check
+        /// <see cref="NeedsDefaultRegion(GrantReference)"/> first).</summary>
         public string RegionOf(GrantReference grant) =>
-            !grant.ByToken && InputValidation.ParseArn(grant.KeyId) is KmsArn arn ? arn.Region : DefaultRegion;
+            GoesToDefaultRegion(grant) ? RequireDefaultRegion($"{grant}") : InputValidation.ParseArn(grant.KeyId)!.Region;
 
-        /// <summary>The Region a key is listed or described in: its ARN's, else the default.</summary>
-        public string RegionOfKey(string keyId) => InputValidation.ParseArn(keyId)?.Region ?? DefaultRegion;
+        /// <summary>Whether a grant goes to the default Region: named by token, bare key ID or alias name. Only a key ARN (or
+        /// alias ARN) names its own Region.</summary>
+        public static bool GoesToDefaultRegion(GrantReference grant) => grant.ByToken || InputValidation.ParseArn(grant.KeyId) == null;
+
+        /// <summary>The Region a key is listed or described in: its ARN's, else the default (NoRegion when there is none).</summary>
+        public string RegionOfKey(string keyId) => InputValidation.ParseArn(keyId)?.Region ?? RequireDefaultRegion($"key {keyId}");
+
+        /// <summary>Whether this grant can only be served with a default Region (a token, a bare key ID, an alias name) and
+        /// there is none.</summary>
+        public bool NeedsDefaultRegion(GrantReference grant) => DefaultRegion == null && GoesToDefaultRegion(grant);
+
+        /// <summary>Whether this key (a bare key ID or an alias name) can only be served with a default Region and there is none.</summary>
+        public bool NeedsDefaultRegion(string keyId) => DefaultRegion == null && InputValidation.ParseArn(keyId) == null;
+
+        /// <summary>The default Region, or a NoRegion <see cref="ConfigurationException"/> saying <paramref name="what"/> needs one.</summary>
+        public string RequireDefaultRegion(string what) => DefaultRegion ?? throw ConfigurationException.NoRegion(what);
 
         public RegionClients ClientsFor(string region) =>
             _clients.GetOrAdd(region, r => new Lazy<RegionClients>(() => CreateClients(r), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
@@ -109,9 +126,10 @@ namespace KmsGrants.Engine
             if (!InputValidation.IsAlias(keyId)) return keyId;
             if (_resolvedAliases.TryGetValue(keyId, out var known)) return known;
             if (_unresolvedAliases.TryGetValue(keyId, out var failure)) failure.Throw();
+            var region = RegionOfKey(keyId);
             try
             {
-                var client = ClientsFor(RegionOfKey(keyId)).List;
+                var client = ClientsFor(region).List;
                 var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
                     .GetAwaiter().GetResult();
                 var arn = response.KeyMetadata?.Arn ?? throw new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", (int)response.HttpStatusCode, null, tooLarge: false);
@@ -129,7 +147,7 @@ namespace KmsGrants.Engine
         {
             var names = new List<string>();
             var request = new ListAliasesRequest { Limit = 100 };
-            await foreach (var page in ClientsFor(DefaultRegion).List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
+            await foreach (var page in ClientsFor(RequireDefaultRegion("completing -KeyId")).List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
                 foreach (var alias in page.Aliases ?? new List<AliasListEntry>())
                 {
                     if (alias.AliasName != null) names.Add(alias.AliasName);
@@ -150,7 +168,8 @@ namespace KmsGrants.Engine
                 new AmazonKeyManagementServiceClient(_credentials.Credentials, retireConfig));
         }
 
-        AmazonKeyManagementServiceConfig NewConfig(string region)
+        /// <param name="region">Null only to read settings that do not depend on it (the retry mode's attempts).</param>
+        AmazonKeyManagementServiceConfig NewConfig(string? region)
         {
             // No hidden attempts: the SDK replays a request up to 10 more times, outside MaxErrorRetry, when it takes a
             // failure on a pooled connection for a stale one, and it takes a time-out for one now and then (a silent
@@ -161,9 +180,9 @@ namespace KmsGrants.Engine
             {
                 // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs for the grant's Region.
                 config.ServiceURL = Endpoint.ToString();
-                config.AuthenticationRegion = region;
+                if (region != null) config.AuthenticationRegion = region;
             }
-            else
+            else if (region != null)
             {
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
             }

@@ -156,6 +156,11 @@ namespace KmsGrants.Engine
                 $"Not sent: a DryRun of a grant that cannot exist, sent first to prove that the endpoint honours DryRun, got {canaryError.Code} " +
                 "instead of KMS's refusal; -WhatIf sends no grant to an endpoint that may ignore DryRun.");
 
+        /// <summary>A grant whose Region refused the credentials before its own request could go out (the lookup of its
+        /// alias there was refused): not retired, as if its own request had been refused; never sent, so no attempt.</summary>
+        public static RetireDecision RefusedBeforeSending(KmsError refusal, bool dryRun) =>
+            RetireDecision.Finish(dryRun ? RetireStatus.WouldFail : RetireStatus.Failed, refusal);
+
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public static RetireDecision DryRunRefused(KmsError refusal) =>
             RetireDecision.Finish(RetireStatus.NotAttempted, refusal, "Not sent: the endpoint does not honour DryRun, so -WhatIf could retire this grant.");

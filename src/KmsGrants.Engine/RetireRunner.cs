@@ -139,6 +139,22 @@ namespace KmsGrants.Engine
             return true;
         }
 
+        /// <summary>Takes in a grant whose Region refused the credentials before its RetireGrant could go out (the DescribeKey
+        /// of its alias there was refused). It finishes as if its own request had been refused, so that Region stops as it
+        /// would for a key ARN there and the others go on. Returns false (and takes nothing) once stopping.</summary>
+        public bool SubmitRefused(GrantReference grant, string region, KmsError refusal, Action<RetireOutcome> onOutcome)
+        {
+            if (Stopping) return false;
+            _lanes.GetOrAdd(region, r => new Lane(this, r));
+            Interlocked.Increment(ref _outstanding);
+            Interlocked.Increment(ref _submitted);
+            var work = new Work(grant, region) { Started = _clock.Elapsed };
+            if (_refusedRegions.TryGetValue(region, out var earlier)) Finish(work, RetirePolicy.RegionRefused(earlier, region), abandoned: true);
+            else Finish(work, RetirePolicy.RefusedBeforeSending(refusal, _options.DryRun));
+            Drain(onOutcome);
+            return true;
+        }
+
         /// <summary>Waits for every grant taken in, handing outcomes over as they finish. <paramref name="tick"/> runs at
         /// least every 200 ms (for progress). Returns early only on a stop, which <see cref="FinishAfterStop"/> completes.</summary>
         public void Complete(Action<RetireOutcome> onOutcome, Action? tick = null)

@@ -11,7 +11,9 @@ namespace KmsGrants
         public static ErrorRecord Invalid(ValidationFailure failure, object? target) =>
             new ErrorRecord(new KmsGrantsException(failure.Message), ErrorIds.For(failure.Kind), ErrorCategory.InvalidArgument, target);
 
-        public static ErrorRecord Configuration(ConfigurationException e)
+        /// <param name="target">The item the problem stops (a grant or key that needs the default Region), or null when it
+        /// stops the command.</param>
+        public static ErrorRecord Configuration(ConfigurationException e, object? target = null)
         {
             var category = e.Problem switch
             {
@@ -25,7 +27,7 @@ namespace KmsGrants
                 ConfigurationProblem.InvalidEndpoint => ErrorCategory.InvalidArgument,
                 ConfigurationProblem.InvalidCredentialObject => ErrorCategory.InvalidArgument,
             };
-            return new ErrorRecord(new KmsGrantsException(e.Message), ErrorIds.For(e.Problem), category, null);
+            return new ErrorRecord(new KmsGrantsException(e.Message), ErrorIds.For(e.Problem), category, target);
         }
 
         /// <param name="what">What was being done, e.g. "retire grant X on key Y" or "list grants of key K".</param>
@@ -78,7 +80,7 @@ namespace KmsGrants
             return error.Kind switch
             {
                 KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to the command's Region" +
-                    (session == null ? "" : ", " + session.DefaultRegion) + ").",
+                    (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
                 KmsErrorKind.AccessDenied => $"The caller (credentials from {credentials}) may retire a grant only as its retiring principal, as a grantee the grant allows RetireGrant, or as the key's account.",
                 KmsErrorKind.InvalidState or KmsErrorKind.Disabled => "The key is not in a state that allows this operation (disabled, pending deletion or pending import).",
                 KmsErrorKind.Throttled => "KMS's request quota was exceeded even after retries. Try again later, or lower -MaxRequestsPerSecond.",

@@ -31,6 +31,8 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
                 return;
             }
+            // A bare key ID or alias name is looked up in the default Region; with none set, only this key fails.
+            if (ReportedNoRegion(OpenSession().NeedsDefaultRegion(KeyId), $"the key {KeyId}", KeyId)) return;
             if (ResolveKey(KeyId, KeyId) is not string keyId) return;
             var session = OpenSession();
             var clients = session.ClientsFor(session.RegionOfKey(keyId));

@@ -24,7 +24,8 @@ namespace KmsGrants.Commands
                 return;
             }
             var session = OpenSession();
-            var clients = session.ClientsFor(session.DefaultRegion);
+            // ListRetirableGrants lists one Region's grants, and a principal names no Region.
+            var clients = session.ClientsFor(DefaultRegionOrStop("listing the grants a principal may retire (ListRetirableGrants lists one Region)"));
             WriteGrants((limit, marker) => GrantPager.ListRetirableGrants(clients, RetiringPrincipal, limit, marker, Cancellation),
                 $"list grants retirable by {RetiringPrincipal}", RetiringPrincipal);
         }

@@ -75,9 +75,37 @@ namespace KmsGrants.Commands
                 ThrowTerminatingError(ErrorRecords.Configuration(e));
             }
             foreach (var warning in _session!.Warnings) WriteWarning(warning);
-            WriteVerbose($"{_session.EndpointDisplay} (Region {_session.DefaultRegion} from {_session.RegionSource}; a key named by its ARN " +
-                $"goes to the ARN's Region), credentials from {_session.CredentialSource}.");
+            WriteVerbose(_session.DefaultRegion == null
+                ? $"{_session.EndpointDisplay} (no default Region is set: a key named by its ARN goes to the ARN's Region; a token, a bare key ID " +
+                    $"or an alias name gets KmsGrants.NoRegion), credentials from {_session.CredentialSource}."
+                : $"{_session.EndpointDisplay} (Region {_session.DefaultRegion} from {_session.RegionSource}; a key named by its ARN " +
+                    $"goes to the ARN's Region), credentials from {_session.CredentialSource}.");
             return _session;
+        }
+
+        /// <summary>The default Region, for what always needs one (ListRetirableGrants); with none set, the command's
+        /// terminating KmsGrants.NoRegion.</summary>
+        protected string DefaultRegionOrStop(string what)
+        {
+            var session = OpenSession();
+            try
+            {
+                return session.RequireDefaultRegion(what);
+            }
+            catch (ConfigurationException e)
+            {
+                ThrowTerminatingError(ErrorRecords.Configuration(e));
+                throw;
+            }
+        }
+
+        /// <summary>Reports, for this item only, that it needs the default Region and none is set (KmsGrants.NoRegion). Returns
+        /// whether it did: a key named by ARN, or a session with a default Region, needs nothing.</summary>
+        protected bool ReportedNoRegion(bool needsDefaultRegion, string what, object target)
+        {
+            if (!needsDefaultRegion) return false;
+            WriteError(ErrorRecords.Configuration(ConfigurationException.NoRegion(what), target));
+            return true;
         }
 
         /// <summary>Reports a failed KMS call: terminating when it would fail every request alike (bad credentials, an
@@ -90,12 +118,15 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>Resolves an alias (alias/NAME or an alias ARN) to its key ARN; a key ID or ARN is returned as given.
-        /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null.</summary>
-        protected string? ResolveKey(string keyId, object target)
+        /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null; an alias
+        /// name with no default Region is KmsGrants.NoRegion for it. A Region other than the command's own that refuses the
+        /// credentials goes to <paramref name="otherRegionRefused"/> (error, Region) when given: it may stop that Region only.</summary>
+        protected string? ResolveKey(string keyId, object target, Action<KmsError, string>? otherRegionRefused = null)
         {
             // Outside the try: a session that cannot open (bad Region, credentials, profile file) has already thrown the
             // command's terminating error, which must not come back as a second error about this key.
             var session = OpenSession();
+            if (ReportedNoRegion(session.NeedsDefaultRegion(keyId), $"the alias {keyId}", target)) return null;
             string resolved;
             try
             {
@@ -107,7 +138,12 @@ namespace KmsGrants.Commands
             }
             catch (Exception e)
             {
-                WriteServiceError(KmsError.From(e), $"resolve the alias {keyId}", target);
+                var error = KmsError.From(e);
+                var region = session.RegionOfKey(keyId);
+                if (otherRegionRefused != null && error.RefusesCredentials && region != session.DefaultRegion)
+                    otherRegionRefused(error, region);
+                else
+                    WriteServiceError(error, $"resolve the alias {keyId}", target);
                 return null;
             }
             if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");

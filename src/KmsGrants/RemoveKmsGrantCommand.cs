@@ -87,21 +87,32 @@ namespace KmsGrants.Commands
                     WriteError(ErrorRecords.Invalid(invalid, grant));
                     continue;
                 }
-                var resolved = Resolved(grant);
+                // Only a key ARN names its Region; anything else goes to the default Region, and with none set only such
+                // grants fail (a command naming every grant by key ARN needs no default Region).
+                if (KmsSession.GoesToDefaultRegion(grant) && ReportedNoRegion(OpenSession().NeedsDefaultRegion(grant), grant.ToString(), grant))
+                {
+                    _summary!.Invalid++;
+                    continue;
+                }
+                var resolved = Resolved(grant, out var refusal);
+                if (refusal is var (error, region))
+                {
+                    // Its alias's Region refused the credentials: that Region's refusal, as for a key ARN there. Nothing
+                    // can be sent for it, so there is nothing to confirm.
+                    if (!Runner().SubmitRefused(grant, region, error, Report))
+                    {
+                        Finish();
+                        return;
+                    }
+                    continue;
+                }
                 if (resolved == null) continue;
                 if (!_dryRun && !Confirmed(resolved, grant))
                 {
                     _summary!.Declined++;
                     continue;
                 }
-                _runner ??= new RetireRunner(OpenSession(), new RetireOptions
-                {
-                    ThrottleLimit = ThrottleLimit > 0 ? ThrottleLimit : null,
-                    MaxRequestsPerSecond = MaxRequestsPerSecond > 0 ? MaxRequestsPerSecond : null,
-                    DryRun = _dryRun,
-                    Trace = DebugWanted,
-                }, Cancellation);
-                if (!_runner.Submit(resolved, Report))
+                if (!Runner().Submit(resolved, Report))
                 {
                     Finish();
                     return;
@@ -109,6 +120,15 @@ namespace KmsGrants.Commands
                 ShowProgress();
             }
         }
+
+        RetireRunner Runner() =>
+            _runner ??= new RetireRunner(OpenSession(), new RetireOptions
+            {
+                ThrottleLimit = ThrottleLimit > 0 ? ThrottleLimit : null,
+                MaxRequestsPerSecond = MaxRequestsPerSecond > 0 ? MaxRequestsPerSecond : null,
+                DryRun = _dryRun,
+                Trace = DebugWanted,
+            }, Cancellation);
 
         protected override void EndProcessing()
         {
@@ -134,11 +154,16 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>The grant with an alias key resolved to the key's ARN (which then names its Region); null when the
-        /// alias could not be resolved (reported).</summary>
-        GrantReference? Resolved(GrantReference grant)
+        /// alias could not be resolved: reported, or, when a Region other than the command's own refused the
+        /// credentials, that refusal and Region in <paramref name="refusal"/>.</summary>
+        GrantReference? Resolved(GrantReference grant, out (KmsError Error, string Region)? refusal)
         {
+            refusal = null;
             if (grant.ByToken || !InputValidation.IsAlias(grant.KeyId!)) return grant;
-            return ResolveKey(grant.KeyId!, grant) is string arn ? new GrantReference(arn, grant.GrantId, null) : null;
+            (KmsError, string)? refused = null;
+            var arn = ResolveKey(grant.KeyId!, grant, (error, region) => refused = (error, region));
+            refusal = refused;
+            return arn is null ? null : new GrantReference(arn, grant.GrantId, null);
         }
 
         bool Confirmed(GrantReference grant, GrantReference asGiven)

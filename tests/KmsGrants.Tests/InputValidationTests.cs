@@ -13,6 +13,13 @@ public class InputValidationTests
     [InlineData("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab")]
     [InlineData("alias/app")]
     [InlineData("arn:aws:kms:eu-west-1:111122223333:alias/app")]
+    [InlineData("mrk-1234abcd12ab34cd56ef1234567890ab")]
+    [InlineData("arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")]
+    [InlineData("arn:aws-iso-b:kms:us-isob-east-1:111122223333:key/k")]
+    [InlineData("arn:aws-eusc:kms:eusc-de-east-1:111122223333:key/k")]
+    [InlineData("arn:aws:kms:ap-southeast-9:111122223333:key/k")]          // a Region newer than the SDK: the standard partition
+    [InlineData("arn:aws-us-gov:kms:us-gov-north-9:111122223333:key/k")]   // newer than the SDK, in its partition's pattern
+    [InlineData("key_id.with:other/chars")]                                  // the model sets no pattern for key IDs
     public void Accepts_key_ids_key_arns_and_aliases(string keyId) => Assert.Null(InputValidation.KeyId(keyId));
 
     [Theory]
@@ -23,7 +30,51 @@ public class InputValidationTests
     [InlineData("arn:aws:kms:xx-nowhere-9:111122223333:key/x", InvalidInputKind.Arn)]
     [InlineData("key id", InvalidInputKind.KeyId)]
     [InlineData("key-id\n", InvalidInputKind.KeyId)]
+    [InlineData("1234abcd-12ab-34cd-56ef-1234567890ab\u200b", InvalidInputKind.KeyId)]   // zero-width space
+    [InlineData("\ufeff1234abcd-12ab-34cd-56ef-1234567890ab", InvalidInputKind.KeyId)]   // byte order mark
+    [InlineData("alias/app\u200d", InvalidInputKind.KeyId)]                             // zero-width joiner
+    [InlineData("1234abcd-12ab-34cd-56ef-1234567890ab\u00a0", InvalidInputKind.KeyId)]   // no-break space
+    [InlineData("arn:aws:kms:us-east-1:111122223333:key/1234abcd\u200b", InvalidInputKind.KeyId)]
+    [InlineData("arn:awsfoo:kms:us-east-1:111122223333:key/k", InvalidInputKind.Arn)]   // no such partition
+    [InlineData("arn:aws-cn:kms:us-east-1:111122223333:key/k", InvalidInputKind.Arn)]   // partition and Region disagree
+    [InlineData("arn:aws:kms:cn-north-1:111122223333:key/k", InvalidInputKind.Arn)]
+    [InlineData("arn:aws:kms:us-gov-west-1:111122223333:alias/app", InvalidInputKind.Arn)]
+    [InlineData("arn:aws-us-gov:kms:ap-southeast-9:111122223333:key/k", InvalidInputKind.Arn)]
     public void Rejects_bad_key_ids(string keyId, InvalidInputKind kind) => Assert.Equal(kind, InputValidation.KeyId(keyId)!.Kind);
+
+    [Fact]
+    public void A_partition_mismatch_names_the_Regions_partition()
+    {
+        Assert.Contains("'aws'", InputValidation.KeyId("arn:aws-cn:kms:us-east-1:111122223333:key/k")!.Message);
+        var unknown = InputValidation.KeyId("arn:awsfoo:kms:us-east-1:111122223333:key/k")!.Message;
+        Assert.Contains("not an AWS partition", unknown);
+        Assert.Contains("aws-us-gov", unknown);
+    }
+
+    [Fact]
+    public void An_invisible_character_is_named_as_an_escape()
+    {
+        var failure = InputValidation.GrantId(GrantId64 + "\u200b")!;
+        Assert.Equal(InvalidInputKind.GrantId, failure.Kind);
+        Assert.Contains("zero-width space", failure.Message);
+        Assert.Null(InputValidation.GrantToken("AQpAM2token"));
+        Assert.NotNull(InputValidation.GrantToken("AQpAM2\u2060token"));   // word joiner
+        Assert.Contains("\\u200b", InputValidation.Region("us-east-1\u200b", "-Region")!.Message);
+    }
+
+    [Theory]
+    [InlineData("us-east-1", "aws")]
+    [InlineData("cn-northwest-1", "aws-cn")]
+    [InlineData("us-gov-east-1", "aws-us-gov")]
+    [InlineData("us-iso-east-1", "aws-iso")]
+    [InlineData("us-isob-east-1", "aws-iso-b")]
+    [InlineData("eu-isoe-west-1", "aws-iso-e")]
+    [InlineData("us-isof-south-1", "aws-iso-f")]
+    [InlineData("eusc-de-east-1", "aws-eusc")]
+    [InlineData("ap-southeast-9", "aws")]        // unknown to the SDK: its partition's pattern
+    [InlineData("us-gov-north-9", "aws-us-gov")]
+    [InlineData("us-newplace-1-x", "aws")]      // matches no pattern: the standard partition
+    public void A_Regions_partition_is_the_SDKs(string region, string partition) => Assert.Equal(partition, InputValidation.PartitionOf(region));
 
     [Fact]
     public void A_key_arn_names_its_Region_partition_and_account()
@@ -62,6 +113,19 @@ public class InputValidationTests
         // RegionEndpoint.GetBySystemName registers any name it is given; validation must not learn from that.
         Amazon.RegionEndpoint.GetBySystemName("xx-typo-1");
         Assert.NotNull(InputValidation.Region("xx-typo-1", "-Region"));
+        // Nor -Region's completion (a profile's 'region = Frankfurt' is registered the same way).
+        Amazon.RegionEndpoint.GetBySystemName("Frankfurt");
+        Assert.DoesNotContain(Catalog.Regions(), r => r.Key is "xx-typo-1" or "Frankfurt");
+        Assert.Contains(Catalog.Regions(), r => r.Key == "eu-central-1");
+    }
+
+    [Fact]
+    public void A_Region_read_from_a_profile_file_is_not_quoted()
+    {
+        var failure = InputValidation.Region("Frankfurt", "the region setting of profile 'p'", showValue: false)!;
+        Assert.Equal(InvalidInputKind.Region, failure.Kind);
+        Assert.DoesNotContain("Frankfurt", failure.Message);
+        Assert.Contains("profile 'p'", failure.Message);
     }
 
     [Fact]

@@ -271,6 +271,22 @@ public class RetirePolicyTests
     }
 
     [Fact]
+    public void A_Region_that_refused_an_alias_lookup_fails_its_grant_as_its_own_refusal_would()
+    {
+        var signature = Error(KmsErrorKind.InvalidSignature, "InvalidSignatureException");
+        Assert.True(signature.RefusesCredentials);
+        Assert.True(Error(KmsErrorKind.UnrecognizedClient, "UnrecognizedClientException").RefusesCredentials);
+        Assert.False(Error(KmsErrorKind.ExpiredToken, "ExpiredTokenException").RefusesCredentials);
+        var d = RetirePolicy.RefusedBeforeSending(signature, dryRun: false);
+        Assert.Equal(RetireStatus.Failed, d.Status);
+        Assert.Same(signature, d.Error);
+        // The same answer to its own request: the same status.
+        Assert.Equal(After(new GrantAttempts(), signature).Status, d.Status);
+        Assert.Equal(RetireStatus.WouldFail, RetirePolicy.RefusedBeforeSending(signature, dryRun: true).Status);
+        Assert.Equal(After(new GrantAttempts(), signature, dryRun: true).Status, RetirePolicy.RefusedBeforeSending(signature, dryRun: true).Status);
+    }
+
+    [Fact]
     public void No_status_is_falsy()
     {
         foreach (var status in Enum.GetValues<RetireStatus>()) Assert.NotEqual(0, (int)status);

@@ -185,6 +185,67 @@ Describe 'Which region a call uses' {
     }
 }
 
+Describe 'A profile region the SDK or KmsGrants refuses is KmsGrants.InvalidRegion, naming the profile, never quoting the line' {
+    BeforeAll {
+        # The secret sits on the region line: the SDK reads a comment after a value as part of it, and quotes the value
+        # when it refuses it as a Region name.
+        $secret = 'SECRET-ON-THE-REGION-LINE'
+        $badHome = Join-Path $TestDrive 'bad-region-home'
+        $null = New-Item -ItemType Directory (Join-Path $badHome '.aws') -Force
+        Set-Content (Join-Path $badHome '.aws/credentials') @"
+[default]
+aws_access_key_id = AKDEFAULT
+aws_secret_access_key = default-secret
+region = us-east-1 # $secret
+"@
+        Set-Content (Join-Path $badHome '.aws/config') @"
+[profile commented]
+aws_access_key_id = AKPROFILE
+aws_secret_access_key = profile-secret
+region = eu-west-1 # prod $secret
+
+[profile cityname]
+aws_access_key_id = AKPROFILE
+aws_secret_access_key = profile-secret
+region = Frankfurt
+"@
+        $both = "try { $list -ErrorAction Stop } catch { 'GET ' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }; " +
+            "try { Remove-KmsGrant -GrantToken tok -EndpointUrl `$Url -Force -ErrorAction Stop } catch { 'REMOVE ' + `$_.FullyQualifiedErrorId }"
+        $configFile = [regex]::Escape((Join-Path $badHome '.aws/config'))
+        function Get-Requests { $total = 0; foreach ($op in (Get-EmulatorStats $emulator).operations.PSObject.Properties) { $total += $op.Value.requests }; $total }
+    }
+
+    It '<Case>' -ForEach @(
+        @{ Case = '-ProfileName with a comment after its region'; Arguments = '-ProfileName commented'; Environment = @{}; Profile = 'commented' }
+        @{ Case = 'AWS_PROFILE''s profile with a comment after its region'; Arguments = ''; Environment = @{ AWS_PROFILE = 'commented' }; Profile = 'commented' }
+        @{ Case = 'the default profile''s region, credentials from the environment'; Arguments = ''; Environment = @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }; Profile = 'default' }
+        @{ Case = 'the default profile''s region, credentials from it'; Arguments = ''; Environment = @{}; Profile = 'default' }
+    ) {
+        $before = Get-Requests
+        $r = Invoke-Case ($both -replace '-ErrorAction Stop', "$Arguments -ErrorAction Stop") $Environment -HomeDir $badHome
+        $r.Output | Should -Match 'GET KmsGrants\.InvalidRegion,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
+        $r.Output | Should -Match 'REMOVE KmsGrants\.InvalidRegion,KmsGrants\.Commands\.RemoveKmsGrantCommand'
+        $r.Output | Should -Match "profile '$Profile'"
+        $r.Output | Should -Match $configFile
+        $r.Output | Should -Not -Match $secret
+        $r.Output | Should -Not -Match '# prod'
+        $r.Output | Should -Not -Match 'AmazonClientException'
+        Get-Requests | Should -Be $before -Because 'nothing was sent'
+    }
+
+    It 'a region the SDK accepts but no Region has (Frankfurt): named by profile, not quoted, and never offered by -Region''s completion' {
+        $script = "try { $list -ProfileName cityname -ErrorAction Stop } catch { 'GET ' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }; " +
+            "'COMPLETES ' + ((TabExpansion2 'Get-KmsGrant -Region Fr').CompletionMatches.CompletionText -join ','); " +
+            "'COMPLETES-EU ' + ((TabExpansion2 'Get-KmsGrant -Region eu-central-').CompletionMatches.CompletionText -join ',')"
+        $r = Invoke-Case $script -HomeDir $badHome
+        $r.Output | Should -Match 'GET KmsGrants\.InvalidRegion,KmsGrants\.Commands\.GetKmsRetirableGrantCommand'
+        $r.Output | Should -Match "profile 'cityname'"
+        $r.Output | Should -Not -CMatch 'Frankfurt'
+        $r.Output | Should -Match '(?m)^COMPLETES\s*$'
+        $r.Output | Should -Match 'COMPLETES-EU eu-central-1'
+    }
+}
+
 Describe 'Secrets never appear in any stream' {
     It 'not in -Verbose, -Debug, errors or $Error | Format-List * -Force' {
         $secret = 'S3cr3tValue/WithSlash+Plus0123456789'

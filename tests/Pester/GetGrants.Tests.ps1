@@ -127,6 +127,21 @@ Describe 'Errors' {
         { Get-KmsGrant -KeyId 'arn:aws:kms:nowhere' -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidArn,KmsGrants.Commands.GetKmsGrantCommand'
         Get-RequestCount $emulator 'ListGrants' | Should -Be $before
     }
+
+    It 'a key that can never be right is refused before any request, and the key after it is listed: <Case> -> <Id>' -ForEach @(
+        @{ Case = 'partition awsfoo'; KeyId = 'arn:awsfoo:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'; Id = 'KmsGrants.InvalidArn' }
+        @{ Case = 'partition aws-cn, Region us-east-1'; KeyId = 'arn:aws-cn:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'; Id = 'KmsGrants.InvalidArn' }
+        @{ Case = 'a key ID ending in a zero-width space'; KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab$([char]0x200B)"; Id = 'KmsGrants.InvalidKeyId' }
+    ) {
+        $before = @('ListGrants', 'DescribeKey' | ForEach-Object { Get-RequestCount $emulator $_ })
+        $grants = @($KeyId, $set.KeyId | Get-KmsGrant -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be "$Id,KmsGrants.Commands.GetKmsGrantCommand"
+        $errors[0].TargetObject | Should -Be $KeyId
+        $grants.Count | Should -Be 27
+        # One listing (the good key's one page), nothing for the bad key.
+        @('ListGrants', 'DescribeKey' | ForEach-Object { Get-RequestCount $emulator $_ }) | Should -Be @(($before[0] + 1), $before[1])
+    }
 }
 
 Describe 'Smoke against moto (third-party backend)' {

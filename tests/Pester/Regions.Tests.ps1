@@ -452,3 +452,141 @@ Describe 'A key ARN in a Region the endpoint does not serve' {
         $run.Errors.Count | Should -Be 1
     }
 }
+
+Describe 'An alias ARN in a Region the endpoint does not serve' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $url = $emulator.Url
+        $listed = Invoke-Boto3Steps $url @(
+            @{ Name = 'us'; Region = 'us-east-1'; List = $emulator.KeyArns[0] }
+            @{ Name = 'eu'; Region = 'eu-west-1'; List = $emulator.KeyArns[1] })
+        $served = @($listed.us.Grants + $listed.eu.Grants | ForEach-Object { [pscustomobject]$_ })
+        # First: two grants named by an alias ARN of ap-southeast-2 (its DescribeKey is refused there), then a key ARN
+        # of that Region, then the served grants.
+        $aliasArn = 'arn:aws:kms:ap-southeast-2:111122223333:alias/app'
+        $stray = @(
+            [pscustomobject]@{ KeyId = $aliasArn; GrantId = ('b' * 64) }
+            [pscustomobject]@{ KeyId = $aliasArn; GrantId = ('c' * 64) }
+            [pscustomobject]@{ KeyId = 'arn:aws:kms:ap-southeast-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'; GrantId = ('d' * 64) })
+        $run = Invoke-Isolated 'param($Grants, $Url) $Grants | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' `
+            -Arguments @{ Grants = @($stray) + $served; Url = $url }
+        $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+        $outcomes = @($run.Output) + @($summary.UnreportedResults)
+        $stats = Get-KmsEmulatorStats $emulator
+        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Endpoint $url) + @(Get-AliveGrantId $emulator.KeyArns[1] -Endpoint $url)
+    }
+    AfterAll { Stop-KmsEmulator $emulator; $run.PowerShell.Dispose() }
+
+    It 'stops only that Region: every served grant is retired, and the command is not stopped' {
+        $summary.Stopped | Should -BeFalse
+        $summary.Submitted | Should -Be 11
+        $outcomes.Count | Should -Be 11
+        $alive | Should -BeNullOrEmpty
+        $summary.Retired | Should -Be 8
+        @($outcomes | Where-Object Region -NE 'ap-southeast-2').Status | Sort-Object -Unique | Should -Be 'Retired'
+    }
+
+    It 'reports the alias''s refusal as the Region''s: the first grant Failed with InvalidSignature, its target the grant' {
+        $first = @($outcomes | Where-Object GrantId -EQ ('b' * 64))
+        $first.Count | Should -Be 1
+        $first[0].Status | Should -Be 'Failed'
+        $first[0].ErrorCode | Should -Be 'InvalidSignatureException'
+        $first[0].Region | Should -Be 'ap-southeast-2'
+        $first[0].Attempts | Should -Be 0 -Because 'its RetireGrant was never sent'
+        $signature = @($run.Errors | Where-Object { $_.FullyQualifiedErrorId -like 'KmsGrants.InvalidSignature,*' -and $_.TargetObject -is [KmsGrants.GrantReference] })
+        $signature.Count | Should -Be 1
+        $signature[0].TargetObject.KeyId | Should -Be $aliasArn
+        $signature[0].TargetObject.GrantId | Should -Be ('b' * 64)
+    }
+
+    It 'sends nothing more to that Region: its other grants are NotAttempted, said once' {
+        @($outcomes | Where-Object { $_.Region -eq 'ap-southeast-2' -and $_.Status -eq 'NotAttempted' }).GrantId | Sort-Object |
+            Should -Be @(('c' * 64), ('d' * 64))
+        # One DescribeKey, refused; no RetireGrant went to ap-southeast-2, and the served Regions saw no error.
+        $stats.operations.DescribeKey.requests | Should -Be 1
+        $stats.operations.DescribeKey.errors | Should -Be 1
+        $stats.operations.RetireGrant.errors | Should -Be 0
+        $stats.operations.RetireGrant.requests | Should -Be 8
+        $notSent = @($run.Errors | Where-Object TargetObject -EQ 'ap-southeast-2')
+        $notSent.Count | Should -Be 1
+        "$($notSent[0])" | Should -BeLike '*2 more grant(s) in ap-southeast-2*'
+        $run.Errors.Count | Should -Be 2
+    }
+}
+
+Describe 'No default Region anywhere: a key ARN needs none' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Regions eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $keyArn = $emulator.KeyArns[0]
+        $ids = @((Invoke-Boto3Steps $emulator.Url @(@{ Name = 'eu'; Region = 'eu-west-1'; List = $keyArn })).eu.Grants.GrantId)
+        $noRegionHome = Join-Path $TestDrive 'no-region-home'
+        $null = New-Item -ItemType Directory $noRegionHome -Force
+        # A fresh pwsh with keys in the environment and no Region anywhere (no AWS_REGION, no profile files, no metadata).
+        # Each line says one thing; the $Error dump that follows is for the secrets and terminating-error checks.
+        $run = Invoke-Isolated -NewProcess -HomeDirectory $noRegionHome -Environment @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing' } `
+            -Arguments @{ Url = $emulator.Url; KeyArn = $keyArn; Ids = ($ids -join ','); Bare = ($keyArn -split '/')[-1] } -Script @'
+            $ids = $Ids -split ','
+            $listed = @(Get-KmsGrant -KeyId $KeyArn -EndpointUrl $Url -Verbose 4>&1)
+            foreach ($v in $listed | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) { "VERBOSE|$v" }
+            "LISTED|$(@($listed | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count)"
+            $in = @(
+                [pscustomobject]@{ KeyId = $KeyArn; GrantId = $ids[0] }
+                [pscustomobject]@{ GrantToken = 'AQpAM2ATokenNeedsTheDefaultRegion' }
+                [pscustomobject]@{ KeyId = $Bare; GrantId = $ids[1] }
+                [pscustomobject]@{ KeyId = 'alias/app'; GrantId = $ids[2] }
+                [pscustomobject]@{ KeyId = $KeyArn; GrantId = $ids[3] })
+            $results = $in | Remove-KmsGrant -EndpointUrl $Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed
+            foreach ($r in $results) { "RESULT|$($r.Region)|$($r.Status)|$($r.GrantId)" }
+            foreach ($e in $failed) { "REMOVEERROR|$($e.FullyQualifiedErrorId)|$($e.CategoryInfo.Category)|$($e.TargetObject.KeyId)$($e.TargetObject.GrantToken)" }
+            "SUMMARY|$($KmsGrantsLastRun.Submitted)|$($KmsGrantsLastRun.Retired)|$($KmsGrantsLastRun.Invalid)"
+            $keys = @($Bare, 'alias/app', $KeyArn | Get-KmsGrant -EndpointUrl $Url -ErrorAction SilentlyContinue -ErrorVariable getFailed)
+            "GOTLISTED|$($keys.Count)"
+            foreach ($e in $getFailed) { "GETERROR|$($e.FullyQualifiedErrorId)|$($e.TargetObject)" }
+            try { Get-KmsRetirableGrant arn:aws:iam::111122223333:role/ci -EndpointUrl $Url -ErrorAction SilentlyContinue; 'RETIRABLE|not stopped' }
+            catch { "RETIRABLE|$($_.FullyQualifiedErrorId)" }
+'@
+        $lines = @($run.Output -split "`n" | ForEach-Object TrimEnd)
+        function Get-Line([string] $Kind) { @($lines | Where-Object { $_ -like "$Kind|*" } | ForEach-Object { $_.Substring($Kind.Length + 1) }) }
+        $stats = Get-KmsEmulatorStats $emulator
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    It 'Get-KmsGrant lists a key ARN''s grants in its Region' {
+        Get-Line 'LISTED' | Should -Be '4'
+    }
+
+    It '-Verbose claims no default Region' {
+        $verbose = Get-Line 'VERBOSE' | Where-Object { $_ -like '*credentials from*' }
+        $verbose | Should -Match 'no default Region is set'
+        $verbose | Should -Not -Match 'Region \S+ from'
+    }
+
+    It 'Remove-KmsGrant retires the grants named by key ARN, in the ARN''s Region' {
+        (Get-Line 'RESULT') | Sort-Object | Should -Be (@("eu-west-1|Retired|$($ids[0])", "eu-west-1|Retired|$($ids[3])") | Sort-Object)
+        (Get-RegionOp $stats 'eu-west-1' 'RetireGrant').succeeded | Should -Be 2
+        Get-Line 'SUMMARY' | Should -Be '2|2|3'
+    }
+
+    It 'gives each grant that needs the default Region (token, bare key ID, alias name) its own KmsGrants.NoRegion, sending nothing for it' {
+        Get-Line 'REMOVEERROR' | Should -Be @(
+            'KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|AQpAM2ATokenNeedsTheDefaultRegion'
+            "KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|$(($keyArn -split '/')[-1])"
+            'KmsGrants.NoRegion,KmsGrants.Commands.RemoveKmsGrantCommand|InvalidArgument|alias/app')
+        # Only the two key ARNs' RetireGrants and the listings: no alias lookup, no request for the three.
+        $stats.operations.RetireGrant.requests | Should -Be 2
+        $stats.operations.DescribeKey | Should -BeNullOrEmpty
+        $stats.regions.'eu-west-1'.grantsAlive | Should -Be 2
+    }
+
+    It 'Get-KmsGrant: a bare key ID or an alias name is KmsGrants.NoRegion for that key only; the key ARN after them is listed' {
+        Get-Line 'GOTLISTED' | Should -Be '2'
+        Get-Line 'GETERROR' | Should -Be @(
+            "KmsGrants.NoRegion,KmsGrants.Commands.GetKmsGrantCommand|$(($keyArn -split '/')[-1])"
+            'KmsGrants.NoRegion,KmsGrants.Commands.GetKmsGrantCommand|alias/app')
+    }
+
+    It 'Get-KmsRetirableGrant still needs a Region: a terminating KmsGrants.NoRegion' {
+        Get-Line 'RETIRABLE' | Should -Be 'KmsGrants.NoRegion,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+        $stats.operations.ListRetirableGrants | Should -BeNullOrEmpty
+    }
+}

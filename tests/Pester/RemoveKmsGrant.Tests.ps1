@@ -67,6 +67,36 @@ Describe 'Bad input gets a specific error and sends no request' {
     }
 }
 
+Describe 'A key ARN or key ID that can never be right is refused locally, and the rest go on' {
+    BeforeAll {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 6
+        function Get-TotalRequests { $total = 0; foreach ($op in (Get-EmulatorStats $emulator).operations.PSObject.Properties) { $total += $op.Value.requests }; $total }
+    }
+
+    It '<Case> -> <Id>' -ForEach @(
+        @{ Index = 0; Case = 'a partition that does not exist (awsfoo)'; KeyId = "arn:awsfoo:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"; Id = 'KmsGrants.InvalidArn' }
+        @{ Index = 1; Case = 'partition aws-cn with a Region of aws (us-east-1)'; KeyId = "arn:aws-cn:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"; Id = 'KmsGrants.InvalidArn' }
+        @{ Index = 2; Case = 'partition aws with a Region of aws-us-gov'; KeyId = "arn:aws:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"; Id = 'KmsGrants.InvalidArn' }
+        @{ Index = 3; Case = 'a key ID ending in a zero-width space'; KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab$([char]0x200B)"; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Index = 4; Case = 'a key ID starting with a byte order mark'; KeyId = "$([char]0xFEFF)1234abcd-12ab-34cd-56ef-1234567890ab"; Id = 'KmsGrants.InvalidKeyId' }
+        @{ Index = 5; Case = 'an alias name with a zero-width joiner'; KeyId = "alias/app$([char]0x200D)"; Id = 'KmsGrants.InvalidKeyId' }
+    ) {
+        $good = [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $set.Grants[$Index].GrantId }
+        $before = Get-TotalRequests
+        $results = @([pscustomobject]@{ KeyId = $KeyId; GrantId = ('a' * 64) }, $good |
+            Remove-KmsGrant -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be "$Id,KmsGrants.Commands.RemoveKmsGrantCommand"
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].TargetObject.KeyId | Should -Be $KeyId
+        # Only the good grant's RetireGrant went out: nothing for the bad one (no RetireGrant, no alias lookup).
+        Get-TotalRequests | Should -Be ($before + 1)
+        $results.Count | Should -Be 1
+        $results[0].Status | Should -Be 'Retired'
+        $results[0].GrantId | Should -Be $good.GrantId
+    }
+}
+
 Describe 'Pipeline sources' {
     It 'retires what Get-KmsRetirableGrant streams' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal 'arn:aws:iam::111122223333:role/pipe1'
