@@ -444,27 +444,11 @@ namespace KmsGrants.Engine
 
             async Task AttemptAsync(Work work, long ticket)
             {
-                var request = Request(work.Grant, _runner._options.DryRun);
-                var sends = SendCounter.Begin();
-                KmsError? error = null;
-                using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
-                {
-                    attempt.CancelAfter(KmsSession.AttemptTimeout);
-                    try
-                    {
-                        await _clients.Retire.RetireGrantAsync(request, attempt.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        error = _runner._abort.IsCancellationRequested ? KmsError.StoppedInFlight()
-                            : KmsError.From(e, timedOut: attempt.IsCancellationRequested, sends: sends.Sends);
-                    }
-                }
+                var (error, sends) = await SendAsync(Request(work.Grant, _runner._options.DryRun)).ConfigureAwait(false);
                 var answered = error == null || error.HttpStatus != null;
                 if (answered) _runner.HeardAnswer();
                 if (error?.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref _throttlesSinceAccepted);
                 else if (answered) { Volatile.Write(ref _lastAccepted, Now); Volatile.Write(ref _throttlesSinceAccepted, 0); }
-                Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
                 if (error?.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref Throttled);
 
                 RetireDecision decision;
@@ -472,7 +456,7 @@ namespace KmsGrants.Engine
                 {
                     _controller.OnResponse(ticket, Now, error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost);
                     _inFlight--;
-                    decision = RetirePolicy.AfterAttempt(work.State, error, sends.Sends, _runner._options.DryRun,
+                    decision = RetirePolicy.AfterAttempt(work.State, error, sends, _runner._options.DryRun,
                         _runner._session.RetireAttempts, _runner.Stopping, _random);
                     if (decision.IsRetry) _backingOff++;
                 }
@@ -520,15 +504,7 @@ namespace KmsGrants.Engine
                     {
                         return null;   // stopping: the queued grants are abandoned by the loop
                     }
-                    KmsError? error = null;
-                    var sends = SendCounter.Begin();
-                    using (var cts = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
-                    {
-                        cts.CancelAfter(KmsSession.AttemptTimeout);
-                        try { await _clients.Retire.RetireGrantAsync(Request(canary, dryRun: true), cts.Token).ConfigureAwait(false); }
-                        catch (Exception e) { error = KmsError.From(e, timedOut: cts.IsCancellationRequested, sends: sends.Sends); }
-                    }
-                    Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
+                    var (error, sends) = await SendAsync(Request(canary, dryRun: true)).ConfigureAwait(false);
                     if (error?.HttpStatus != null) _runner.HeardAnswer();
                     if (error == null)
                     {
@@ -544,12 +520,35 @@ namespace KmsGrants.Engine
                     }
                     if (error.Kind == KmsErrorKind.Throttled) Interlocked.Increment(ref Throttled);
                     // The canary retries as a grant would; what would end a grant's attempts ends the canary's.
-                    var decision = RetirePolicy.AfterAttempt(state, error, sends.Sends, dryRun: true,
+                    var decision = RetirePolicy.AfterAttempt(state, error, sends, dryRun: true,
                         _runner._session.RetireAttempts, _runner.Stopping, _random);
                     if (!decision.IsRetry) return error;
                     try { await Task.Delay(decision.RetryAfter!.Value, _runner._stopping.Token).ConfigureAwait(false); }
                     catch (OperationCanceledException) { return null; }
                 }
+            }
+
+            /// <summary>One RetireGrant attempt, within the per-attempt time-out: its error (null: success) and how often
+            /// the request reached the wire, which <see cref="Requests"/> counts.</summary>
+            async Task<(KmsError? Error, int Sends)> SendAsync(RetireGrantRequest request)
+            {
+                var sends = SendCounter.Begin();
+                KmsError? error = null;
+                using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(_runner._abort.Token))
+                {
+                    attempt.CancelAfter(KmsSession.AttemptTimeout);
+                    try
+                    {
+                        await _clients.Retire.RetireGrantAsync(request, attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        error = _runner._abort.IsCancellationRequested ? KmsError.StoppedInFlight()
+                            : KmsError.From(e, timedOut: attempt.IsCancellationRequested, sends: sends.Sends);
+                    }
+                }
+                Interlocked.Add(ref Requests, Math.Max(1, sends.Sends));
+                return (error, sends.Sends);
             }
 
             static RetireGrantRequest Request(GrantReference grant, bool dryRun)
