@@ -307,7 +307,10 @@ namespace KmsGrants.Commands
             foreach (var region in refused.OrderBy(r => r.Key, StringComparer.Ordinal))
             {
                 var notSent = _abandoned.TryGetValue(region.Key, out var n) ? n : 0;
-                var record = ErrorRecords.Service(region.Value, $"retire {notSent} more grant(s) in {region.Key}: the Region {RetirePolicy.RegionStopReason(region.Value)}, so they were left as they were{(summary.Regions.Count > 1 ? " (the other Regions went on)" : "")}", region.Key, session);
+                var what = notSent > 0
+                    ? $"retire {notSent} more grant(s) in {region.Key}: the Region {RetirePolicy.RegionStopReason(region.Value)}, so they were left as they were"
+                    : $"retire grants in {region.Key}: the Region {RetirePolicy.RegionStopReason(region.Value)}";
+                var record = ErrorRecords.Service(region.Value, what + (refused.Count < summary.Regions.Count ? " (the other Regions went on)" : ""), region.Key, session);
                 // Every Region the run used refused: nothing could be done, so the command fails.
                 if (_runner.FatalError == null && summary.Regions.Keys.All(refused.ContainsKey)) ThrowTerminatingError(record);
                 // The grant whose answer was the refusal has its own error already; say more only for those not sent.
