@@ -393,9 +393,17 @@ namespace KmsGrants.Engine
                     {
                         // A throttle came while this permit was awaited at the old rate: wait again at the new one.
                         if (_controller.Rate < 0.99 * rate) continue;
+                        var wasIdle = _inFlight == 0 && _backingOff == 0 && _retries.Count == 0;
                         if (_retries.Count > 0) work = _retries.Dequeue();
                         else if (_new.Count > 0 && !stopping.IsCancellationRequested) work = _new.Dequeue();
                         else continue;
+                        // Silence and throttling are measured while waiting on KMS, not while the input paused (a slow
+                        // source upstream, a script's Start-Sleep): an idle stretch ends with a fresh start.
+                        if (wasIdle)
+                        {
+                            Volatile.Write(ref _lastAccepted, Now);
+                            if (_runner._lanes.Values.All(l => l.InFlight == 0)) _runner.HeardAnswer();
+                        }
                         _inFlight++;
                         ticket = _controller.OnSent(Now);
                     }

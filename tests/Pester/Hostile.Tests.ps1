@@ -99,16 +99,30 @@ BeforeAll {
         Get-KmsGrant -KeyId arn:aws:kms:us-east-1:111122223333:key/k -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -ErrorAction SilentlyContinue
         [pscustomobject]@{ Errors = @($Error); Seconds = $clock.Elapsed.TotalSeconds }
 '@
+    $pausedEmulator = Start-KmsEmulator -SeedGrants 3
     $slowRuns = @{
         Silent  = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Silent.Url; Count = 4 } -NoWait
         Trickle = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Trickle.Url; Count = 2 } -NoWait
         List    = Invoke-Isolated $slowList -Arguments @{ Url = $slowServers.SilentList.Url } -NoWait
         Throttled = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Throttling.Url; Count = 3 } -NoWait
+        # Input that pauses longer than the 15 s silence limit, with nothing in flight meanwhile (its own emulator: the
+        # suite's counts requests while this runs).
+        Paused  = Invoke-Isolated @'
+            param($Url, $Grants)
+            $fatal = $null
+            try {
+                & { $Grants[0]; Start-Sleep -Seconds 17; $Grants[1..2] } |
+                    Remove-KmsGrant -EndpointUrl $Url -Force -PassThru -OutVariable results -ErrorAction SilentlyContinue | Out-Null
+            }
+            catch { $fatal = $_ }
+            [pscustomobject]@{ Results = @($results); Fatal = $fatal }
+'@ -Arguments @{ Url = $pausedEmulator.Url; Grants = @(Get-KmsGrant -KeyId $pausedEmulator.KeyArn -EndpointUrl $pausedEmulator.Url) } -NoWait
     }
 }
 AfterAll {
     foreach ($r in $slowRuns.Values) { $r.PowerShell.Dispose() }
     foreach ($s in $slowServers.Values) { Stop-TestServer $s }
+    Stop-TestServer $pausedEmulator
     Stop-TestServer $emulator
 }
 
@@ -763,6 +777,15 @@ Describe 'A listing whose NextMarker comes round again' {
         $fatal.Exception.Message | Should -BeLike '*NextMarker it had given before*'
         @($grants | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
         (Get-HostileStats $server).requests - $before | Should -Be 2
+    }
+}
+
+Describe 'Input that pauses longer than the silence limit' {
+    It 'is not an endpoint gone silent: every grant is retired' {
+        $run = (Complete-Isolated $slowRuns.Paused).Output[0]
+        $run.Fatal | Should -BeNullOrEmpty
+        $run.Results.Status | Should -Be 'Retired', 'Retired', 'Retired'
+        Get-AliveGrantId $pausedEmulator.KeyArn -Endpoint $pausedEmulator.Url | Should -BeNullOrEmpty
     }
 }
 
