@@ -180,7 +180,7 @@ namespace KmsGrants.Commands
         {
             var result = outcome.Result;
             _summary!.Count(result);
-            if (!_acceptsOutput || Cancellation.IsCancellationRequested)
+            if (!_acceptsOutput || Cancellation.IsCancellationRequested || Stopping)
             {
                 _summary.UnreportedResults.Add(result);
                 return;
@@ -191,6 +191,9 @@ namespace KmsGrants.Commands
             }
             catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException)
             {
+                // Ctrl+C between the check above and the write: PowerShell refused the write at its entry, so the result
+                // went nowhere; keep it. (A downstream stop throws only after taking the object.)
+                if (e is PipelineStoppedException && Stopping) _summary.UnreportedResults.Add(result);
                 _acceptsOutput = false;
                 // PowerShell throws -ErrorAction Stop as a PipelineStoppedException from WriteError, like a downstream stop.
                 _runner?.Stop(e is ActionPreferenceStopException || _writingError ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
