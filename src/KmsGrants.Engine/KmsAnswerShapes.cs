@@ -14,11 +14,14 @@ namespace KmsGrants.Engine
             "RetiringPrincipal:string, IssuingAccount:string, Operations:[string], " +
             "Constraints:{EncryptionContextSubset:map<string>, EncryptionContextEquals:map<string>}}], NextMarker:string, Truncated:boolean}";
 
+        // Before ByOperation, which uses it: static fields initialize in textual order.
+        static readonly Shape AnyObject = Shape.Parse("{}");
+
         static readonly Dictionary<string, Shape> ByOperation = new Dictionary<string, Shape>(StringComparer.Ordinal)
         {
             ["ListGrants"] = Shape.Parse(GrantList),
             ["ListRetirableGrants"] = Shape.Parse(GrantList),
-            ["RetireGrant"] = Shape.Parse("{}"),
+            ["RetireGrant"] = AnyObject,
             ["ListAliases"] = Shape.Parse("{Aliases:[{AliasName:string, AliasArn:string, TargetKeyId:string, CreationDate:timestamp, " +
                 "LastUpdatedDate:timestamp}], NextMarker:string, Truncated:boolean}"),
             ["DescribeKey"] = Shape.Parse("{KeyMetadata:{AWSAccountId:string, KeyId:string, Arn:string, CreationDate:timestamp, " +
@@ -35,7 +38,7 @@ namespace KmsGrants.Engine
 
         /// <summary>The shape of the answer to an operation ("ListGrants"), or a bare object for any other.</summary>
         public static Shape For(string? operation) =>
-            operation != null && ByOperation.TryGetValue(operation, out var shape) ? shape : Shape.Parse("{}");
+            operation != null && ByOperation.TryGetValue(operation, out var shape) ? shape : AnyObject;
 
         internal sealed class Shape
         {
