@@ -99,11 +99,19 @@ BeforeAll {
         Get-KmsGrant -KeyId arn:aws:kms:us-east-1:111122223333:key/k -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -ErrorAction SilentlyContinue
         [pscustomobject]@{ Errors = @($Error); Seconds = $clock.Elapsed.TotalSeconds }
 '@
-    $pausedEmulator = Start-KmsEmulator -SeedGrants 3
     $slowRuns = @{
         Silent  = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Silent.Url; Count = 4 } -NoWait
         Trickle = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Trickle.Url; Count = 2 } -NoWait
         List    = Invoke-Isolated $slowList -Arguments @{ Url = $slowServers.SilentList.Url } -NoWait
+    }
+    # The runs above time the gaps between their attempts: the ones below start once those have begun, so that starting
+    # them does not delay the first attempts on a two-core machine.
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while (($slowServers.Silent, $slowServers.Trickle | Where-Object { (Get-HostileStats $_).requests -eq 0 }) -and [DateTime]::UtcNow -lt $deadline) {
+        Start-Sleep -Milliseconds 100
+    }
+    $pausedEmulator = Start-KmsEmulator -SeedGrants 3
+    $slowRuns += @{
         Throttled = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Throttling.Url; Count = 3 } -NoWait
         # Input that pauses longer than the 15 s silence limit, with nothing in flight meanwhile (its own emulator: the
         # suite's counts requests while this runs).
@@ -183,19 +191,6 @@ Describe 'A JSON answer that is not KMS''s' {
         $mimic = Start-HostileServer json @('--body', '{"ok": true}')
     }
     AfterAll { Stop-TestServer $plain; Stop-TestServer $mimic }
-
-    It 'is not a retirement: RetireGrant answered {"ok": true} without a request ID is Unknown, and stops the run' {
-        $fatal = $null
-        try {
-            New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $plain.Url -Force -PassThru -OutVariable results `
-                -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
-        }
-        catch { $fatal = $_ }
-        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
-        $fatal.Exception.Message | Should -BeLike '*without the request ID*'
-        @($results | Where-Object Status -In 'Retired', 'RetiredOnRetry') | Should -BeNullOrEmpty
-        @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $plain).requests
-    }
 
     It '<Command> answered {"ok": true} is KmsGrants.NotKmsResponse, not an empty listing (<Server>)' -ForEach @(
         foreach ($c in $ListingCases) { foreach ($s in 'plain', 'mimic') { $c + @{ Server = $s } } }
@@ -708,6 +703,7 @@ Describe 'Answers that do not fit KMS''s model' {
     }
 
     It 'RetireGrant answered HTTP <Status> <Body> (<Why>) is Unknown, never Retired or Failed, and stops the run' -ForEach @(
+        @{ Status = 200; Body = '{"ok": true}'; Options = @('--no-request-id'); Why = 'another JSON service, no request ID'; Expect = '*without the request ID*' }
         @{ Status = 200; Body = '{ this is not json }'; Options = @(); Why = 'braces around text'; Expect = '*not JSON*' }
         @{ Status = 200; Body = '{"__type":"NotFoundException"}'; Options = @(); Why = 'a success naming an error'; Expect = '*error type*' }
         @{ Status = 200; Body = '{}'; Options = @('--request-id', ''); Why = 'an empty request ID'; Expect = '*without the request ID*' }
