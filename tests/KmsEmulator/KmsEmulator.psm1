@@ -58,6 +58,7 @@ function Start-KmsEmulator {
     foreach ($a in $emulatorArgs) { $info.ArgumentList.Add($a) }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = $true
     $info.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($info)
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace KmsEmulator;
+namespace KmsGrants.Testing.Emulator;
 
 /// <summary>Verifies AWS Signature Version 4 on a request to "/" (all KMS calls), over whichever headers the
 /// client signed: the .NET SDK signs more than boto3 and the CLI do.</summary>
@@ -47,7 +47,7 @@ public static partial class SigV4
 
     static string Normalize(string value) => Regex.Replace(value.Trim(), @"\s+", " ");
 
-    static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+    static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 
     public static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
