@@ -71,7 +71,7 @@ public sealed class QuotaTable
         if (node is not JsonObject obj)
             throw new ArgumentException(EmptyMessage);
         return Check(obj.Select(p => (p.Key, p.Value == null ? null
-            : p.Value.GetValueKind() == JsonValueKind.Number ? (object)p.Value.GetValue<double>() : p.Value.ToJsonString())));
+            : p.Value.GetValueKind() == JsonValueKind.Number ? (object)p.Value.GetValue<double>() : new JsonText(p.Value.ToJsonString()))));
     }
 
     const string EmptyMessage = "The quota must name at least one operation, e.g. {\"RetireGrant\": 30}.";
@@ -104,9 +104,13 @@ public sealed class QuotaTable
         return changes;
     }
 
+    /// <summary>A JSON value that is not a number, as it was sent.</summary>
+    sealed record JsonText(string Text);
+
     static string Describe(object value) => value switch
     {
-        string s => s,   // JSON text of a non-number, as it was sent
+        JsonText json => json.Text,
+        string s => $"'{s}'",
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => $"a {value.GetType().Name}",
     };
