@@ -257,4 +257,4 @@ function Complete-Isolated($Run) {
 
 Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
     Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
-    Get-NuGetPackagesFolder -Variable AccountRoot
+    Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder -Variable AccountRoot
