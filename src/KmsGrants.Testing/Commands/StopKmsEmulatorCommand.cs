@@ -11,14 +11,14 @@ public sealed class StopKmsEmulatorCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [AllowNull]
     [AllowEmptyCollection]
-    public KmsEmulator?[] Emulator { get; set; } = [];
+    public KmsEmulator?[]? Emulator { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        foreach (var emulator in Emulator)
+        foreach (var emulator in Emulator ?? [])
         {
             if (emulator == null) continue;
             if (emulator.IsRunning && ShouldProcess(emulator.Url, "Stop KMS emulator")) emulator.Stop();

@@ -113,8 +113,10 @@ public sealed class HttpHost : IDisposable
             {
                 continue;   // one failed connection; the listener goes on
             }
-            // Off the accept loop: handling a request runs synchronously up to its first real wait.
-            _ = Task.Run(() => ServeAsync(context));
+            // Served on this loop's thread up to its first real wait (latency, a slow client), then the loop accepts the
+            // next: a hop to another thread per request cost more CPU than it saved (measured), and AcceptLoops loops
+            // keep that many requests in hand at once.
+            _ = ServeAsync(context);
         }
     }
 
@@ -130,7 +132,7 @@ public sealed class HttpHost : IDisposable
                 case ("POST", "/"):
                     var body = await ReadBodyAsync(request).ConfigureAwait(false);
                     if (body == null) { Finish(response, 413); return; }
-                    await AnswerKmsAsync(response, await _service.HandleAsync(ToCall(request, body)).ConfigureAwait(false)).ConfigureAwait(false);
+                    await AnswerKmsAsync(context, await _service.HandleAsync(ToCall(request, body)).ConfigureAwait(false)).ConfigureAwait(false);
                     return;
                 case (_, "/"):
                     Finish(response, 405);
@@ -188,11 +190,12 @@ public sealed class HttpHost : IDisposable
         return buffer.ToArray();
     }
 
-    static async Task AnswerKmsAsync(HttpListenerResponse response, KmsAnswer answer)
+    static async Task AnswerKmsAsync(HttpListenerContext context, KmsAnswer answer)
     {
+        var response = context.Response;
         if (answer.Cut == AnswerCut.BeforeAnswer)
         {
-            response.Abort();
+            Cut(context, reset: true);
             return;
         }
         response.StatusCode = answer.Status;
@@ -203,11 +206,37 @@ public sealed class HttpHost : IDisposable
         {
             await response.OutputStream.WriteAsync(answer.Body.AsMemory(0, Math.Max(1, answer.Body.Length / 2))).ConfigureAwait(false);
             await response.OutputStream.FlushAsync().ConfigureAwait(false);
-            response.Abort();
+            Cut(context, reset: false);
             return;
         }
         await response.OutputStream.WriteAsync(answer.Body).ConfigureAwait(false);
         response.Close();
+    }
+
+    // HttpListener's own Abort() cuts the connection on Windows (http.sys), but its managed implementation (Linux,
+    // macOS) first finishes the response, so a client would read "200 OK" from a cut connection (seen here). There the
+    // socket is closed directly, through the connection the context holds: internal to .NET (unchanged since its Mono
+    // days, checked by Testing.Tests); without it, Abort() is all there is.
+    static readonly System.Reflection.PropertyInfo? ConnectionProperty =
+        typeof(HttpListenerContext).GetProperty("Connection", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
+    /// <summary>Cuts the connection: with a reset before any answer, or after what was written (a FIN: the client
+    /// reads the half answer it was sent, then the end).</summary>
+    static void Cut(HttpListenerContext context, bool reset)
+    {
+        if (!OperatingSystem.IsWindows() && ConnectionProperty?.GetValue(context) is { } connection
+            && connection.GetType().GetField("_socket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(connection) is Socket socket)
+        {
+            try
+            {
+                if (reset) socket.LingerState = new LingerOption(true, 0);
+                else socket.Shutdown(SocketShutdown.Both);
+                socket.Close();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        }
+        // Releases the context (on the managed side, writing to the closed socket fails, as it should).
+        try { context.Response.Abort(); } catch (Exception) { }
     }
 
     async Task ChangeQuotaAsync(HttpListenerRequest request, HttpListenerResponse response)
