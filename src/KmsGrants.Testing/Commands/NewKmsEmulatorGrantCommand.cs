@@ -77,7 +77,7 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
                 catch (KmsException e)
                 {
                     // This key (or name) is refused; so would every other grant on it be, and the pipeline's next key may do.
-                    WriteError(ErrorRecords.FromKms(e, "InvalidGrant", KeyId));
+                    WriteError(ErrorRecords.FromKms(e, ErrorIds.InvalidGrant, KeyId));
                     return;
                 }
             }

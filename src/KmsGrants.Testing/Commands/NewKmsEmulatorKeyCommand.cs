@@ -44,7 +44,7 @@ public sealed class NewKmsEmulatorKeyCommand : EmulatorCommandBase
         }
         catch (KmsException e)
         {
-            WriteError(ErrorRecords.FromKms(e, "InvalidAlias", Alias));
+            WriteError(ErrorRecords.FromKms(e, ErrorIds.InvalidAlias, Alias));
         }
     }
 }
