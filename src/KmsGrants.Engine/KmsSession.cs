@@ -146,10 +146,7 @@ namespace KmsGrants.Engine
         /// <param name="region">Null only to read settings that do not depend on it (the retry mode's attempts).</param>
         AmazonKeyManagementServiceConfig NewConfig(string? region)
         {
-            // No hidden attempts: the SDK replays a request up to 10 more times, outside MaxErrorRetry, when it takes a
-            // failure on a pooled connection for a stale one, and it takes a time-out for one now and then (a silent
-            // endpoint held a listing for 3 to 13 attempts). A really stale connection's reset is an IOException, which
-            // the retry mode retries anyway, within its count; RetireGrant's and RevokeGrant's attempts are the run's to count.
+            // No hidden attempts: the SDK's stale-connection replays are off (docs/kms.md, "No hidden attempts").
             var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0 };
             if (Endpoint != null)
             {

@@ -13,22 +13,11 @@ namespace KmsGrants.Engine
         Lost,
     }
 
-    /// <summary>Chooses how fast to send and how many requests to keep in flight, from the answers alone. Pure: time is
-    /// passed in (seconds on any monotonic clock), so the same code runs in real time and in virtual-time simulations.
-    /// <para>KMS quotas are token buckets: rate Q per second, holding about one second of burst. A throttle means the
-    /// bucket was empty when that request arrived; an accepted request means it held a token. So the quota is
-    /// measured, not guessed: between two throttles the bucket went from empty to empty, and the requests accepted in
-    /// between, per second, are Q (a replay of the bucket covers the case where it filled up on the way). Setting the
-    /// rate from the measurement, rather than cutting by a factor, makes a burst of throttles from requests sent earlier
-    /// harmless: each one re-measures the same Q instead of cutting again.</para>
-    /// <para>Phases: <b>Starting</b> — before the first throttle the bucket's burst hides the quota, so the rate grows
-    /// exponentially (slower when round trips are long, since a throttle then takes longer to be seen) but never far
-    /// above the quota the accepted requests prove. <b>Holding</b> — just under the estimate, after a short dip that lets
-    /// the bucket regain a few tokens for others sharing the quota. <b>Plateau</b> — after a quiet spell, a little above
-    /// the estimate, long enough to drain what the bucket gained meanwhile: an unchanged quota answers with about one
-    /// throttle. <b>Ramp</b> — no throttle on the plateau means the quota rose: exponential growth until one. Quiet spells
-    /// are short after the quota moved and lengthen while probes keep finding it unchanged, so that probing costs a
-    /// bounded share of the requests.</para></summary>
+    /// <summary>Chooses how fast to send and how many requests to keep in flight, from the answers alone: it measures the
+    /// quota from KMS's throttles (between two throttles the token bucket went from empty to empty, so what got through in
+    /// between, per second, is the quota) and works in phases — Starting, Holding, Plateau, Ramp. Pure: time is passed in
+    /// (seconds on any monotonic clock), so the same code runs in real time and in virtual-time simulations. Why it works
+    /// this way, phase by phase: docs/kms.md, "Rate control".</summary>
     public sealed class RateController
     {
 
