@@ -259,7 +259,7 @@ namespace KmsGrants.Commands
             if (_progressShown)
                 WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
             if (summary.Submitted > 0)
-                WriteVerbose($"{(_dryRun ? "DryRun of" : Operation.Gerund)} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
+                WriteVerbose($"{(_dryRun ? "DryRun of" : char.ToUpperInvariant(Operation.PastParticiple[0]) + Operation.PastParticiple.Substring(1))} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
                     $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
                     string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
             var session = OpenSession();
