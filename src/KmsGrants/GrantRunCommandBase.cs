@@ -95,6 +95,7 @@ namespace KmsGrants.Commands
                 if (failure != null)
                 {
                     // No request can go out for it; its result says why, and a Region that refused stops as for a key ARN there.
+                    if (_dryRun) ShouldProcess(grant.ToString(), Action);
                     Run().SubmitFailedLookup(grant, region, failure, Report);
                     return;
                 }
