@@ -36,7 +36,7 @@ namespace KmsGrants
         public List<GrantResult> UnreportedResults { get; } = new List<GrantResult>();
 
         /// <summary>Results counted so far: equal to <see cref="Submitted"/> once the run has ended.</summary>
-        public int Results => Succeeded + SucceededOnRetry + WouldSucceed + WouldFail + Failed + Unknown + NotAttempted;
+        public int ResultCount => Succeeded + SucceededOnRetry + WouldSucceed + WouldFail + Failed + Unknown + NotAttempted;
 
         internal void Count(GrantResult result)
         {
