@@ -19,20 +19,21 @@
             Synopsis    = 'Retires AWS KMS grants (KMS RetireGrant), one or tens of thousands, by token or by key and grant ID.'
             Description = @(
                 'Remove-KmsGrant retires KMS grants. Identify each grant by its grant token (-GrantToken), or by its key (key ID or key ARN; use the ARN for a key in another account) and grant ID (-KeyId with -GrantId). Objects from Get-KmsGrant, Get-KmsRetirableGrant, Import-Csv rows (columns KeyId,GrantId or GrantToken) and the AWS Tools'' GrantListEntry objects bind from the pipeline by property name; a bare string is a grant token. An object that carries both a token and KeyId+GrantId binds by key and ID: that names the grant unambiguously and shows its key in every message.'
-                'Retiring cannot be undone, so the command asks for confirmation (ConfirmImpact High) for each grant, offering Yes to All and No to All; -Force skips the prompt. -WhatIf sends each request with DryRun=true and states KMS''s verdict on each What if line: the retirement would succeed, or the exact error it would get, which is also written as an error. Nothing is retired under -WhatIf, and -Force never overrides it. Against an endpoint that ignores DryRun (moto does), the first DryRun request is sent alone, and its success stops the command with a KmsGrants.DryRunNotHonored error.'
+                'Retiring cannot be undone, so the command asks for confirmation (ConfirmImpact High) for each grant, offering Yes to All and No to All; -Force skips the prompt. -WhatIf prints PowerShell''s own What if line for every grant, then sends each request with DryRun=true and states KMS''s verdict on a second What if line: the retirement would succeed, or the exact error it would get, which is also written as an error. Nothing is retired under -WhatIf, and -Force never overrides it. Against an endpoint that ignores DryRun (moto does), a DryRun of a grant that cannot exist is sent first, and its success stops the run with a KmsGrants.DryRunNotHonored error; a grant for which no verdict could be had gets a warning, and nothing is sent for it.'
                 'Grants are retired concurrently: up to -ThrottleLimit requests in flight, at a rate that starts at KMS''s default RetireGrant quota (50 per second), grows while nothing is throttled, and backs off when KMS answers ThrottlingException. Throttling, faults (HTTP 500, 503), timeouts and lost connections are retried with jittered exponential backoff; a grant whose response was lost and whose retry finds it gone is reported as RetiredOnRetry. Results are written as they complete, not in input order. Memory stays bounded however many grants stream in. Runs longer than two seconds show a progress bar.'
-                'Each failure is a non-terminating error with a stable ID (KmsGrants.NotFound, KmsGrants.AccessDenied, KmsGrants.InvalidArn, KmsGrants.InvalidState, KmsGrants.Throttled, KmsGrants.DependencyTimeout, ...), the matching category, and the grant as target object; the other grants go on unless you use -ErrorAction Stop. Input that KMS would reject (lengths and patterns of the KMS service model) is reported before any request is sent. Missing credentials, and credentials KMS rejects, stop the command; with no Region set anywhere, only the grants that need one (named by token, key ID or alias name) fail, with KmsGrants.NoRegion.'
-                'The tally of the last run is kept in $KmsGrantsLastRun. After Ctrl+C, no new request is sent, requests in flight finish, and the outcomes that could no longer be written to the pipeline are in $KmsGrantsLastRun.UnreportedResults.'
+                'Each failure is a non-terminating error with a stable ID (KmsGrants.NotFound, KmsGrants.AccessDenied, KmsGrants.InvalidArn, KmsGrants.InvalidState, KmsGrants.Throttled, KmsGrants.DependencyTimeout, ...), the matching category, and the grant as target object; the other grants go on unless you use -ErrorAction Stop. Input that KMS would reject (lengths and patterns of the KMS service model) is reported before any request is sent. Missing credentials stop the command before it takes any grant (a terminating error). With no Region set anywhere, only the grants that need one (named by token, key ID or alias name) fail, with KmsGrants.NoRegion.'
+                'Every grant the command takes in gets exactly one result, however the run ends. When an answer shows that every request would fail alike (credentials KMS rejects, an endpoint that is not KMS, one that does not honour DryRun, one gone silent), nothing more is sent, the grants still waiting are NotAttempted, and the cause is written as the command''s last error, after every result: a non-terminating error, so that $results = ... | Remove-KmsGrant -PassThru keeps the results (with -ErrorAction Stop it terminates, as for any error).'
+                'The tally of the last run is kept in $KmsGrantsLastRun. After Ctrl+C, a later command''s stop (Select-Object -First) or -ErrorAction Stop, no new request is sent, requests in flight finish, and the results that could no longer be written to the pipeline are in $KmsGrantsLastRun.UnreportedResults.'
             )
             Parameters  = @{
                 GrantToken           = 'Grant tokens, as CreateGrant returned them. A token works even before a new grant is eventually consistent. A string piped in without -KeyId is a token; only text binds (a hashtable or a CSV row read with the wrong delimiter is refused by the binder, not sent).'
                 KeyId                = 'The key of the grants: key ID, key ARN, alias name or alias ARN (an alias is resolved once with DescribeKey). A grant whose key is a key ARN is retired in the ARN''s Region. Use the key ARN for a key in another account.'
                 GrantId              = 'Grant IDs on the key given with -KeyId; with -KeyId, strings piped in are grant IDs.'
                 Force                = 'Retires without asking for confirmation. Never overrides -WhatIf; an explicit -Confirm still prompts.'
-                PassThru             = 'Writes one KmsGrants.RetireResult per grant: KeyId, GrantId or GrantToken, Status (Retired, RetiredOnRetry, WouldRetire, WouldFail, Failed, NotAttempted), Attempts, ErrorCode, Message, Elapsed, DryRun.'
+                PassThru             = 'Writes one KmsGrants.RetireResult per grant: KeyId, GrantId or GrantToken, Region, Status (Retired, RetiredOnRetry, WouldRetire, WouldFail, Failed, Unknown, NotAttempted), Outcome (the same, in words shared with Revoke-KmsGrant), Operation (RetireGrant), Attempts, ErrorCode, Message, Elapsed, DryRun.'
                 ThrottleLimit        = 'The most requests in flight at once in each Region (1-4096). By default as many as the rate needs at the measured round trip (rate × round trip, twice over), up to 512; the rate controller, not this, keeps requests within the KMS quota.'
                 MaxRequestsPerSecond = 'A ceiling on requests per second in each Region (0.1-5000), for leaving part of the account''s KMS quota (shared by every principal and AWS service in the account and Region) to other work. It always wins over the rate controller.'
-                WhatIf               = 'Sends each request with DryRun=true and shows KMS''s verdict; retires nothing. DryRun requests count against the KMS quota.'
+                WhatIf               = 'Shows PowerShell''s What if line for each grant, then sends each request with DryRun=true and shows KMS''s verdict; retires nothing. DryRun requests count against the KMS quota.'
                 Confirm              = 'Asks for confirmation before retiring each grant (the default, since ConfirmImpact is High).'
             }
             Inputs      = @(
@@ -60,7 +61,52 @@
                 @{ Code = 'Get-KmsRetirableGrant $principal | Remove-KmsGrant -Force -MaxRequestsPerSecond 20 -ErrorAction SilentlyContinue -ErrorVariable failed; $KmsGrantsLastRun'
                    Remarks = 'Retires at no more than 20 requests per second, leaving quota to production traffic, collects the failures in $failed, and shows the run''s tally.' }
             )
-            Links       = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html')
+            Links       = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html')
+        }
+
+        'Revoke-KmsGrant' = @{
+            Synopsis    = 'Revokes AWS KMS grants (KMS RevokeGrant) as a key administrator, one or tens of thousands, by key and grant ID.'
+            Description = @(
+                'Revoke-KmsGrant revokes KMS grants: the key administrator''s way to delete a grant (RetireGrant, and Remove-KmsGrant, are the retiring principal''s and grantee''s). Use it when a grant must go now: a principal or key is compromised, or a key''s access is being tightened. RevokeGrant names a grant by its key (key ID, key ARN, alias name or alias ARN; the ARN for a key in another account) and grant ID only: objects from Get-KmsGrant, Get-KmsRetirableGrant, Import-Csv rows with KeyId and GrantId columns and the AWS Tools'' GrantListEntry objects bind by property name, and with -KeyId, strings piped in are grant IDs. A grant that carries only a token (a CSV of tokens) is refused before anything is sent, with KmsGrants.GrantIdRequired.'
+                'Revoking cannot be undone, so the command asks for confirmation (ConfirmImpact High) for each grant, offering Yes to All and No to All; -Force skips the prompt. -WhatIf prints PowerShell''s What if line for every grant, then sends each request with DryRun=true and states KMS''s verdict on a second What if line; nothing is revoked. Against an endpoint that ignores DryRun (moto does), a DryRun of a grant that cannot exist is sent first, and its success stops the run with KmsGrants.DryRunNotHonored before any real grant is sent.'
+                'It runs on the same engine as Remove-KmsGrant: grants named by key ARN go to their ARN''s Region, every Region runs at once at the RevokeGrant quota it measures from KMS''s throttles (RevokeGrant has its own quota: 50 requests per second by default), throttles, faults and lost connections are retried, a grant whose answer was lost and whose retry finds it gone is RevokedOnRetry, and every grant taken in gets exactly one result, however the run ends. The run''s tally is in $KmsGrantsLastRun (a KmsGrants.RevokeSummary).'
+                'Each failure is a non-terminating error with a stable ID and the grant as target (KmsGrants.NotFound, KmsGrants.AccessDenied when the caller may not revoke grants on the key, KmsGrants.InvalidState, ...). An answer that shows every request would fail alike stops the run and is written as the command''s last error, after every result.'
+            )
+            Parameters  = @{
+                KeyId                = 'The key of the grants: key ID, key ARN, alias name or alias ARN (an alias is resolved once with DescribeKey). A grant whose key is a key ARN is revoked in the ARN''s Region. Use the key ARN for a key in another account.'
+                GrantId              = 'Grant IDs on the key given with -KeyId; with -KeyId, strings piped in are grant IDs.'
+                GrantToken           = 'Not used by RevokeGrant: an object that carries only a grant token binds here so that it is refused with KmsGrants.GrantIdRequired, and nothing is sent for it.'
+                Force                = 'Revokes without asking for confirmation. Never overrides -WhatIf; an explicit -Confirm still prompts.'
+                PassThru             = 'Writes one KmsGrants.RevokeResult per grant: KeyId, GrantId, Region, Status (Revoked, RevokedOnRetry, WouldRevoke, WouldFail, Failed, Unknown, NotAttempted), Outcome (the same, in words shared with Remove-KmsGrant), Operation (RevokeGrant), Attempts, ErrorCode, Message, Elapsed, DryRun.'
+                ThrottleLimit        = 'The most requests in flight at once in each Region (1-4096). By default as many as the rate needs at the measured round trip, up to 512.'
+                MaxRequestsPerSecond = 'A ceiling on requests per second in each Region (0.1-5000), for leaving part of the account''s RevokeGrant quota to other work. It always wins over the rate controller.'
+                WhatIf               = 'Shows PowerShell''s What if line for each grant, then sends each request with DryRun=true and shows KMS''s verdict; revokes nothing. DryRun requests count against the KMS quota.'
+                Confirm              = 'Asks for confirmation before revoking each grant (the default, since ConfirmImpact is High).'
+            }
+            Inputs      = @(
+                @{ Type = 'KmsGrants.GrantInfo'; Description = 'Grants from Get-KmsGrant or Get-KmsRetirableGrant (KeyId and GrantId bind by property name).' }
+                @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with KeyId and GrantId properties: Import-Csv rows, the AWS Tools'' GrantListEntry.' }
+                @{ Type = 'System.String'; Description = 'A grant ID, with -KeyId.' }
+            )
+            Outputs     = @(
+                @{ Type = 'None'; Description = 'By default, nothing.' }
+                @{ Type = 'KmsGrants.RevokeResult'; Description = 'With -PassThru, one per grant, in completion order.' }
+            )
+            Notes       = @(
+                'Revoking needs kms:RevokeGrant on the key, which the key policy grants (by default to the key''s account: its key administrators). A grant''s retiring principal in another account may retire the grant, not revoke it. Revocations take effect after a brief delay (usually under five minutes); a grant token the grantee already holds may still work until then.'
+                'KMS quotas are per account and Region: RevokeGrant''s is its own, separate from RetireGrant''s (50 requests per second by default).'
+            )
+            Examples    = @(
+                @{ Code = '$keep = Get-Content ./grants-to-keep.txt; Get-KmsGrant -KeyId $keyArn | Where-Object GrantId -notin $keep | Revoke-KmsGrant -Force -PassThru | Export-Csv ./revoked.csv'
+                   Remarks = 'Incident response: revokes every grant on the key except those whose IDs are listed in grants-to-keep.txt, without prompting, at the Region''s RevokeGrant quota, and keeps a report of each grant''s fate (Status Revoked, or why not).' }
+                @{ Code = 'Get-KmsGrant -KeyId alias/payments -GranteePrincipal arn:aws:iam::111122223333:role/compromised | Revoke-KmsGrant -WhatIf'
+                   Remarks = 'Asks KMS, with DryRun, whether each grant the compromised role holds on the key could be revoked, and revokes none: PowerShell''s What if line for each grant, then KMS''s verdict.' }
+                @{ Code = 'Revoke-KmsGrant -KeyId arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab -GrantId $grantId'
+                   Remarks = 'Revokes one grant in the key ARN''s Region (eu-west-1), asking for confirmation first.' }
+                @{ Code = 'Import-Csv ./grants.csv | Revoke-KmsGrant -Force -MaxRequestsPerSecond 20 -ErrorAction SilentlyContinue -ErrorVariable failed; $KmsGrantsLastRun'
+                   Remarks = 'Revokes the grants a CSV file lists (KeyId and GrantId columns; keys by ARN may be in several Regions, all revoked at once) at no more than 20 requests per second, collects the failures in $failed, and shows the tally.' }
+            )
+            Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html')
         }
 
         'Get-KmsRetirableGrant' = @{

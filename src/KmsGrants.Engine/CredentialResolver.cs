@@ -11,10 +11,10 @@ using Amazon.Runtime.Credentials;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>Credentials and Region in AWS.Tools.Common's order (its ICredentialsArgumentsMethods.TryGetCredentials and
-    /// TryGetRegion), through the AWS SDK's own resolvers; the README lists each step beside theirs. Credentials are
-    /// obtained once, here, so a failing credential_process runs once and stops the command, and nothing a provider or a
-    /// profile file says is ever quoted (it may hold a secret).</summary>
+    /// <summary>Credentials in AWS.Tools.Common's order (its ICredentialsArgumentsMethods.TryGetCredentials), through the
+    /// AWS SDK's own resolvers; the README lists each step beside theirs. Credentials are obtained once, here, so a failing
+    /// credential_process runs once and stops the command, and nothing a provider or a profile file says is ever quoted
+    /// (it may hold a secret). The Region is <see cref="RegionResolver"/>'s.</summary>
     internal static class CredentialResolver
     {
         internal sealed class Resolved
@@ -30,14 +30,12 @@ namespace KmsGrants.Engine
             public AWSCredentials Credentials { get; }
             /// <summary>Where the credentials came from, for messages; never the secret.</summary>
             public string Source { get; }
-            /// <summary>The profile the credentials came from, if any: its Region comes next after $StoredAWSRegion.</summary>
+            /// <summary>The profile the credentials came from, if any: <see cref="RegionResolver"/> reads its Region next after $StoredAWSRegion.</summary>
             public string? ProfileName { get; }
             public bool HasSessionToken { get; }
         }
 
-        const string DefaultProfile = "default";
-
-        public static Resolved ResolveCredentials(ConnectionOptions o)
+                public static Resolved ResolveCredentials(ConnectionOptions o)
         {
             var (credentials, source, profile) = FindCredentials(o);
             // Obtain them now, once: a failing provider stops the command here instead of failing (and re-running a
@@ -97,15 +95,15 @@ namespace KmsGrants.Engine
             }
 
             if (!string.IsNullOrEmpty(o.ProfileLocation))
-                return (FromProfile(DefaultProfile, o.ProfileLocation), $"profile 'default' in {o.ProfileLocation} (-ProfileLocation)", DefaultProfile);
+                return (FromProfile(ProfileFiles.Default, o.ProfileLocation), $"profile 'default' in {o.ProfileLocation} (-ProfileLocation)", ProfileFiles.Default);
 
             // The chain folds each provider's failure into one message (quoting a bad region line) with no inner exception:
             // read its profile first, so that a region the SDK refuses there is that profile's InvalidRegion.
             var chainProfile = DefaultAWSCredentialsIdentityResolver.GetProfileName();
-            ReadingProfiles(() => new CredentialProfileStoreChain().TryGetProfile(chainProfile, out _), profile: chainProfile);
+            ProfileFiles.Reading(() => new CredentialProfileStoreChain().TryGetProfile(chainProfile, out _), profile: chainProfile);
             try
             {
-                var credentials = ReadingProfiles(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(null), profile: chainProfile);
+                var credentials = ProfileFiles.Reading(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(null), profile: chainProfile);
                 var kind = credentials.GetType().Name;
                 return (credentials, $"the SDK default chain ({kind}, profile '{chainProfile}')", chainProfile);
             }
@@ -118,50 +116,11 @@ namespace KmsGrants.Engine
             }
         }
 
-        /// <summary>The default Region's name and where it came from, or a null name when none is set anywhere: a command
-        /// whose keys are all named by key ARN needs none (each goes to its ARN's Region), so its absence is an error only
-        /// for what needs it (<see cref="ConfigurationException.NoRegion"/>). Order: -Region, $StoredAWSRegion, the Region of the profile the
-        /// credentials came from (AWS.Tools.Common does not read it: its issue #25 asks for that), the [default] profile's
-        /// (in -ProfileLocation's file if given), AWS_REGION / AWS_DEFAULT_REGION, then the SDK's chain (instance
-        /// metadata). The [default] profile before the environment is AWS.Tools.Common's order, and deliberate there.</summary>
-        public static (string? Region, string Source) ResolveRegion(ConnectionOptions o, string? credentialsProfile)
-        {
-            var (region, source, fromProfile) = FindRegion(o, credentialsProfile);
-            if (region != null && InputValidation.Region(region, source, showValue: !fromProfile) is ValidationFailure invalid)
-                throw new ConfigurationException(ConfigurationProblem.InvalidRegion, invalid.Message);
-            return (region, source);
-        }
-
-        static (string? Region, string Source, bool FromProfile) FindRegion(ConnectionOptions o, string? credentialsProfile)
-        {
-            if (o.Region != null) return (o.Region, "-Region", false);
-            if (!string.IsNullOrEmpty(o.SessionRegion)) return (o.SessionRegion!, "$StoredAWSRegion (Set-DefaultAWSRegion)", false);
-
-            foreach (var profile in new[] { credentialsProfile, DefaultProfile })
-            {
-                if (string.IsNullOrEmpty(profile)) continue;
-                var found = ReadingProfiles(() => new CredentialProfileStoreChain(o.ProfileLocation).TryGetProfile(profile, out var p) ? p : null, o.ProfileLocation, profile);
-                if (found?.Region != null) return (found.Region.SystemName, $"the region setting of profile '{profile}' in {ProfileFiles(o.ProfileLocation)}", true);
-            }
-
-            foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
-                if (Environment.GetEnvironmentVariable(variable) is string value && value.Length > 0)
-                    return (value, variable, false);
-
-            // The chain reads AWS_PROFILE's profile: a region there that the SDK refuses is that profile's InvalidRegion.
-            RegionEndpoint? fromChain = null;
-            try { fromChain = ReadingProfiles(() => FallbackRegionFactory.GetRegionEndpoint(true), profile: DefaultAWSCredentialsIdentityResolver.GetProfileName()); }
-            catch (Exception e) when (e is AmazonClientException or InvalidOperationException) { }
-            if (fromChain != null) return (fromChain.SystemName, "the AWS SDK's region chain", false);
-
-            return (null, "nowhere (no -Region, $StoredAWSRegion, profile region, AWS_REGION or instance metadata)", false);
-        }
-
         static AWSCredentials FromProfile(string name, string? location)
         {
             var store = new CredentialProfileStoreChain(location);
             AWSCredentials? credentials = null;
-            if (!ReadingProfiles(() => store.TryGetAWSCredentials(name, out credentials), location, name))
+            if (!ProfileFiles.Reading(() => store.TryGetAWSCredentials(name, out credentials), location, name))
                 throw new ConfigurationException(ConfigurationProblem.ProfileNotFound,
                     $"No usable AWS profile named '{name}' was found in " +
                     (string.IsNullOrEmpty(location) ? "the shared config and credentials files (~/.aws/config, ~/.aws/credentials)"
@@ -199,55 +158,6 @@ namespace KmsGrants.Engine
                     $"{what} is a {value.GetType().FullName}, not an AWSCredentials object (for example from Get-AWSCredential or New-AWSCredential).");
             return new ForeignCredentials(value, getCredentials);
         }
-
-        static readonly Regex ProfileFileProblem = new Regex(@"^Line (?<line>\d+):<.*> in file (?<file>.+?) does not contain",
-            RegexOptions.Singleline | RegexOptions.CultureInvariant);
-
-        /// <summary>Runs something that reads the shared config or credentials files, turning the SDK's complaint about a
-        /// bad line — which quotes the line, secret and all — into one that names only the file and the line number, and
-        /// its complaint about a region setting it cannot use (which quotes the value, a comment after it included) into
-        /// KmsGrants.InvalidRegion naming the profile and file.</summary>
-        /// <param name="profile">The profile being read, for that message.</param>
-        static T ReadingProfiles<T>(Func<T> read, string? location = null, string? profile = null)
-        {
-            try
-            {
-                return read();
-            }
-            catch (AmazonClientException e) when (FromRegionSetting(e))
-            {
-                throw new ConfigurationException(ConfigurationProblem.InvalidRegion,
-                    $"The region of profile '{profile ?? DefaultProfile}' (or of a profile it refers to) in {ProfileFiles(location)} is not a Region " +
-                    "name the AWS SDK accepts: Region names look like us-east-1, and a comment after the value on the same line is read as " +
-                    "part of it. The value is not shown, as a line of a profile file may hold a secret.");
-            }
-            catch (Exception e) when (e is InvalidDataException or FormatException || e.InnerException is InvalidDataException)
-            {
-                var m = ProfileFileProblem.Match((e as InvalidDataException ?? e.InnerException as InvalidDataException ?? e).Message);
-                var where = m.Success ? $"line {m.Groups["line"].Value} of {m.Groups["file"].Value}"
-                    : $"a line of {(string.IsNullOrEmpty(location) ? "the shared config or credentials file" : location)}";
-                throw new ConfigurationException(ConfigurationProblem.InvalidProfileFile,
-                    $"The AWS SDK cannot read {where}: it is not a [section], a 'name = value' setting or a comment. " +
-                    "Fix that line (its content is not shown here, as it may hold a secret).");
-            }
-        }
-
-        /// <summary>The SDK parses a profile's region with RegionEndpoint.GetBySystemName, which refuses a name that is not a
-        /// valid host name component with an AmazonClientException quoting it.
-        /// A provider chain may wrap it: the inner exceptions count too.</summary>
-        static bool FromRegionSetting(Exception? e)
-        {
-            for (; e != null; e = e.InnerException)
-                if (new System.Diagnostics.StackTrace(e, false).GetFrames()?.Any(f => f.GetMethod()?.DeclaringType == typeof(RegionEndpoint)) == true)
-                    return true;
-            return false;
-        }
-
-        /// <summary>The profile files the SDK reads, for messages.</summary>
-        static string ProfileFiles(string? location) =>
-            string.IsNullOrEmpty(location)
-                ? $"the shared config or credentials file ({SharedCredentialsFile.DefaultConfigFilePath} or {SharedCredentialsFile.DefaultFilePath})"
-                : location!;
 
         static ConfigurationException Unavailable(string source, Exception e) =>
             new ConfigurationException(ConfigurationProblem.CredentialsUnavailable,

@@ -17,6 +17,7 @@ namespace KmsGrants.Engine
         public const string InvalidPrincipal = "KmsGrants.InvalidPrincipal";
         public const string InvalidRegion = "KmsGrants.InvalidRegion";
         public const string InvalidSelect = "KmsGrants.InvalidSelect";
+        public const string GrantIdRequired = "KmsGrants.GrantIdRequired";
 
         // Nothing can be sent: the command stops.
         public const string NoCredentials = "KmsGrants.NoCredentials";
@@ -95,6 +96,7 @@ namespace KmsGrants.Engine
             InvalidInputKind.Principal => InvalidPrincipal,
             InvalidInputKind.Region => InvalidRegion,
             InvalidInputKind.Select => InvalidSelect,
+            InvalidInputKind.GrantIdRequired => GrantIdRequired,
         };
 
         public static string For(ConfigurationProblem problem) => problem switch

@@ -54,16 +54,15 @@ namespace KmsGrants.Engine
             Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
         {
-            // The paginator asks for the next page with the last NextMarker for as long as there is one: a marker given
-            // before (an endpoint that is not KMS, or a broken one) would make the listing go round for ever.
+            // The paginator asks for the next page with the last NextMarker for as long as there is one: one given before
+            // would make the listing go round for ever.
             var markersSent = new HashSet<string>(StringComparer.Ordinal);
             if (!string.IsNullOrEmpty(firstMarker)) markersSent.Add(firstMarker!);
             await foreach (var response in responses.WithCancellation(cancellation).ConfigureAwait(false))
             {
                 var (grants, nextMarker, truncated) = read(response);
                 if (!string.IsNullOrEmpty(nextMarker) && !markersSent.Add(nextMarker!))
-                    throw new KmsAnswerException("The endpoint answered a listing with a NextMarker it had given before, which KMS never " +
-                        "does: the listing would go round for ever. It was stopped after the page before.", 200, null, tooLarge: false);
+                    throw KmsAnswerCheck.RepeatedMarker();
                 yield return new GrantPage
                 {
                     Grants = (grants ?? new List<GrantListEntry>()).Select(ToGrantInfo).ToArray(),

@@ -91,15 +91,6 @@ namespace KmsGrants.Engine
             or KmsErrorKind.ExpiredToken or KmsErrorKind.DryRunNotHonored or KmsErrorKind.CredentialsUnavailable
             or KmsErrorKind.NotKmsResponse or KmsErrorKind.ResponseTooLarge or KmsErrorKind.Unresponsive;
 
-        public static KmsError DryRunNotHonored(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
-            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
-            "it does not honour DryRun, so a DryRun request could retire the grant it names.");
-
-        /// <summary>DryRunOperationException in answer to a request that was not a DryRun: no KMS says that.</summary>
-        public static KmsError DryRunVerdictUnasked(int? status, string? requestId) => new KmsError(KmsErrorKind.NotKmsResponse, "NotKmsResponse",
-            "The endpoint answered a request that was not a DryRun with DryRunOperationException, which KMS never does: " +
-            "it is not KMS, and whether it acted on the request is unknown.", status, requestId);
-
         public static KmsError StoppedInFlight() => new KmsError(KmsErrorKind.Stopped, "Stopped",
             "The command stopped while this grant's request was in flight, before an answer came.");
 

@@ -33,8 +33,8 @@ namespace KmsGrants.Engine
 
     /// <summary>Counts how often one request reached the wire. .NET's HTTP stack silently re-sends a request when a
     /// reused connection dies before any response byte arrives; if the server had already applied the first copy, the
-    /// visible answer is NotFound for a grant this very call retired. And a request that never reached the wire (a
-    /// refused connection) was certainly not applied. RetireRunner reads both from here.</summary>
+    /// visible answer is NotFound for a grant this very call deleted. And a request that never reached the wire (a
+    /// refused connection) was certainly not applied. The run's lanes read both from here.</summary>
     internal sealed class SendCounter
     {
         static readonly AsyncLocal<SendCounter?> CurrentCounter = new AsyncLocal<SendCounter?>();
@@ -56,13 +56,12 @@ namespace KmsGrants.Engine
 
     /// <summary>The HttpClient of every KMS client: the platform handler (honouring the config's proxy), with each request
     /// body wrapped so that its transmissions are counted (<see cref="SendCounter"/>), and each answer read in full inside
-    /// the handler — so the per-attempt time-out covers a body that trickles in — and checked: larger than any KMS answer
-    /// can be, or not shaped like one (a JSON object, or nothing), and it is refused.</summary>
+    /// the handler — so the per-attempt time-out covers a body that trickles in — then refused if it is larger than any
+    /// KMS answer can be, or is not KMS's (<see cref="KmsAnswerCheck"/>).</summary>
     internal sealed class KmsHttpClientFactory : HttpClientFactory
     {
-        /// <summary>The largest answer accepted. The biggest KMS answer this module asks for is a ListGrants page of at
-        /// most 100 entries (the model allows 1,000); with every field at its model limit an entry is under 24 KiB, so a
-        /// 1,000-entry page stays under 24 MiB. See docs/kms.md.</summary>
+        /// <summary>The largest answer accepted: a ListGrants page of the model's 1,000 entries, each at every field's
+        /// model limit, stays under it (docs/kms.md, "Answers and their size").</summary>
         public const int MaxAnswerBytes = 24 * 1024 * 1024;
 
         readonly string _name;
@@ -138,7 +137,7 @@ namespace KmsGrants.Engine
             {
                 var status = (int)response.StatusCode;
                 var requestIds = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.ToList() : new List<string>();
-                var requestId = requestIds.Count == 1 && !string.IsNullOrWhiteSpace(requestIds[0]) ? requestIds[0] : null;
+                var requestId = KmsAnswerCheck.RequestId(requestIds);
                 var content = response.Content;
                 if (content?.Headers.ContentLength is long declared && declared > MaxAnswerBytes)
                     throw new KmsAnswerException(
@@ -152,57 +151,9 @@ namespace KmsGrants.Engine
                     foreach (var header in content.Headers) buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
                     response.Content = buffered;
                 }
-                // A 5xx that is not KMS's (a proxy's or load balancer's error page) is a fault like any other: retried.
-                if (status >= 500) return;
-                var problem = Problem(request, response, status, requestIds.Count, requestId, body);
-                if (problem == null) return;
-                var type = content?.Headers.ContentType?.MediaType ?? "no content type";
-                throw new KmsAnswerException(
-                    $"The endpoint answered HTTP {status} ({type}, {body.Length:N0} bytes) {problem}: " +
-                    "it may be a web page, a login portal, a redirect or another service. Whether the request reached KMS is unknown.",
-                    status, requestId, tooLarge: false);
-            }
-
-            /// <summary>Why an answer is not KMS's, or null. What passes as a success is held to more than an error is: a
-            /// false success is what does harm; but an error must still be KMS's to be reported as KMS's refusal.</summary>
-            static string? Problem(HttpRequestMessage request, HttpResponseMessage response, int status, int requestIdCount, string? requestId, byte[] body)
-            {
-                // Redirects are not followed (the handler would re-send the session token to wherever they point).
-                if (status < 200 || status >= 300 && status < 400) return "with a redirect or an interim status, which KMS never gives";
-                JsonDocument? document = null;
-                try
-                {
-                    if (!IsBlank(body))
-                    {
-                        try { document = JsonDocument.Parse(body); }
-                        catch (JsonException) { return "that is not JSON"; }
-                        if (document.RootElement.ValueKind != JsonValueKind.Object) return "that is not a KMS answer (a JSON object)";
-                    }
-                    var root = document?.RootElement;
-                    if (status < 300)
-                    {
-                        if (requestId == null)
-                            return requestIdCount > 1 ? "with several request IDs" : "without the request ID every AWS answer carries";
-                        if (root is JsonElement typed && typed.TryGetProperty("__type", out _)) return "that names an error type, as only KMS's errors do";
-                        var operation = Operation(request);
-                        if (operation is "ListGrants" or "ListRetirableGrants" &&
-                            !(root is JsonElement listing && (listing.TryGetProperty("Grants", out _) || listing.TryGetProperty("Truncated", out _))))
-                            return "without the Grants or Truncated a KMS listing always has";
-                        return root is JsonElement answer && KmsAnswerShapes.For(operation).Mismatch(answer) is string mismatch
-                            ? $"that does not fit KMS's model ({mismatch})" : null;
-                    }
-                    var errorType = response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.FirstOrDefault() : null;
-                    if (root is JsonElement error)
-                    {
-                        if (KmsAnswerShapes.Error.Mismatch(error) is string mismatch) return $"that does not fit KMS's model ({mismatch})";
-                        if (error.TryGetProperty("__type", out var t) && t.ValueKind == JsonValueKind.String) errorType ??= t.GetString();
-                    }
-                    return string.IsNullOrWhiteSpace(errorType) ? "without the error type every KMS error carries" : null;
-                }
-                finally
-                {
-                    document?.Dispose();
-                }
+                var errorType = response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.FirstOrDefault() : null;
+                if (KmsAnswerCheck.Problem(Operation(request), status, requestIds, errorType, body) is string problem)
+                    throw KmsAnswerCheck.NotKms(status, content?.Headers.ContentType?.MediaType, body.Length, problem, requestId);
             }
 
             /// <summary>"ListGrants" from the target header "TrentService.ListGrants".</summary>
@@ -212,8 +163,6 @@ namespace KmsGrants.Engine
                 var dot = target?.LastIndexOf('.') ?? -1;
                 return dot < 0 ? null : target!.Substring(dot + 1);
             }
-
-            static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
 
             static async Task<byte[]> ReadLimitedAsync(HttpContent content, int status, string? requestId, CancellationToken cancellationToken)
             {

@@ -15,30 +15,28 @@ using Amazon.Runtime;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>The KMS clients of one Region: one for listing (the SDK's own retry mode) and one for RetireGrant (SDK
-    /// retries off: RetireRunner owns pacing, retries and the meaning of a NotFound after a lost response).</summary>
+    /// <summary>The KMS clients of one Region: one for listing and lookups (the SDK's own retry mode) and one for the
+    /// run's RetireGrant and RevokeGrant (SDK retries off: the run owns pacing, retries and the meaning of a NotFound
+    /// after a lost response).</summary>
     public sealed class RegionClients
     {
-        internal RegionClients(string region, IAmazonKeyManagementService list, IAmazonKeyManagementService retire)
+        internal RegionClients(IAmazonKeyManagementService list, IAmazonKeyManagementService run)
         {
-            Region = region;
             List = list;
-            Retire = retire;
+            Run = run;
         }
 
-        public string Region { get; }
         internal IAmazonKeyManagementService List { get; }
-        internal IAmazonKeyManagementService Retire { get; }
+        internal IAmazonKeyManagementService Run { get; }
     }
 
     /// <summary>A resolved identity, default Region and endpoint for one command invocation, and the KMS clients of every
-    /// Region it touches, created on first use and sharing the credentials (obtained once). A key named by its ARN is
-    /// served in the ARN's Region; anything else in the default Region, which may be unset: then only what needs it fails
-    /// (KmsGrants.NoRegion), and keys named by ARN are served all the same.</summary>
+    /// Region it touches, created on first use and sharing the credentials (obtained once). Which Region each grant or key
+    /// goes to is <see cref="Routing"/>'s.</summary>
     public sealed class KmsSession : IDisposable
     {
-        /// <summary>Fewest attempts a RetireGrant gets against faults; AWS_MAX_ATTEMPTS or a profile's max_attempts above
-        /// this raise it. Bulk runs meet faults often enough that the SDK's default 3 leaves failures behind.</summary>
+        /// <summary>Fewest attempts a grant gets against faults; AWS_MAX_ATTEMPTS or a profile's max_attempts above this
+        /// raise it. Bulk runs meet faults often enough that the SDK's default 3 leaves failures behind.</summary>
         public const int MinimumRetireAttempts = 6;
 
         /// <summary>How long one attempt may take. KMS answers in tens of milliseconds; five seconds is ample for a
@@ -56,7 +54,7 @@ namespace KmsGrants.Engine
         KmsSession(CredentialResolver.Resolved credentials, string? region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
         {
             _credentials = credentials;
-            DefaultRegion = region;
+            Routing = new RegionRouting(region);
             RegionSource = regionSource;
             Endpoint = endpoint;
             _proxy = proxy;
@@ -64,8 +62,9 @@ namespace KmsGrants.Engine
             _retryModeAttempts = NewConfig(region).MaxErrorRetry + 1;
         }
 
+        public RegionRouting Routing { get; }
         /// <summary>The command's Region (-Region or the resolved default); null when none is set anywhere.</summary>
-        public string? DefaultRegion { get; }
+        public string? DefaultRegion => Routing.DefaultRegion;
         public string RegionSource { get; }
         public string CredentialSource => _credentials.Source;
         /// <summary>The custom endpoint, without any user info; null for the Regions' public endpoints.</summary>
@@ -74,46 +73,22 @@ namespace KmsGrants.Engine
         public string EndpointDisplay => Endpoint?.ToString() ?? (DefaultRegion == null ? "KMS in each key ARN's Region" : $"KMS in {DefaultRegion}");
         /// <summary>Things the user should hear about once (plain http to another machine, user info ignored).</summary>
         public IReadOnlyList<string> Warnings { get; }
-        public int RetireAttempts => Math.Max(MinimumRetireAttempts, _retryModeAttempts);
-        /// <summary>The Regions whose clients were created, in no particular order.</summary>
-        public IReadOnlyCollection<string> RegionsUsed => _clients.Keys.ToList();
+        public int AttemptsAgainstFaults => Math.Max(MinimumRetireAttempts, _retryModeAttempts);
         /// <summary>Who is asking, for caches of what one identity may see: the access key ID, which is not a secret.</summary>
         internal string AccessKeyId => _credentials.Credentials.GetCredentials().AccessKey;
 
         public static KmsSession Open(ConnectionOptions options)
         {
-            InputValidation.Initialize();
+            RegionCatalog.Initialize();
             var endpoint = ValidateEndpoint(options.EndpointUrl, out var warnings);
             var credentials = CredentialResolver.ResolveCredentials(options);
-            var (region, regionSource) = CredentialResolver.ResolveRegion(options, credentials.ProfileName);
+            var (region, regionSource) = RegionResolver.Resolve(options, credentials.ProfileName);
             if (endpoint is { Scheme: "http" } && !endpoint.IsLoopback)
                 warnings.Add($"-EndpointUrl {endpoint} is plain http to another machine. Requests are signed, so the secret key never crosses " +
                     "the network, but what they carry (grant tokens and IDs" + (credentials.HasSessionToken ? ", and the session token" : "") +
                     ") crosses it in clear. Use https.");
             return new KmsSession(credentials, region, regionSource, endpoint, ProxyFrom(options.SessionProxy), warnings);
         }
-
-        /// <summary>The Region a grant is retired in: its key ARN's, else the default (NoRegion when there is none: check
-        /// <see cref="NeedsDefaultRegion(GrantReference)"/> first).</summary>
-        public string RegionOf(GrantReference grant) =>
-            GoesToDefaultRegion(grant) ? RequireDefaultRegion($"{grant}") : InputValidation.ParseArn(grant.KeyId)!.Region;
-
-        /// <summary>Whether a grant goes to the default Region: named by token, bare key ID or alias name. Only a key ARN (or
-        /// alias ARN) names its own Region.</summary>
-        public static bool GoesToDefaultRegion(GrantReference grant) => grant.ByToken || InputValidation.ParseArn(grant.KeyId) == null;
-
-        /// <summary>The Region a key is listed or described in: its ARN's, else the default (NoRegion when there is none).</summary>
-        public string RegionOfKey(string keyId) => InputValidation.ParseArn(keyId)?.Region ?? RequireDefaultRegion($"key {keyId}");
-
-        /// <summary>Whether this grant can only be served with a default Region (a token, a bare key ID, an alias name) and
-        /// there is none.</summary>
-        public bool NeedsDefaultRegion(GrantReference grant) => DefaultRegion == null && GoesToDefaultRegion(grant);
-
-        /// <summary>Whether this key (a bare key ID or an alias name) can only be served with a default Region and there is none.</summary>
-        public bool NeedsDefaultRegion(string keyId) => DefaultRegion == null && InputValidation.ParseArn(keyId) == null;
-
-        /// <summary>The default Region, or a NoRegion <see cref="ConfigurationException"/> saying <paramref name="what"/> needs one.</summary>
-        public string RequireDefaultRegion(string what) => DefaultRegion ?? throw ConfigurationException.NoRegion(what);
 
         public RegionClients ClientsFor(string region) =>
             _clients.GetOrAdd(region, r => new Lazy<RegionClients>(() => CreateClients(r), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
@@ -123,16 +98,16 @@ namespace KmsGrants.Engine
         /// is remembered too and thrown again: many grant IDs of a mistyped alias ask KMS once, not once per grant.</summary>
         public string ResolveKey(string keyId, CancellationToken cancellation)
         {
-            if (!InputValidation.IsAlias(keyId)) return keyId;
+            if (!KmsArn.IsAliasName(keyId)) return keyId;
             if (_resolvedAliases.TryGetValue(keyId, out var known)) return known;
             if (_unresolvedAliases.TryGetValue(keyId, out var failure)) failure.Throw();
-            var region = RegionOfKey(keyId);
+            var region = Routing.RequireRegionOfKey(keyId, $"the alias {keyId}");
             try
             {
                 var client = ClientsFor(region).List;
                 var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
                     .GetAwaiter().GetResult();
-                var arn = response.KeyMetadata?.Arn ?? throw new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", (int)response.HttpStatusCode, null, tooLarge: false);
+                var arn = response.KeyMetadata?.Arn ?? throw KmsAnswerCheck.KeyWithoutArn(keyId, (int)response.HttpStatusCode);
                 return _resolvedAliases[keyId] = arn;
             }
             catch (Exception e) when (!(e is OperationCanceledException && cancellation.IsCancellationRequested))
@@ -147,7 +122,7 @@ namespace KmsGrants.Engine
         {
             var names = new List<string>();
             var request = new ListAliasesRequest { Limit = 100 };
-            await foreach (var page in ClientsFor(RequireDefaultRegion("completing -KeyId")).List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
+            await foreach (var page in ClientsFor(Routing.RequireDefaultRegion("completing -KeyId")).List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
                 foreach (var alias in page.Aliases ?? new List<AliasListEntry>())
                 {
                     if (alias.AliasName != null) names.Add(alias.AliasName);
@@ -160,21 +135,18 @@ namespace KmsGrants.Engine
         {
             var listConfig = NewConfig(region);
             listConfig.HttpClientFactory = new KmsHttpClientFactory("list");
-            var retireConfig = NewConfig(region);
-            retireConfig.MaxErrorRetry = 0;
-            retireConfig.HttpClientFactory = new KmsHttpClientFactory("retire");
-            return new RegionClients(region,
+            var runConfig = NewConfig(region);
+            runConfig.MaxErrorRetry = 0;
+            runConfig.HttpClientFactory = new KmsHttpClientFactory("run");
+            return new RegionClients(
                 new AmazonKeyManagementServiceClient(_credentials.Credentials, listConfig),
-                new AmazonKeyManagementServiceClient(_credentials.Credentials, retireConfig));
+                new AmazonKeyManagementServiceClient(_credentials.Credentials, runConfig));
         }
 
         /// <param name="region">Null only to read settings that do not depend on it (the retry mode's attempts).</param>
         AmazonKeyManagementServiceConfig NewConfig(string? region)
         {
-            // No hidden attempts: the SDK replays a request up to 10 more times, outside MaxErrorRetry, when it takes a
-            // failure on a pooled connection for a stale one, and it takes a time-out for one now and then (a silent
-            // endpoint held a listing for 3 to 13 attempts). A really stale connection's reset is an IOException, which
-            // the retry mode retries anyway, within its count; RetireGrant's attempts are the runner's to count.
+            // No hidden attempts: the SDK's stale-connection replays are off (docs/kms.md, "No hidden attempts").
             var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0 };
             if (Endpoint != null)
             {
@@ -237,7 +209,7 @@ namespace KmsGrants.Engine
             foreach (var clients in _clients.Values.Where(c => c.IsValueCreated).Select(c => c.Value))
             {
                 clients.List.Dispose();
-                clients.Retire.Dispose();
+                clients.Run.Dispose();
             }
         }
     }

@@ -35,10 +35,8 @@ namespace KmsGrants.Engine
     }
 
     /// <summary>Paces one Region's requests at the rate its <see cref="RateController"/> chooses, on a
-    /// <see cref="PacingSchedule"/>. Not System.Threading.RateLimiting: its limiters' rates are fixed at creation, and
-    /// replacing one at each change (the controller changes the rate on most answers while it starts) restarted its
-    /// replenishment period every time and held sending far below the rate asked for. One waiter at a time: the
-    /// Region's dispatcher.</summary>
+    /// <see cref="PacingSchedule"/>; not System.Threading.RateLimiting, whose rates are fixed at creation (docs/kms.md,
+    /// "The pacer"). One waiter at a time: the Region's dispatcher.</summary>
     internal sealed class Pacer
     {
         readonly Stopwatch _clock = Stopwatch.StartNew();

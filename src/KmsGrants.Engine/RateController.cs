@@ -13,85 +13,17 @@ namespace KmsGrants.Engine
         Lost,
     }
 
-    /// <summary>Chooses how fast to send and how many requests to keep in flight, from the answers alone. Pure: time is
-    /// passed in (seconds on any monotonic clock), so the same code runs in real time and in virtual-time simulations.
-    /// <para>KMS quotas are token buckets: rate Q per second, holding about one second of burst. A throttle means the
-    /// bucket was empty when that request arrived; an accepted request means it held a token. So the quota is
-    /// measured, not guessed: between two throttles the bucket went from empty to empty, and the requests accepted in
-    /// between, per second, are Q (a replay of the bucket covers the case where it filled up on the way). Setting the
-    /// rate from the measurement, rather than cutting by a factor, makes a burst of throttles from requests sent earlier
-    /// harmless: each one re-measures the same Q instead of cutting again.</para>
-    /// <para>Phases: <b>Starting</b> — before the first throttle the bucket's burst hides the quota, so the rate grows
-    /// exponentially (slower when round trips are long, since a throttle then takes longer to be seen) but never far
-    /// above the quota the accepted requests prove. <b>Holding</b> — just under the estimate, after a short dip that lets
-    /// the bucket regain a few tokens for others sharing the quota. <b>Plateau</b> — after a quiet spell, a little above
-    /// the estimate, long enough to drain what the bucket gained meanwhile: an unchanged quota answers with about one
-    /// throttle. <b>Ramp</b> — no throttle on the plateau means the quota rose: exponential growth until one. Quiet spells
-    /// are short after the quota moved and lengthen while probes keep finding it unchanged, so that probing costs a
-    /// bounded share of the requests.</para></summary>
+    /// <summary>Chooses how fast to send and how many requests to keep in flight, from the answers alone: it measures the
+    /// quota from KMS's throttles (between two throttles the token bucket went from empty to empty, so what got through in
+    /// between, per second, is the quota) and works in phases — Starting, Holding, Plateau, Ramp. Pure: time is passed in
+    /// (seconds on any monotonic clock), so the same code runs in real time and in virtual-time simulations. Why it works
+    /// this way, phase by phase: docs/kms.md, "Rate control".</summary>
     public sealed class RateController
     {
-        /// <summary>KMS's default RetireGrant quota (Developer Guide, "Request quotas"): the starting rate.</summary>
-        public const double DefaultInitialRate = 50;
-        public const double MinimumRate = 1;
-        public const double MaximumRate = 5000;
-        /// <summary>Most requests in flight when the user sets no -ThrottleLimit.</summary>
-        public const int DefaultMaxInFlight = 512;
 
         enum Phase { Starting, Holding, Plateau, Ramp }
 
-        internal sealed class Tuning
-        {
-            /// <summary>The burst KMS's token buckets hold, in seconds of quota.</summary>
-            public double BurstSeconds = 1.0;
-            /// <summary>Starting: the rate doubles every this many round trips (within the bounds below), but stays within
-            /// a multiple k of the quota the accepted requests prove. When the burst runs out, one round trip of requests
-            /// above the quota is throttled, (k − 1) × Q × round trip: k keeps that to StartThrottleSeconds of quota where
-            /// the round trip is short, within the bounds below (below 6, large quotas would start for seconds at long
-            /// round trips: the accepted count grows as (t + 1)^k).</summary>
-            public double StartDoublingRoundTrips = 4;
-            public double StartDoublingMin = 0.1;
-            public double StartDoublingMax = 0.4;
-            public double StartThrottleSeconds = 0.05;
-            public double StartOvershootMin = 6;
-            public double StartOvershootMax = 21;
-            /// <summary>Holding: this fraction of the estimate, after RecoveryHeadroom for RecoverySeconds.</summary>
-            public double Headroom = 0.97;
-            public double RecoveryHeadroom = 0.85;
-            public double RecoverySeconds = 0.4;
-            /// <summary>Quiet seconds before a probe: after the quota moved, the time in which RequestsPerProbeAfterChange
-            /// requests are sent; doubling after each probe that finds it unchanged, up to the time for RequestsPerProbe
-            /// (each such probe costs about one throttle), and never below QuietMin.</summary>
-            public double QuietMin = 0.8;
-            public double RequestsPerProbeAfterChange = 25;
-            public double RequestsPerProbe = 50;
-            public int ProbesAfterChange = 5;
-            /// <summary>An estimate within this fraction of the previous one counts as "unchanged".</summary>
-            public double UnchangedWithin = 0.1;
-            /// <summary>Plateau: above the estimate by about PlateauThrottles requests per round trip (within the fractions
-            /// below), and at least PlateauMinimumExcess requests a second above the highest the quota may be.</summary>
-            public double PlateauThrottles = 2;
-            public double PlateauMinExcessFraction = 0.06;
-            public double PlateauMaxExcessFraction = 0.5;
-            public double PlateauMinimumExcess = 4;
-            public double PlateauMarginTokens = 2;
-            /// <summary>How far ahead of the rate the pacer may send (see PacingSchedule).</summary>
-            public double PacerBurstSeconds = PacingSchedule.BurstSeconds;
-            /// <summary>Ramp: the rate doubles every RampRoundTrips round trips (at least RampDoublingMin seconds).</summary>
-            public double RampRoundTrips = 3;
-            public double RampDoublingMin = 0.15;
-            /// <summary>A measurement spans at least this long and this many accepted requests — fewer (down to
-            /// SmallestWindowRequests) where the quota is too small to accept that many in MinimumWindowSeconds: a low quota
-            /// must not take seconds of throttles to re-measure.</summary>
-            public double MinimumWindowSeconds = 0.3;
-            public int MinimumWindowRequests = 20;
-            public int SmallestWindowRequests = 6;
-            /// <summary>The least relative error any measurement is assumed to have; and the first one, from the start.</summary>
-            public double MinimumError = 0.01;
-            public double StartError = 0.08;
-        }
-
-        readonly Tuning _t;
+        readonly RateTuning _t;
         readonly double _ceiling;
         readonly double _floor;
         readonly int _maxInFlight;
@@ -116,15 +48,15 @@ namespace KmsGrants.Engine
 
         /// <param name="maxRequestsPerSecond">The user's ceiling; it always wins, even below <see cref="MinimumRate"/>.</param>
         /// <param name="maxInFlight">The user's ceiling on requests in flight (-ThrottleLimit).</param>
-        public RateController(double? maxRequestsPerSecond = null, int? maxInFlight = null, double initialRate = DefaultInitialRate)
-            : this(new Tuning(), maxRequestsPerSecond, maxInFlight, initialRate) { }
+        public RateController(double? maxRequestsPerSecond = null, int? maxInFlight = null, double initialRate = RateTuning.DefaultInitialRate)
+            : this(new RateTuning(), maxRequestsPerSecond, maxInFlight, initialRate) { }
 
-        internal RateController(Tuning tuning, double? maxRequestsPerSecond = null, int? maxInFlight = null, double initialRate = DefaultInitialRate)
+        internal RateController(RateTuning tuning, double? maxRequestsPerSecond = null, int? maxInFlight = null, double initialRate = RateTuning.DefaultInitialRate)
         {
             _t = tuning;
-            _ceiling = maxRequestsPerSecond is > 0 ? Math.Min(maxRequestsPerSecond.Value, MaximumRate) : MaximumRate;
-            _floor = Math.Min(MinimumRate, _ceiling);
-            _maxInFlight = maxInFlight is > 0 ? maxInFlight.Value : DefaultMaxInFlight;
+            _ceiling = maxRequestsPerSecond is > 0 ? Math.Min(maxRequestsPerSecond.Value, RateTuning.MaximumRate) : RateTuning.MaximumRate;
+            _floor = Math.Min(RateTuning.MinimumRate, _ceiling);
+            _maxInFlight = maxInFlight is > 0 ? maxInFlight.Value : RateTuning.DefaultMaxInFlight;
             _rate = Clamp(initialRate);
             _quiet = _t.QuietMin;
         }
@@ -142,17 +74,14 @@ namespace KmsGrants.Engine
         /// <summary>The quota measured from throttles, or null before the first one.</summary>
         public double? QuotaEstimate { get; private set; }
 
-        /// <summary>Smoothed round trip of answered requests, in seconds (NaN before the first answer).</summary>
-        public double RoundTrip => _srtt;
-
         /// <summary>Requests to keep in flight: enough for the rate at the measured round trip (with its spread), twice
         /// over, so that the rate and not the window limits; never more than the user's ceiling.</summary>
         public int MaxInFlight
         {
             get
             {
-                var roundTrip = double.IsNaN(_srtt) ? 0.2 : _srtt + 4 * _rttVariance;
-                var needed = (int)Math.Ceiling(2 * _rate * roundTrip) + 4;
+                var roundTrip = double.IsNaN(_srtt) ? _t.UnmeasuredRoundTripForWindow : _srtt + _t.RoundTripSpreads * _rttVariance;
+                var needed = (int)Math.Ceiling(_t.InFlightRoundTrips * _rate * roundTrip) + _t.InFlightSpare;
                 return Math.Max(1, Math.Min(_maxInFlight, needed));
             }
         }
@@ -218,7 +147,7 @@ namespace KmsGrants.Engine
         /// error; null when there is nothing new to learn (more throttles of the episode just measured).</summary>
         (double Estimate, double Error)? Measure(long ticket, double sentAt)
         {
-            var slack = 0.5 + (QuotaEstimate ?? _rate) * (double.IsNaN(_srtt) ? 0 : _rttVariance);
+            var slack = _t.MeasurementSlackRequests + (QuotaEstimate ?? _rate) * (double.IsNaN(_srtt) ? 0 : _rttVariance);
             // A ramp means the quota rose since the plateau began: measure only the new regime from here on.
             if (_phase == Phase.Ramp) _regimeStart = _plateauTicket;
             var windowRequests = Math.Max(_t.SmallestWindowRequests,
@@ -265,7 +194,7 @@ namespace KmsGrants.Engine
             var step = double.IsNaN(_lastGrowth) ? 0 : Math.Max(0, now - _lastGrowth);
             _lastGrowth = now;
             if (double.IsNaN(_startedAt) || !Busy(now)) return;
-            var roundTrip = double.IsNaN(_srtt) ? 0.1 : _srtt;
+            var roundTrip = double.IsNaN(_srtt) ? _t.UnmeasuredRoundTrip : _srtt;
             switch (_phase)
             {
                 case Phase.Starting:
@@ -273,7 +202,7 @@ namespace KmsGrants.Engine
                     var doubling = Math.Max(_t.StartDoublingMin, Math.Min(_t.StartDoublingMax, _t.StartDoublingRoundTrips * roundTrip));
                     var provenQuota = _accepted / (now - _startedAt + _t.BurstSeconds);
                     var overshoot = Math.Max(_t.StartOvershootMin, Math.Min(_t.StartOvershootMax, 1 + _t.StartThrottleSeconds / roundTrip));
-                    var next = Math.Min(_rate * Math.Pow(2, step / doubling), Math.Max(DefaultInitialRate, overshoot * provenQuota));
+                    var next = Math.Min(_rate * Math.Pow(2, step / doubling), Math.Max(RateTuning.DefaultInitialRate, overshoot * provenQuota));
                     var before = _rate;
                     _rate = Clamp(Math.Max(_rate, next));
                     if (Math.Floor(Math.Log(_rate, 2)) > Math.Floor(Math.Log(before, 2)))
@@ -301,7 +230,7 @@ namespace KmsGrants.Engine
                     var highest = estimate * (1 + _error);
                     var gained = (highest - _t.Headroom * estimate) * (_plateauStart - _holdStart)
                         + (_t.Headroom - _t.RecoveryHeadroom) * estimate * _t.RecoverySeconds + _t.PlateauMarginTokens;
-                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + 0.05 + _t.PacerBurstSeconds;
+                    var drain = gained / (Plateau(estimate, roundTrip) - highest) + 2 * roundTrip + _t.PlateauAnswerAllowance + _t.PacerBurstSeconds;
                     if (now - _plateauStart < drain) break;
                     _phase = Phase.Ramp;
                     _rampStart = now;
@@ -330,159 +259,19 @@ namespace KmsGrants.Engine
         /// <summary>Whether the rate, not the input or the window, is what limits sending: growth needs that.</summary>
         bool Busy(double now)
         {
-            const double Window = 0.25;
-            var from = Math.Max(_startedAt, now - Window);
+            var from = Math.Max(_startedAt, now - _t.BusyWindowSeconds);
             var span = now - from;
             if (span <= 0) return true;
-            return _log.CountSentSince(from) >= 0.8 * _rate * span - 1;
+            return _log.CountSentSince(from) >= _t.BusyFraction * _rate * span - 1;
         }
 
         void SampleRoundTrip(double sample)
         {
             if (double.IsNaN(_srtt)) { _srtt = sample; _rttVariance = sample / 2; return; }
-            _rttVariance = 0.75 * _rttVariance + 0.25 * Math.Abs(_srtt - sample);
-            _srtt = 0.875 * _srtt + 0.125 * sample;
+            _rttVariance += _t.RoundTripDeviationGain * (Math.Abs(_srtt - sample) - _rttVariance);
+            _srtt += _t.RoundTripGain * (sample - _srtt);
         }
 
         double Clamp(double rate) => Math.Max(_floor, Math.Min(_ceiling, rate));
-
-        /// <summary>Recent requests in send order, with their outcomes: a ring indexed by ticket.</summary>
-        sealed class SendLog
-        {
-            readonly double[] _sentAt;
-            readonly ResponseKind?[] _outcome;
-            long _next;
-
-            public SendLog(int capacity)
-            {
-                _sentAt = new double[capacity];
-                _outcome = new ResponseKind?[capacity];
-            }
-
-            public long Next => _next;
-            long Oldest => Math.Max(0, _next - _sentAt.Length);
-            double At(long ticket) => _sentAt[ticket % _sentAt.Length];
-            ResponseKind? Outcome(long ticket) => _outcome[ticket % _sentAt.Length];
-
-            public bool Holds(long ticket) => ticket >= Oldest && ticket < _next;
-
-            public long Add(double sentAt)
-            {
-                var slot = (int)(_next % _sentAt.Length);
-                _sentAt[slot] = sentAt;
-                _outcome[slot] = null;
-                return _next++;
-            }
-
-            public bool TryGet(long ticket, out double sentAt)
-            {
-                sentAt = Holds(ticket) ? At(ticket) : 0;
-                return Holds(ticket);
-            }
-
-            public void SetOutcome(long ticket, ResponseKind kind) => _outcome[ticket % _sentAt.Length] = kind;
-
-            public int CountSentSince(double from)
-            {
-                var count = 0;
-                for (var t = _next - 1; t >= Oldest && At(t) >= from; t--) count++;
-                return count;
-            }
-
-            /// <summary>Known-accepted requests among tickets [from, to).</summary>
-            public int CountAccepted(long from, long to)
-            {
-                var count = 0;
-                for (var t = Math.Max(from, Oldest); t < to; t++)
-                    if (Outcome(t) == ResponseKind.Accepted) count++;
-                return count;
-            }
-
-            /// <summary>The latest throttled request, no earlier than ticket <paramref name="earliest"/> and sent at or
-            /// before <paramref name="latest"/>, with at least <paramref name="minimumAccepted"/> known-accepted requests
-            /// between it and <paramref name="ticket"/>.</summary>
-            public bool TryFindAnchor(long ticket, long earliest, double latest, int minimumAccepted, out long found, out int accepted, out double sentAt)
-            {
-                accepted = 0;
-                for (var t = Math.Min(ticket, _next) - 1; t >= Math.Max(Oldest, earliest); t--)
-                {
-                    var outcome = Outcome(t);
-                    if (outcome == ResponseKind.Throttled && At(t) <= latest && accepted >= minimumAccepted)
-                    {
-                        found = t;
-                        sentAt = At(t);
-                        return true;
-                    }
-                    if (outcome == ResponseKind.Accepted) accepted++;
-                }
-                found = -1;
-                sentAt = 0;
-                return false;
-            }
-
-            /// <summary>The largest quota whose token bucket, full at <paramref name="from"/>, would hold less than one
-            /// token (within <paramref name="slack"/>) when <paramref name="to"/> arrived, as its throttle says.</summary>
-            public double LargestQuotaThrottling(long from, long to, double burstSeconds, double slack)
-            {
-                var low = 0.0;
-                var high = 2 * MaximumRate;
-                for (var i = 0; i < 40 && high - low > 0.01; i++)
-                {
-                    var mid = (low + high) / 2;
-                    if (TokensAt(mid) < 1 + slack) low = mid; else high = mid;
-                }
-                return low;
-
-                double TokensAt(double quota)
-                {
-                    var capacity = quota * burstSeconds;
-                    var tokens = capacity;
-                    var last = At(from);
-                    for (var t = from; t <= to; t++)
-                    {
-                        var at = At(t);
-                        tokens = Math.Min(capacity, tokens + (at - last) * quota);
-                        last = at;
-                        if (t < to && Outcome(t) == ResponseKind.Accepted) tokens -= 1;
-                    }
-                    return tokens;
-                }
-            }
-
-            /// <summary>The smallest quota whose token bucket (capacity <paramref name="burstSeconds"/> × quota), empty
-            /// or full at ticket <paramref name="from"/>, holds a token for every known-accepted request up to
-            /// <paramref name="to"/>. Found by bisection: a larger quota only ever holds more tokens.</summary>
-            public double SmallestQuotaAccepting(long from, long to, bool fromEmpty, double burstSeconds, double slack)
-            {
-                var low = 0.0;
-                var high = 2 * MaximumRate;
-                if (!Accepts(high)) return high;
-                for (var i = 0; i < 40 && high - low > 0.01; i++)
-                {
-                    var mid = (low + high) / 2;
-                    if (Accepts(mid)) high = mid; else low = mid;
-                }
-                return high;
-
-                bool Accepts(double quota)
-                {
-                    var capacity = quota * burstSeconds;
-                    // A throttle means fewer than one token; assuming one keeps the estimate a lower bound.
-                    var tokens = fromEmpty ? Math.Min(1, capacity) : capacity;
-                    var last = At(from);
-                    for (var t = from + 1; t < to; t++)
-                    {
-                        var at = At(t);
-                        tokens = Math.Min(capacity, tokens + (at - last) * quota);
-                        last = at;
-                        if (Outcome(t) != ResponseKind.Accepted) continue;
-                        // Requests reach the server in not quite their send order: allow for it.
-                        if (tokens < 1 - slack) return false;
-                        tokens -= 1;
-                    }
-                    return true;
-                }
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 namespace KmsGrants
 {
-    /// <summary>A grant to retire, identified by token or by key and grant ID; the target object of its errors.</summary>
+    /// <summary>A grant to retire or revoke, identified by token or by key and grant ID; the target object of its errors.</summary>
     public sealed class GrantReference
     {
         public GrantReference(string? keyId, string? grantId, string? grantToken)

@@ -13,7 +13,7 @@ namespace KmsGrants.Commands
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            Catalog.Regions()
+            CompletionNames.Regions()
                 .Where(r => r.Key.StartsWith(Unquote(wordToComplete), StringComparison.OrdinalIgnoreCase))
                 .Select(r => new CompletionResult(r.Key, r.Key, CompletionResultType.ParameterValue, r.Value));
 
@@ -28,7 +28,7 @@ namespace KmsGrants.Commands
         {
             var location = fakeBoundParameters["ProfileLocation"] as string;
             var prefix = RegionCompleter.Unquote(wordToComplete);
-            return Catalog.ProfileNames(location)
+            return CompletionNames.ProfileNames(location)
                 .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 .Select(n => new CompletionResult(n.Any(char.IsWhiteSpace) ? $"'{n}'" : n, n, CompletionResultType.ParameterValue, n));
         }
@@ -43,7 +43,7 @@ namespace KmsGrants.Commands
         {
             string? Bound(string name) => fakeBoundParameters[name] as string;
             var prefix = RegionCompleter.Unquote(wordToComplete);
-            return Catalog.KeyNames(new ConnectionOptions
+            return CompletionNames.KeyNames(new ConnectionOptions
                 {
                     Region = Bound("Region"),
                     ProfileName = Bound("ProfileName"),

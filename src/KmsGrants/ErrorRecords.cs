@@ -31,10 +31,11 @@ namespace KmsGrants
         }
 
         /// <param name="what">What was being done, e.g. "retire grant X on key Y" or "list grants of key K".</param>
-        public static ErrorRecord Service(KmsError error, string what, object? target, KmsSession? session)
+        /// <param name="operation">The run's operation, when a grant was being retired or revoked: the advice differs.</param>
+        public static ErrorRecord Service(KmsError error, string what, object? target, KmsSession? session, GrantOperation? operation = null)
         {
             var message = $"Could not {what}: {error.Code}: {error.Message}".TrimEnd();
-            var advice = Advice(error, session);
+            var advice = Advice(error, session, operation);
             var record = new ErrorRecord(
                 new KmsGrantsException(advice == null ? message : $"{message} {advice}", error.Code, error.HttpStatus, error.RequestId),
                 ErrorIds.For(error.Kind), Category(error.Kind), target);
@@ -73,7 +74,7 @@ namespace KmsGrants
             KmsErrorKind.ServiceError => ErrorCategory.NotSpecified,
         };
 
-        static string? Advice(KmsError error, KmsSession? session)
+        static string? Advice(KmsError error, KmsSession? session, GrantOperation? operation)
         {
             var credentials = session?.CredentialSource ?? "the resolved credentials";
             var where = session?.EndpointDisplay ?? "KMS";
@@ -81,6 +82,8 @@ namespace KmsGrants
             {
                 KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to the command's Region" +
                     (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
+                KmsErrorKind.AccessDenied when operation == GrantOperation.Revoke => $"Revoking needs kms:RevokeGrant on the key (its key policy decides): the caller (credentials from {credentials}) " +
+                    "must be a key administrator, usually of the key's account; a grant's retiring principal may retire it, not revoke it.",
                 KmsErrorKind.AccessDenied => $"The caller (credentials from {credentials}) may retire a grant only as its retiring principal, as a grantee the grant allows RetireGrant, or as the key's account.",
                 KmsErrorKind.InvalidState or KmsErrorKind.Disabled => "The key is not in a state that allows this operation (disabled, pending deletion or pending import).",
                 KmsErrorKind.Throttled => "KMS's request quota was exceeded even after retries. Try again later, or lower -MaxRequestsPerSecond.",

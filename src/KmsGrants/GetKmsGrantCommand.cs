@@ -32,10 +32,13 @@ namespace KmsGrants.Commands
                 return;
             }
             // A bare key ID or alias name is looked up in the default Region; with none set, only this key fails.
-            if (ReportedNoRegion(OpenSession().NeedsDefaultRegion(KeyId), $"the key {KeyId}", KeyId)) return;
-            if (ResolveKey(KeyId, KeyId) is not string keyId) return;
-            var session = OpenSession();
-            var clients = session.ClientsFor(session.RegionOfKey(keyId));
+            if (RegionOfKeyOrReport(KeyId, $"the key {KeyId}", KeyId) is not string region) return;
+            if (ResolveKey(KeyId, out var failure) is not string keyId)
+            {
+                if (failure != null) WriteServiceError(failure, $"resolve the alias {KeyId}", KeyId);
+                return;
+            }
+            var clients = OpenSession().ClientsFor(region);
             WriteGrants((limit, marker) => GrantPager.ListGrants(clients, keyId, GrantId, GranteePrincipal, limit, marker, Cancellation),
                 $"list grants of key {KeyId}", KeyId);
         }

@@ -90,7 +90,7 @@ namespace KmsGrants.Commands
             var session = OpenSession();
             try
             {
-                return session.RequireDefaultRegion(what);
+                return session.Routing.RequireDefaultRegion(what);
             }
             catch (ConfigurationException e)
             {
@@ -99,13 +99,19 @@ namespace KmsGrants.Commands
             }
         }
 
-        /// <summary>Reports, for this item only, that it needs the default Region and none is set (KmsGrants.NoRegion). Returns
-        /// whether it did: a key named by ARN, or a session with a default Region, needs nothing.</summary>
-        protected bool ReportedNoRegion(bool needsDefaultRegion, string what, object target)
+        /// <summary>The Region a key goes to (<see cref="RegionRouting"/>); null, with KmsGrants.NoRegion reported for this
+        /// item only, when it needs the default Region and none is set (a key named by ARN needs none).</summary>
+        protected string? RegionOfKeyOrReport(string keyId, string what, object target) =>
+            OpenSession().Routing.RegionOfKey(keyId) ?? ReportNoRegion(what, target);
+
+        /// <summary>As <see cref="RegionOfKeyOrReport"/>, for a grant (a token always needs the default Region).</summary>
+        protected string? RegionOfGrantOrReport(GrantReference grant) =>
+            OpenSession().Routing.RegionOf(grant) ?? ReportNoRegion(grant.ToString(), grant);
+
+        string? ReportNoRegion(string what, object target)
         {
-            if (!needsDefaultRegion) return false;
             WriteError(ErrorRecords.Configuration(ConfigurationException.NoRegion(what), target));
-            return true;
+            return null;
         }
 
         /// <summary>Reports a failed KMS call: terminating when it would fail every request alike (bad credentials, an
@@ -117,16 +123,16 @@ namespace KmsGrants.Commands
             WriteError(record);
         }
 
-        /// <summary>Resolves an alias (alias/NAME or an alias ARN) to its key ARN; a key ID or ARN is returned as given.
-        /// An unknown alias, or a failure to ask, is a non-terminating error for <paramref name="target"/> and null; an alias
-        /// name with no default Region is KmsGrants.NoRegion for it. A Region other than the command's own that refuses the
-        /// credentials goes to <paramref name="otherRegionRefused"/> (error, Region) when given: it may stop that Region only.</summary>
-        protected string? ResolveKey(string keyId, object target, Action<KmsError, string>? otherRegionRefused = null)
+        /// <summary>Resolves an alias (alias/NAME or an alias ARN) to its key ARN with DescribeKey (once per alias per
+        /// command); a key ID or ARN is returned as given. A failure is returned in <paramref name="failure"/>, for the
+        /// caller to report as its item's; null and no failure when the command was stopped. The Region must be known
+        /// (<see cref="RegionOfKeyOrReport"/>).</summary>
+        protected string? ResolveKey(string keyId, out KmsError? failure)
         {
+            failure = null;
             // Outside the try: a session that cannot open (bad Region, credentials, profile file) has already thrown the
             // command's terminating error, which must not come back as a second error about this key.
             var session = OpenSession();
-            if (ReportedNoRegion(session.NeedsDefaultRegion(keyId), $"the alias {keyId}", target)) return null;
             string resolved;
             try
             {
@@ -138,12 +144,7 @@ namespace KmsGrants.Commands
             }
             catch (Exception e)
             {
-                var error = KmsError.From(e);
-                var region = session.RegionOfKey(keyId);
-                if (otherRegionRefused != null && error.RefusesCredentials && region != session.DefaultRegion)
-                    otherRegionRefused(error, region);
-                else
-                    WriteServiceError(error, $"resolve the alias {keyId}", target);
+                failure = KmsError.From(e);
                 return null;
             }
             if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");

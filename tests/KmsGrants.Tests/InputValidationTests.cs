@@ -74,17 +74,33 @@ public class InputValidationTests
     [InlineData("ap-southeast-9", "aws")]        // unknown to the SDK: its partition's pattern
     [InlineData("us-gov-north-9", "aws-us-gov")]
     [InlineData("us-newplace-1-x", "aws")]      // matches no pattern: the standard partition
-    public void A_Regions_partition_is_the_SDKs(string region, string partition) => Assert.Equal(partition, InputValidation.PartitionOf(region));
+    public void A_Regions_partition_is_the_SDKs(string region, string partition) => Assert.Equal(partition, RegionCatalog.PartitionOf(region));
 
     [Fact]
-    public void A_key_arn_names_its_Region_partition_and_account()
+    public void A_key_arn_names_its_Region_and_partition()
     {
-        var arn = InputValidation.ParseArn("arn:aws-cn:kms:cn-north-1:111122223333:key/k")!;
-        Assert.Equal(("aws-cn", "cn-north-1", "111122223333", false), (arn.Partition, arn.Region, arn.Account, arn.IsAlias));
-        Assert.True(InputValidation.ParseArn("arn:aws:kms:us-east-1:111122223333:alias/app")!.IsAlias);
-        Assert.Null(InputValidation.ParseArn(Key));
-        Assert.True(InputValidation.IsAlias("alias/app"));
-        Assert.False(InputValidation.IsAlias(Key));
+        var arn = KmsArn.Parse("arn:aws-cn:kms:cn-north-1:111122223333:key/k")!;
+        Assert.Equal(("aws-cn", "cn-north-1", false), (arn.Partition, arn.Region, arn.IsAlias));
+        Assert.True(KmsArn.Parse("arn:aws:kms:us-east-1:111122223333:alias/app")!.IsAlias);
+        Assert.Null(KmsArn.Parse(Key));
+        Assert.True(KmsArn.IsAliasName("alias/app"));
+        Assert.False(KmsArn.IsAliasName(Key));
+    }
+
+    /// <summary>ARNs are case-sensitive: KMS takes anything not beginning "arn:" for a key ID, which no key has. Refused
+    /// before sending, with a message that says why.</summary>
+    [Theory]
+    [InlineData("ARN:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", InvalidInputKind.Arn, "'ARN:'")]
+    [InlineData("Arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", InvalidInputKind.Arn, "'Arn:'")]
+    [InlineData("ALIAS/app", InvalidInputKind.KeyId, "'ALIAS/'")]
+    [InlineData("Alias/app", InvalidInputKind.KeyId, "'Alias/'")]
+    public void A_prefix_in_the_wrong_case_is_refused(string keyId, InvalidInputKind kind, string quoted)
+    {
+        var failure = InputValidation.KeyId(keyId)!;
+        Assert.Equal(kind, failure.Kind);
+        Assert.Contains(quoted, failure.Message);
+        Assert.Contains("case-sensitive", failure.Message);
+        Assert.Null(KmsArn.Parse(keyId));
     }
 
     [Theory]
@@ -115,8 +131,8 @@ public class InputValidationTests
         Assert.NotNull(InputValidation.Region("xx-typo-1", "-Region"));
         // Nor -Region's completion (a profile's 'region = Frankfurt' is registered the same way).
         Amazon.RegionEndpoint.GetBySystemName("Frankfurt");
-        Assert.DoesNotContain(Catalog.Regions(), r => r.Key is "xx-typo-1" or "Frankfurt");
-        Assert.Contains(Catalog.Regions(), r => r.Key == "eu-central-1");
+        Assert.DoesNotContain(CompletionNames.Regions(), r => r.Key is "xx-typo-1" or "Frankfurt");
+        Assert.Contains(CompletionNames.Regions(), r => r.Key == "eu-central-1");
     }
 
     [Fact]
@@ -177,10 +193,20 @@ public class InputValidationTests
     [Fact]
     public void A_grant_is_checked_by_the_way_it_is_identified()
     {
-        Assert.Null(InputValidation.Grant(new GrantReference(Key, GrantId64, null)));
-        Assert.Equal(InvalidInputKind.GrantId, InputValidation.Grant(new GrantReference(Key, new string('a', 129), null))!.Kind);
-        Assert.Null(InputValidation.Grant(new GrantReference(null, null, "AQpAM2token")));
-        Assert.Equal(InvalidInputKind.GrantToken, InputValidation.Grant(new GrantReference("x", "y", new string('t', 9000)))!.Kind);
+        var retire = GrantOperation.Retire;
+        Assert.Null(InputValidation.Grant(new GrantReference(Key, GrantId64, null), retire));
+        Assert.Equal(InvalidInputKind.GrantId, InputValidation.Grant(new GrantReference(Key, new string('a', 129), null), retire)!.Kind);
+        Assert.Null(InputValidation.Grant(new GrantReference(null, null, "AQpAM2token"), retire));
+        Assert.Equal(InvalidInputKind.GrantToken, InputValidation.Grant(new GrantReference("x", "y", new string('t', 9000)), retire)!.Kind);
+    }
+
+    [Fact]
+    public void RevokeGrant_refuses_a_grant_named_by_token_only()
+    {
+        var failure = InputValidation.Grant(new GrantReference(null, null, "AQpAM2token"), GrantOperation.Revoke)!;
+        Assert.Equal(InvalidInputKind.GrantIdRequired, failure.Kind);
+        Assert.Contains("key and grant ID", failure.Message);
+        Assert.Null(InputValidation.Grant(new GrantReference(Key, GrantId64, null), GrantOperation.Revoke));
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public class RateControllerSimulationTests(ITestOutputHelper output)
         var r = Simulate(new QuotaSimulator.Scenario { Quota = 500, RoundTripSeconds = 0.1, Grants = 5000 });
         output.WriteLine($"at most {r.MaxInFlightSeen} in flight");
         Assert.True(r.MaxInFlightSeen >= 50, $"{r.MaxInFlightSeen}");
-        Assert.True(r.MaxInFlightSeen <= RateController.DefaultMaxInFlight);
+        Assert.True(r.MaxInFlightSeen <= RateTuning.DefaultMaxInFlight);
 
         var limited = Simulate(new QuotaSimulator.Scenario { Quota = 500, RoundTripSeconds = 0.1, Grants = 1000 }, maxInFlight: 8);
         Assert.True(limited.MaxInFlightSeen <= 8);
@@ -119,7 +119,7 @@ public class RateControllerSimulationTests(ITestOutputHelper output)
     [Fact]
     public void Starts_at_KMSs_default_quota_or_the_ceiling()
     {
-        Assert.Equal(RateController.DefaultInitialRate, new RateController().Rate);
+        Assert.Equal(RateTuning.DefaultInitialRate, new RateController().Rate);
         Assert.Equal(10, new RateController(maxRequestsPerSecond: 10).Rate);
     }
 

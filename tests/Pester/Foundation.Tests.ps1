@@ -7,8 +7,8 @@ BeforeAll {
 }
 
 Describe 'The built module folder' {
-    It 'exports exactly the three cmdlets' {
-        (Get-Command -Module KmsGrants).Name | Sort-Object | Should -Be @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant')
+    It 'exports exactly the four cmdlets' {
+        (Get-Command -Module KmsGrants).Name | Sort-Object | Should -Be @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant')
     }
 
     It 'ships no System.Management.Automation.dll' {
@@ -46,6 +46,14 @@ Describe 'The built module folder' {
         $syntax = (Get-Command Remove-KmsGrant -Syntax) -join "`n"
         $syntax | Should -Match 'Remove-KmsGrant \[-GrantId\] <string\[\]> -KeyId <string>'
         $syntax | Should -Match 'Remove-KmsGrant \[-GrantToken\] <string\[\]>'
+    }
+
+    It 'shows Revoke-KmsGrant''s key-and-ID set first, and -GrantToken only as the set that refuses a token' {
+        $sets = (Get-Command Revoke-KmsGrant).ParameterSets
+        ($sets | Where-Object IsDefault).Name | Should -Be 'ById'
+        (Get-Command Revoke-KmsGrant -Syntax) -join "`n" | Should -Match 'Revoke-KmsGrant \[-GrantId\] <string\[\]> -KeyId <string>'
+        # Not offered by tab completion: it exists to give a token-only grant a specific error.
+        ((Get-Command Revoke-KmsGrant).Parameters['GrantToken'].Attributes | Where-Object { $_ -is [Parameter] }).DontShow | Should -BeTrue
     }
 }
 

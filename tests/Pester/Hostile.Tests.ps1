@@ -85,13 +85,11 @@ BeforeAll {
     $slowRetire = @'
         param($Url, $Count)
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $fatal = $null
-        try {
-            1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:111122223333:key/k'; GrantId = ('{0:x64}' -f $_) } } |
-                Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -Force -PassThru -OutVariable results -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
-        }
-        catch { $fatal = $_ }
-        [pscustomobject]@{ Results = @($results); Fatal = $fatal; Errors = @($Error); Summary = $KmsGrantsLastRun; Seconds = $clock.Elapsed.TotalSeconds }
+        # An assignment: the run's stop is not a terminating error, so it keeps every result.
+        $results = @(1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:111122223333:key/k'; GrantId = ('{0:x64}' -f $_) } } |
+            Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+        # The run's stop, when it stopped, is its last error, written after every result.
+        [pscustomobject]@{ Results = $results; Stop = $(if ($errors) { $errors[-1] }); Errors = @($errors); Summary = $KmsGrantsLastRun; Seconds = $clock.Elapsed.TotalSeconds }
 '@
     $slowList = @'
         param($Url)
@@ -117,13 +115,9 @@ BeforeAll {
         # suite's counts requests while this runs).
         Paused  = Invoke-Isolated @'
             param($Url, $Grants)
-            $fatal = $null
-            try {
-                & { $Grants[0]; Start-Sleep -Seconds 17; $Grants[1..2] } |
-                    Remove-KmsGrant -EndpointUrl $Url -Force -PassThru -OutVariable results -ErrorAction SilentlyContinue | Out-Null
-            }
-            catch { $fatal = $_ }
-            [pscustomobject]@{ Results = @($results); Fatal = $fatal }
+            $results = @(& { $Grants[0]; Start-Sleep -Seconds 17; $Grants[1..2] } |
+                Remove-KmsGrant -EndpointUrl $Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors)
+            [pscustomobject]@{ Results = $results; Errors = @($errors) }
 '@ -Arguments @{ Url = $pausedEmulator.Url; Grants = @(Get-KmsGrant -KeyId $pausedEmulator.KeyArn -EndpointUrl $pausedEmulator.Url) } -NoWait
     }
 }
@@ -137,20 +131,18 @@ AfterAll {
 Describe 'An endpoint that answers HTTP <Status> with a web page is not KMS' -ForEach @(@{ Status = 200 }, @{ Status = 403 }) {
     BeforeAll {
         $server = Start-HostileServer html @('--status', "$Status")
-        $fatal = $null
-        try {
-            New-FakeGrant 20 | Remove-KmsGrant -EndpointUrl $server.Url -Force -PassThru -OutVariable results `
-                -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue | Out-Null
-        }
-        catch { $fatal = $_ }
+        $results = @(New-FakeGrant 20 | Remove-KmsGrant -EndpointUrl $server.Url -Force -PassThru `
+            -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
         $summary = $KmsGrantsLastRun
         $retireRequests = (Get-HostileStats $server).targets.'TrentService.RetireGrant'
     }
     AfterAll { Stop-TestServer $server }
 
     It 'reports the grants it sent Unknown (never Retired) and the others NotAttempted' {
-        # One result per grant taken in; the terminating error stops the pipeline, so later ones are never taken in.
-        $results.Count | Should -Be $summary.Submitted
+        # One result per grant: the grants that arrive after the stop are taken in and not sent.
+        $results.Count | Should -Be 20
+        $summary.Submitted | Should -Be 20
+        $results.GrantId | Sort-Object -Unique | Should -HaveCount 20
         $unknown = @($results | Where-Object Status -EQ 'Unknown')
         # Only grants whose request reached the page are Unknown, each after one request.
         $unknown.Count | Should -Be $retireRequests
@@ -168,12 +160,12 @@ Describe 'An endpoint that answers HTTP <Status> with a web page is not KMS' -Fo
         $summary.Submitted | Should -BeGreaterThan $retireRequests
     }
 
-    It 'ends with one terminating KmsGrants.NotKmsResponse and no per-grant errors' {
-        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
-        $fatal.Exception.Message | Should -BeLike "*HTTP $Status (text/html*"
-        # -ErrorVariable also holds the terminating error's exception; no error record names a grant.
-        @($errors | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty
-        @($errors | Where-Object { $_.ErrorRecord.FullyQualifiedErrorId -ne $fatal.FullyQualifiedErrorId }) | Should -BeNullOrEmpty
+    It 'ends with one KmsGrants.NotKmsResponse, written after every result, and no per-grant errors' {
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[0].Exception.Message | Should -BeLike "*HTTP $Status (text/html*"
+        # Names the grant whose answer it was, as its target.
+        $errors[0].TargetObject.GrantId | Should -BeIn $results.GrantId
     }
 
     It '<Command> gives KmsGrants.NotKmsResponse after one request (the SDK does not retry it)' -ForEach $ListingCases {
@@ -292,9 +284,11 @@ Describe 'A later command stops the run' {
             $after.Count | Should -BeGreaterThan 0
         }
 
-        It 'gives every other grant it took in one outcome, and reports exactly the retirements made' {
-            # The failed grant's outcome is the error thrown; every other is written or kept.
-            $summary.Submitted | Should -Be ($written.Count + $summary.UnreportedResults.Count + 1)
+        It 'gives every grant it took in one result, written or kept, and reports exactly the retirements made' {
+            # The failed grant's result went nowhere (its error was thrown before it): it is kept with the others.
+            $summary.Submitted | Should -Be ($written.Count + $summary.UnreportedResults.Count)
+            ($summary.UnreportedResults | Where-Object GrantId -EQ $missing.GrantId).Status | Should -Be 'Failed'
+            @(@($written) + @($summary.UnreportedResults)).GrantId | Sort-Object -Unique | Should -HaveCount $summary.Submitted
             $retired = @(@($written) + @($summary.UnreportedResults) | Where-Object Status -In 'Retired', 'RetiredOnRetry')
             $retired.Count | Should -Be ($before.Count - $after.Count)
             $retired.GrantId | Where-Object { $_ -in $after } | Should -BeNullOrEmpty
@@ -446,7 +440,7 @@ Describe 'Endpoints that accept connections and never answer, or trickle' {
         @{ Name = 'a byte a second'; Run = 'trickleRun' }
     ) {
         $r = Get-Variable $Run -ValueOnly
-        $r.Fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.EndpointUnresponsive,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $r.Stop.FullyQualifiedErrorId | Should -Be 'KmsGrants.EndpointUnresponsive,KmsGrants.Commands.RemoveKmsGrantCommand'
         $r.Summary.Stopped | Should -BeTrue
         $r.Seconds | Should -BeGreaterThan 14.5
         # 15 s and the stop's 2 s grace; slack for a machine shared with other test runs.
@@ -643,9 +637,7 @@ Describe 'Answers of hundreds of MB' {
             $self.Refresh()
             'PEAKGROWTHMB=' + [int](($self.PeakWorkingSet64 - $before) / 1MB)
 '@
-        $fatal = $null
-        try { New-FakeGrant 1 | Remove-KmsGrant -EndpointUrl $declared.Url -Force -PassThru -OutVariable retireResults -WarningAction SilentlyContinue | Out-Null }
-        catch { $fatal = $_ }
+        $retireResults = @(New-FakeGrant 1 | Remove-KmsGrant -EndpointUrl $declared.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable retireErrors -WarningAction SilentlyContinue)
     }
     AfterAll { Stop-TestServer $declared; Stop-TestServer $streamed }
 
@@ -667,7 +659,8 @@ Describe 'Answers of hundreds of MB' {
     }
 
     It 'reports a grant whose RetireGrant answer was too large Unknown, not Failed, and stops' {
-        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.ResponseTooLarge,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $retireErrors.Count | Should -Be 1
+        $retireErrors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.ResponseTooLarge,KmsGrants.Commands.RemoveKmsGrantCommand'
         # The endpoint took the request and answered 200: whether it acted is not known.
         $retireResults.Status | Should -Be 'Unknown'
     }
@@ -714,14 +707,11 @@ Describe 'Answers that do not fit KMS''s model' {
     ) {
         $server = Start-HostileServer json (@('--status', "$Status", '--body', $Body) + $Options)
         try {
-            $fatal = $null
-            try {
-                New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -Force -PassThru -OutVariable results `
-                    -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
-            }
-            catch { $fatal = $_ }
-            $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
-            $fatal.Exception.Message | Should -BeLike $Expect
+            $results = @(New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -Force -PassThru `
+                -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            $results.Count | Should -Be 3
+            $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+            $errors[-1].Exception.Message | Should -BeLike $Expect
             @($results | Where-Object Status -NotIn 'Unknown', 'NotAttempted') | Should -BeNullOrEmpty
             @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $server).requests
         }
@@ -734,12 +724,8 @@ Describe 'An endpoint that redirects (HTTP <Status>)' -ForEach @(@{ Status = 307
         # Where the redirect points: a server that would answer anything with a KMS-looking success.
         $elsewhere = Start-HostileServer json @('--body', '{}')
         $server = Start-HostileServer redirect @('--status', "$Status", '--location', "$($elsewhere.Url)/x")
-        $fatal = $null
-        try {
-            New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -AccessKey AKID -SecretKey SECRET -SessionToken SESSIONTOKEN `
-                -Force -PassThru -OutVariable results -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
-        }
-        catch { $fatal = $_ }
+        $results = @(New-FakeGrant 3 | Remove-KmsGrant -EndpointUrl $server.Url -AccessKey AKID -SecretKey SECRET -SessionToken SESSIONTOKEN `
+            -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
     }
     AfterAll { Stop-TestServer $server; Stop-TestServer $elsewhere }
 
@@ -750,7 +736,8 @@ Describe 'An endpoint that redirects (HTTP <Status>)' -ForEach @(@{ Status = 307
     }
 
     It 'reports the grants sent Unknown, never Retired, and stops with KmsGrants.NotKmsResponse' {
-        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 3
+        $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
         @($results | Where-Object Status -NotIn 'Unknown', 'NotAttempted') | Should -BeNullOrEmpty
         @($results | Where-Object Status -EQ 'Unknown').Count | Should -Be (Get-HostileStats $server).requests
     }
@@ -779,7 +766,7 @@ Describe 'A listing whose NextMarker comes round again' {
 Describe 'Input that pauses longer than the silence limit' {
     It 'is not an endpoint gone silent: every grant is retired' {
         $run = (Complete-Isolated $slowRuns.Paused).Output[0]
-        $run.Fatal | Should -BeNullOrEmpty
+        $run.Errors | Should -BeNullOrEmpty
         $run.Results.Status | Should -Be 'Retired', 'Retired', 'Retired'
         Get-AliveGrantId $pausedEmulator.KeyArn -Server $pausedEmulator | Should -BeNullOrEmpty
     }
@@ -791,9 +778,9 @@ Describe 'A Region that throttles every request' {
         $stats = Get-HostileStats $slowServers.Throttling
     }
 
-    It 'gives up after 30 s of nothing but throttles, with a terminating KmsGrants.Throttled' {
-        $run.Fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.Throttled,KmsGrants.Commands.RemoveKmsGrantCommand'
-        $run.Fatal.Exception.Message | Should -BeLike '*throttled every request for 30 s*'
+    It 'gives up after 30 s of nothing but throttles, with KmsGrants.Throttled as its last error' {
+        $run.Stop.FullyQualifiedErrorId | Should -Be 'KmsGrants.Throttled,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $run.Stop.Exception.Message | Should -BeLike '*throttled every request for 30 s*'
         $run.Seconds | Should -BeGreaterThan 29
         # 30 s and the stop's grace; slack for a machine shared with other test runs.
         $run.Seconds | Should -BeLessThan 40
@@ -815,12 +802,8 @@ Describe '-WhatIf against moto when the first grant''s key does not exist there'
         $moto = Start-MotoServer
         $set = New-TestGrantSet -Endpoint $moto.Url -Count 3
         $missing = [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:123456789012:key/00000000-1111-2222-3333-444444444444'; GrantId = 'f' * 64 }
-        $fatal = $null
-        try {
-            @($missing) + @($set.Grants | Select-Object KeyId, GrantId) |
-                Remove-KmsGrant -EndpointUrl $moto.Url -WhatIf -PassThru -OutVariable results -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
-        }
-        catch { $fatal = $_ }
+        $results = @(@($missing) + @($set.Grants | Select-Object KeyId, GrantId) |
+            Remove-KmsGrant -EndpointUrl $moto.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
     }
     AfterAll { Stop-TestServer $moto }
 
@@ -829,7 +812,8 @@ Describe '-WhatIf against moto when the first grant''s key does not exist there'
     }
 
     It 'stops with KmsGrants.DryRunNotHonored, every grant NotAttempted' {
-        $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 4
         $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
         ($results | Where-Object GrantId -EQ ('f' * 64)).Message | Should -BeLike '*to prove that the endpoint honours DryRun*'
     }

@@ -10,7 +10,7 @@ namespace KmsGrants.Engine
 {
     /// <summary>Names for argument completion: the SDK's Region list, the profiles on disk, and the keys and aliases of
     /// a Region. A completer must never throw at the user or keep them waiting: failures give no names.</summary>
-    public static class Catalog
+    public static class CompletionNames
     {
         /// <summary>How long completing -KeyId may ask KMS before giving up silently.</summary>
         public static readonly TimeSpan KeyNamesTimeout = TimeSpan.FromSeconds(2);
@@ -20,7 +20,7 @@ namespace KmsGrants.Engine
 
         /// <summary>The SDK's Regions as first read: not the names it registered since (a typo given to -Region, a profile's
         /// bad region), which RegionEndpoint.EnumerableAllRegions would list too.</summary>
-        public static IReadOnlyList<KeyValuePair<string, string>> Regions() => InputValidation.KnownRegionNames();
+        public static IReadOnlyList<KeyValuePair<string, string>> Regions() => RegionCatalog.KnownRegionNames();
 
         public static IReadOnlyList<string> ProfileNames(string? profileLocation)
         {

@@ -1,0 +1,202 @@
+using System;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>What is known of one grant across its attempts.</summary>
+    public sealed class GrantAttempts
+    {
+        /// <summary>Requests that reached the wire for this grant (the HTTP stack may send one attempt twice).</summary>
+        public int Attempts { get; internal set; }
+        /// <summary>Faults and lost answers (time-outs, dropped connections, 5xx) so far.</summary>
+        public int Faults { get; internal set; }
+        public int Throttles { get; internal set; }
+        /// <summary>Attempts that got no answer at all (time-outs).</summary>
+        public int Silences { get; internal set; }
+        /// <summary>An earlier attempt may have taken effect: its answer was lost, or the HTTP stack re-sent it.</summary>
+        public bool OutcomeUnknown { get; internal set; }
+        /// <summary>The last attempt's error, if it had one: what a grant stopped before its retry reports.</summary>
+        public KmsError? LastError { get; internal set; }
+    }
+
+    /// <summary>What to do after an attempt: send again after a delay, or finish with an outcome.</summary>
+    public readonly struct AttemptDecision
+    {
+        AttemptDecision(TimeSpan? retryAfter, GrantOutcome outcome, KmsError? error, string? message, string? note, bool reportedInBulk)
+        {
+            RetryAfter = retryAfter;
+            Outcome = outcome;
+            Error = error;
+            Message = message;
+            Note = note;
+            ReportedInBulk = reportedInBulk;
+        }
+
+        /// <summary>Set when the grant is to be sent again after this delay (the pacer then paces it like any request).</summary>
+        public TimeSpan? RetryAfter { get; }
+        public GrantOutcome Outcome { get; }
+        /// <summary>The error to report for this grant, if any.</summary>
+        public KmsError? Error { get; }
+        /// <summary>The result's message when it is not the error's own.</summary>
+        public string? Message { get; }
+        /// <summary>A line worth a verbose message (why a NotFound counts as done).</summary>
+        public string? Note { get; }
+        /// <summary>Not sent because its run or Region stopped: said once for all such grants, not grant by grant (there
+        /// may be thousands).</summary>
+        public bool ReportedInBulk { get; }
+        public bool IsRetry => RetryAfter != null;
+
+        public static AttemptDecision Retry(TimeSpan after) => new AttemptDecision(after, default, null, null, null, false);
+        public static AttemptDecision Finish(GrantOutcome outcome, KmsError? error = null, string? message = null, string? note = null, bool inBulk = false) =>
+            new AttemptDecision(null, outcome, error, message, note, inBulk);
+    }
+
+    /// <summary>The decisions of one run (RetireGrant or RevokeGrant, real or DryRun), apart from the concurrency that
+    /// carries them out: pure, so every branch is unit-tested. Only a KMS answer counts as success; an outcome that
+    /// cannot be known is reported as Unknown, never as done or failed.</summary>
+    public sealed class AttemptPolicy
+    {
+        /// <summary>Throttled attempts tolerated per grant: the rate controller keeps throttles rare, so this only ends a
+        /// run against a quota that has all but vanished.</summary>
+        public const int MaxThrottledAttempts = 30;
+        /// <summary>Attempts that may go unanswered: each costs a full time-out.</summary>
+        public const int MaxSilentAttempts = 3;
+
+        public const string UnknownMessage = "The outcome is unknown: a request may have reached KMS, but no answer came back. Check whether the grant still exists (Get-KmsGrant).";
+
+        readonly GrantOperation _operation;
+        readonly bool _dryRun;
+        readonly int _maxAttempts;
+
+        /// <param name="maxAttempts">Attempts allowed against faults.</param>
+        public AttemptPolicy(GrantOperation operation, bool dryRun, int maxAttempts)
+        {
+            _operation = operation;
+            _dryRun = dryRun;
+            _maxAttempts = maxAttempts;
+        }
+
+        public string DoneOnRetryNote => $"gone after a lost response; this run's earlier attempt probably {_operation.PastParticiple} it";
+
+        /// <summary>Decides after one attempt.</summary>
+        /// <param name="error">Null when KMS answered with success.</param>
+        /// <param name="sends">How often this attempt's request went on the wire (the HTTP stack may re-send it; 0: never).</param>
+        /// <param name="stopping">The run is stopping: no retry, except one that can still learn an unknown outcome.</param>
+        public AttemptDecision AfterAttempt(GrantAttempts grant, KmsError? error, int sends, bool stopping, Random random)
+        {
+            // Stopped before any of its bytes left: this attempt did not happen.
+            if (error?.Kind == KmsErrorKind.Stopped && sends == 0) return StoppedBeforeSending(grant);
+
+            grant.Attempts += Math.Max(1, sends);
+            // A request the HTTP stack sent more than once had a copy whose answer was lost: it may have taken effect.
+            if (sends > 1) grant.OutcomeUnknown = true;
+            grant.LastError = error;
+
+            if (error == null)
+            {
+                // A DryRun never succeeds on KMS: success means the endpoint ignored DryRun and may have made the change.
+                return _dryRun
+                    ? AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), UnknownMessage)
+                    : AttemptDecision.Finish(GrantOutcome.Succeeded);
+            }
+
+            switch (error.Kind)
+            {
+                case KmsErrorKind.DryRunSucceeded when _dryRun:
+                    return AttemptDecision.Finish(GrantOutcome.WouldSucceed);
+
+                case KmsErrorKind.DryRunSucceeded:
+                    return AttemptDecision.Finish(GrantOutcome.Unknown, KmsAnswerCheck.DryRunVerdictUnasked(error.HttpStatus, error.RequestId), UnknownMessage);
+
+                case KmsErrorKind.Throttled:
+                    grant.Throttles++;
+                    if (grant.Throttles >= MaxThrottledAttempts || stopping)
+                        return grant.OutcomeUnknown ? Unknown(error) : NotDone(error, stopping);
+                    // The pacer slows the rate; a little jitter keeps retried requests from arriving together.
+                    return AttemptDecision.Retry(TimeSpan.FromMilliseconds(random.Next(0, 50)));
+
+                case KmsErrorKind.NotFound when grant.OutcomeUnknown && !_dryRun:
+                    return AttemptDecision.Finish(GrantOutcome.SucceededOnRetry, note: DoneOnRetryNote);
+
+                case KmsErrorKind.Stopped:   // in flight when the run gave up waiting
+                    grant.OutcomeUnknown = true;
+                    return Unknown(error);
+            }
+
+            if (error.OutcomeUnknown) grant.OutcomeUnknown = true;
+            if (error.StopsEverything)
+                return grant.OutcomeUnknown ? Unknown(error) : NotDone(error, stopping: false);
+
+            if (error.IsRetryable)
+            {
+                grant.Faults++;
+                if (error.Kind == KmsErrorKind.TimedOut) grant.Silences++;
+                var exhausted = grant.Faults >= _maxAttempts || grant.Silences >= MaxSilentAttempts;
+                // Once stopping, only a grant whose fate is unknown gets one more try: leaving it unknown makes the report untrue.
+                if (exhausted || (stopping && (!grant.OutcomeUnknown || grant.Faults > 1)))
+                    return grant.OutcomeUnknown ? Unknown(error) : NotDone(error, stopping);
+                return AttemptDecision.Retry(Backoff(grant.Faults, random));
+            }
+
+            return NotDone(error, stopping: false);
+        }
+
+        /// <summary>The one rule for a grant the run stopped before it could be (re)sent — waiting in its backoff, queued
+        /// for a retry, or queued at all: unknown if an earlier attempt may have taken effect; never attempted if there was
+        /// none; else not done (a DryRun: no verdict). <paramref name="regionStop"/> is its Region's refusal, when that was
+        /// the stop.</summary>
+        public AttemptDecision StoppedBeforeSending(GrantAttempts grant, KmsError? regionStop = null, string? region = null)
+        {
+            var why = regionStop != null ? $"{region} {RegionStopReason(regionStop)}" : "the command stopped";
+            var error = regionStop ?? grant.LastError;
+            if (grant.OutcomeUnknown) return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+            if (grant.Attempts == 0)
+                return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, $"Not sent: {why} before this grant's request was sent.", inBulk: true);
+            // A Region's stop is said once for all its grants; the command's own stop, grant by grant.
+            var inBulk = regionStop != null;
+            return _dryRun
+                ? AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: {why} before KMS gave one for this grant.", inBulk: inBulk)
+                : AttemptDecision.Finish(GrantOutcome.Failed, error, $"Not {_operation.PastParticiple}: {why} before this grant could be sent again" +
+                    (error == null ? "." : $" (its last answer: {error.Code})."), inBulk: inBulk);
+        }
+
+        /// <summary>A grant whose own request could not go out because a lookup for it failed (its alias's DescribeKey):
+        /// not done, as if its own request had got that answer; never sent, so no attempt.</summary>
+        public AttemptDecision FailedBeforeSending(KmsError error) =>
+            AttemptDecision.Finish(_dryRun ? GrantOutcome.WouldFail : GrantOutcome.Failed, error);
+
+        /// <summary>A grant not sent because the DryRun sent first, of a grant that cannot exist, got no answer that proves
+        /// the endpoint honours DryRun (no answer, a fault, or one that is not KMS's).</summary>
+        public AttemptDecision DryRunUnproven(KmsError canaryError) =>
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError,
+                $"Not sent: a DryRun of a grant that cannot exist, sent first to prove that the endpoint honours DryRun, got {canaryError.Code} " +
+                "instead of KMS's refusal; -WhatIf sends no grant to an endpoint that may ignore DryRun.");
+
+        /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
+        public AttemptDecision DryRunNotHonored(KmsError error) =>
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, error,
+                $"Not sent: the endpoint does not honour DryRun, so -WhatIf could have {_operation.PastParticiple} this grant.", inBulk: true);
+
+        /// <summary>Why a Region stopped, after its name: "refused the credentials (…)" or "throttled every request …".</summary>
+        public static string RegionStopReason(KmsError stop) => stop.Kind == KmsErrorKind.Throttled
+            ? $"throttled every request for {StopRules.ThrottledThroughoutSeconds:0} s"
+            : $"refused the credentials ({stop.Code})";
+
+        static AttemptDecision Unknown(KmsError error) => AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+
+        AttemptDecision NotDone(KmsError error, bool stopping)
+        {
+            if (_dryRun) return AttemptDecision.Finish(GrantOutcome.WouldFail, error);
+            var message = error.Kind == KmsErrorKind.NotSent
+                ? $"{error.Message} The grant was not {_operation.PastParticiple}."
+                : stopping ? $"The command stopped before this grant could be retried ({error.Code}); it was not {_operation.PastParticiple}." : null;
+            return AttemptDecision.Finish(GrantOutcome.Failed, error, message);
+        }
+
+        /// <summary>Full-jitter exponential backoff: 100 ms base, 5 s cap (the AWS SDKs' standard retry shape).</summary>
+        public static TimeSpan Backoff(int failures, Random random)
+        {
+            var cap = Math.Min(5000, 100 * Math.Pow(2, failures - 1));
+            return TimeSpan.FromMilliseconds(random.NextDouble() * cap);
+        }
+    }
+}

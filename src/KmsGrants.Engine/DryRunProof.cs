@@ -1,0 +1,77 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>What a canary's answer proves about the endpoint.</summary>
+    public enum CanaryVerdict
+    {
+        /// <summary>KMS refused the DryRun of a grant that cannot exist: it evaluated the request, so it honours DryRun.</summary>
+        Honoured = 1,
+        /// <summary>It answered with success: it ignores DryRun (moto does), so a DryRun of a real grant could delete it.</summary>
+        NotHonored,
+        /// <summary>A fault, no answer, an answer that is not KMS's, a refusal of the credentials: proves nothing.</summary>
+        Inconclusive,
+    }
+
+    /// <summary>-WhatIf's safety, per Region. A DryRun never succeeds on KMS, but an endpoint that ignores DryRun makes the
+    /// change. So before the first DryRun of a real grant in a Region, a DryRun of a grant that cannot exist (64 zeros on
+    /// the grant's key, or a token no CreateGrant issued) is sent, and only KMS's refusal of it (a 4xx KMS error about the
+    /// request) proves DryRun honoured. moto answers a DryRun on a key it lacks with HTTP 500, and then deletes a real
+    /// grant's: a fault proves nothing. Until proven, no grant is sent; each unproven grant is reported NotAttempted with
+    /// the canary's answer, and the next grant gets its own canary.</summary>
+    internal sealed class DryRunProof
+    {
+        /// <summary>Proven honoured: DryRuns of real grants may go.</summary>
+        public bool Proven { get; private set; }
+
+        public static CanaryVerdict Judge(KmsError? answer)
+        {
+            if (answer == null) return CanaryVerdict.NotHonored;
+            return answer.Kind == KmsErrorKind.DryRunSucceeded || answer.IsKmsRefusal ? CanaryVerdict.Honoured : CanaryVerdict.Inconclusive;
+        }
+
+        public static KmsError NotHonoredError(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
+            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
+            "it does not honour DryRun, so a DryRun request could delete the grant it names.");
+
+        /// <summary>Sends canaries for <paramref name="sample"/> (retried as a grant would be: what would end a grant's
+        /// attempts ends the canary's) until one proves something. Returns null when proven honoured or when the run
+        /// stopped meanwhile; the not-honoured error (the run must stop); or the answer that proved nothing (this grant is
+        /// not sent).</summary>
+        /// <param name="send">Paces and sends one DryRun request: its error (null: success) and sends; throws
+        /// OperationCanceledException when the run stops while it waits for its turn.</param>
+        public async Task<KmsError?> ProveAsync(GrantReference sample, Func<GrantReference, Task<(KmsError? Error, int Sends)>> send,
+            AttemptPolicy policy, Func<bool> stopping, Random random, string endpoint, CancellationToken stopToken)
+        {
+            var canary = GrantOperation.CanaryFor(sample);
+            var attempts = new GrantAttempts();
+            while (true)
+            {
+                KmsError? error;
+                int sends;
+                try
+                {
+                    (error, sends) = await send(canary).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;   // stopping: the queued grants are the run's to finish
+                }
+                switch (Judge(error))
+                {
+                    case CanaryVerdict.Honoured:
+                        Proven = true;
+                        return null;
+                    case CanaryVerdict.NotHonored:
+                        return NotHonoredError(endpoint);
+                }
+                var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
+                if (!decision.IsRetry) return error;
+                try { await Task.Delay(decision.RetryAfter!.Value, stopToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return null; }
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>One Region of a run: its clients, rate controller, pacer, DryRun proof and queues, and the dispatcher that
+    /// sends a grant when a permit of its pacer and a slot of its window are both free. KMS quotas are per account and
+    /// Region, so each Region runs in its own lane at its own quota. What to do after each attempt is
+    /// <see cref="AttemptPolicy"/>'s; what stops the lane or the run is <see cref="StopRules"/>'.</summary>
+    internal sealed class RegionLane : IDisposable
+    {
+        readonly ILaneOwner _run;
+        readonly RegionClients _clients;
+        readonly RateController _controller;
+        readonly Pacer _pacer = new Pacer();
+        readonly DryRunProof _proof = new DryRunProof();
+        readonly object _gate = new object();
+        readonly Queue<Work> _new = new Queue<Work>();
+        readonly Queue<Work> _retries = new Queue<Work>();
+        readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
+        readonly Random _random = new Random();
+        readonly Task _dispatcher;
+        int _inFlight;
+        int _backingOff;
+        long _requests;
+        long _throttled;
+        long _finished;
+
+        public RegionLane(ILaneOwner run, string region)
+        {
+            _run = run;
+            Region = region;
+            _clients = run.Session.ClientsFor(region);
+            _controller = new RateController(run.Options.MaxRequestsPerSecond, run.Options.ThrottleLimit);
+            if (run.Options.Trace) _controller.Trace = m => run.Trace($"{region}: {m}; pacing {_controller.Rate:0.#}/s, {_inFlight} in flight");
+            _dispatcher = Task.Run(DispatchAsync);
+        }
+
+        public string Region { get; }
+        public int InFlight => Volatile.Read(ref _inFlight);
+        public long Requests => Interlocked.Read(ref _requests);
+        public long Throttled => Interlocked.Read(ref _throttled);
+        double Now => _run.Now;
+
+        public LaneStatus Status()
+        {
+            lock (_gate)
+                return new LaneStatus
+                {
+                    Region = Region, Finished = Interlocked.Read(ref _finished), InFlight = _inFlight, Requests = Requests,
+                    Throttled = Throttled, Rate = _controller.Rate, QuotaEstimate = _controller.QuotaEstimate,
+                };
+        }
+
+        public void Enqueue(Work work)
+        {
+            lock (_gate) _new.Enqueue(work);
+            Wake();
+        }
+
+        public void Wake() => _wake.Release();
+
+        public void CountFinished() => Interlocked.Increment(ref _finished);
+
+        async Task DispatchAsync()
+        {
+            var stopping = _run.StopToken;
+            while (!_run.AbortToken.IsCancellationRequested)
+            {
+                Work? next;
+                lock (_gate)
+                {
+                    _controller.RequestsLeft = _run.InputEnded ? _new.Count + _retries.Count + _backingOff : null;
+                    _controller.OnTick(Now);
+                    FinishUnsendable();
+                    next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
+                    if (next != null && _inFlight >= _controller.MaxInFlight) next = null;
+                }
+                _run.CheckStops(Region);
+                if (next == null)
+                {
+                    await _wake.WaitAsync(50).ConfigureAwait(false);
+                    continue;
+                }
+                if (_run.Options.DryRun && !_proof.Proven)
+                {
+                    await ProveDryRunAsync(next).ConfigureAwait(false);
+                    continue;
+                }
+                double rate;
+                lock (_gate) rate = _controller.Rate;
+                try
+                {
+                    // A retry may still go out while stopping (to learn an unknown outcome); new grants may not.
+                    await _pacer.WaitAsync(rate, _retries.Count > 0 ? _run.AbortToken : stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue;
+                }
+                Work work;
+                long ticket;
+                lock (_gate)
+                {
+                    // A throttle came while this permit was awaited at the old rate: wait again at the new one.
+                    if (_controller.Rate < 0.99 * rate) continue;
+                    var wasIdle = _inFlight == 0 && _backingOff == 0 && _retries.Count == 0;
+                    if (_retries.Count > 0) work = _retries.Dequeue();
+                    else if (_new.Count > 0 && !stopping.IsCancellationRequested) work = _new.Dequeue();
+                    else continue;
+                    if (wasIdle) _run.OnBusyAgain(Region);
+                    _inFlight++;
+                    work.InFlight = true;
+                    ticket = _controller.OnSent(Now);
+                }
+                _ = AttemptAsync(work, ticket);
+            }
+            lock (_gate) FinishUnsendable(all: true);
+        }
+
+        /// <summary>Finishes the grants that can no longer be sent: at a stop, the new ones, and the retries that cannot
+        /// learn an unknown outcome (those may still go out); when this Region stopped, every one waiting. (Under the lock.)</summary>
+        void FinishUnsendable(bool all = false)
+        {
+            var regionStopped = _run.RegionStop(Region) != null;
+            if (!_run.Stopping && !regionStopped && !all) return;
+            while (_new.Count > 0)
+            {
+                var work = _new.Dequeue();
+                _run.Finish(work, _run.Unsendable(work));
+            }
+            for (var i = _retries.Count; i > 0; i--)
+            {
+                var work = _retries.Dequeue();
+                if (work.State.OutcomeUnknown && !regionStopped && !all) _retries.Enqueue(work);
+                else _run.Finish(work, _run.Unsendable(work));
+            }
+        }
+
+        /// <summary>Until this Region's endpoint is proven to honour DryRun, the grant at the head of the queue waits for a
+        /// canary (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
+        async Task ProveDryRunAsync(Work head)
+        {
+            var answer = await _proof.ProveAsync(head.Grant, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
+                _run.Session.EndpointDisplay, _run.StopToken).ConfigureAwait(false);
+            if (answer is { Kind: KmsErrorKind.DryRunNotHonored })
+            {
+                _run.Stop("the endpoint does not honour DryRun", answer);
+                return;
+            }
+            if (answer == null) return;
+            lock (_gate)
+                if (_new.Count > 0 && ReferenceEquals(_new.Peek(), head))
+                    _run.Finish(_new.Dequeue(), _run.Policy.DryRunUnproven(answer));
+        }
+
+        async Task<(KmsError? Error, int Sends)> SendCanaryAsync(GrantReference canary)
+        {
+            double rate;
+            lock (_gate) rate = _controller.Rate;
+            await _pacer.WaitAsync(rate, _run.StopToken).ConfigureAwait(false);
+            var (error, sends) = await SendAsync(canary, dryRun: true).ConfigureAwait(false);
+            Heard(error);
+            return (error, sends);
+        }
+
+        async Task AttemptAsync(Work work, long ticket)
+        {
+            var (error, sends) = await SendAsync(work.Grant, _run.Options.DryRun).ConfigureAwait(false);
+            work.InFlight = false;
+            var answered = Heard(error);
+            AttemptDecision decision;
+            lock (_gate)
+            {
+                var kind = error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost;
+                _controller.OnResponse(ticket, Now, kind);
+                _inFlight--;
+                decision = _run.Policy.AfterAttempt(work.State, error, sends, _run.Stopping, _random);
+                if (decision.IsRetry) _backingOff++;
+            }
+            if (decision.IsRetry) _ = RetryLaterAsync(work, decision.RetryAfter!.Value);
+            else _run.Finish(work, decision);
+            Wake();
+        }
+
+        /// <summary>Tells the run an answer came (any HTTP answer), and counts throttles. Returns whether one came.</summary>
+        bool Heard(KmsError? error)
+        {
+            var answered = error == null || error.HttpStatus != null;
+            var throttled = error?.Kind == KmsErrorKind.Throttled;
+            if (answered) _run.OnAnswer(Region, throttled);
+            if (throttled) Interlocked.Increment(ref _throttled);
+            return answered;
+        }
+
+        async Task RetryLaterAsync(Work work, TimeSpan delay)
+        {
+            try { await Task.Delay(delay, _run.AbortToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            lock (_gate)
+            {
+                _backingOff--;
+                // Given up while waiting: the same rule as for a grant queued for its retry.
+                if (_run.AbortToken.IsCancellationRequested) _run.Finish(work, _run.Unsendable(work));
+                else _retries.Enqueue(work);
+            }
+            Wake();
+        }
+
+        /// <summary>One attempt, within the per-attempt time-out: its error (null: success) and how often the request
+        /// reached the wire, which <see cref="Requests"/> counts.</summary>
+        async Task<(KmsError? Error, int Sends)> SendAsync(GrantReference grant, bool dryRun)
+        {
+            var counter = SendCounter.Begin();
+            KmsError? error = null;
+            using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(_run.AbortToken))
+            {
+                attempt.CancelAfter(KmsSession.AttemptTimeout);
+                try
+                {
+                    await _run.Operation.SendAsync(_clients.Run, grant, dryRun, attempt.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    error = _run.AbortToken.IsCancellationRequested ? KmsError.StoppedInFlight()
+                        : KmsError.From(e, timedOut: attempt.IsCancellationRequested, sends: counter.Sends);
+                }
+            }
+            // A request given up before any of it was sent was not a request.
+            var counted = error?.Kind == KmsErrorKind.Stopped && counter.Sends == 0 ? 0 : Math.Max(1, counter.Sends);
+            Interlocked.Add(ref _requests, counted);
+            return (error, counter.Sends);
+        }
+
+        public void Dispose()
+        {
+            try { _dispatcher.Wait(TimeSpan.FromSeconds(1)); } catch (AggregateException) { }
+            _wake.Dispose();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using KmsGrants;
+using KmsGrants.Engine;
+using Xunit;
+
+/// <summary>What a canary's answer proves, and the canary's own retries.</summary>
+public class DryRunProofTests
+{
+    static KmsError Error(KmsErrorKind kind, string code, int? status) => new(kind, code, "message", status);
+
+    public static TheoryData<KmsError?, CanaryVerdict> Answers() => new()
+    {
+        { null, CanaryVerdict.NotHonored },   // success: the endpoint ignored DryRun
+        { Error(KmsErrorKind.DryRunSucceeded, "DryRunOperationException", 412), CanaryVerdict.Honoured },
+        { Error(KmsErrorKind.NotFound, "NotFoundException", 400), CanaryVerdict.Honoured },
+        { Error(KmsErrorKind.AccessDenied, "AccessDeniedException", 400), CanaryVerdict.Honoured },
+        { Error(KmsErrorKind.InvalidGrantToken, "InvalidGrantTokenException", 400), CanaryVerdict.Honoured },
+        { Error(KmsErrorKind.InternalFailure, "HTTP 500", 500), CanaryVerdict.Inconclusive },   // moto, on a key it lacks
+        { Error(KmsErrorKind.Throttled, "ThrottlingException", 400), CanaryVerdict.Inconclusive },
+        { Error(KmsErrorKind.InvalidSignature, "InvalidSignatureException", 400), CanaryVerdict.Inconclusive },
+        { Error(KmsErrorKind.NotKmsResponse, "NotKmsResponse", 200), CanaryVerdict.Inconclusive },
+        { new KmsError(KmsErrorKind.TimedOut, "TimedOut", "no answer"), CanaryVerdict.Inconclusive },
+    };
+
+    [Theory]
+    [MemberData(nameof(Answers))]
+    public void Only_KMS_refusing_the_impossible_grant_proves_DryRun_honoured(KmsError? answer, CanaryVerdict verdict) =>
+        Assert.Equal(verdict, DryRunProof.Judge(answer));
+
+    [Fact]
+    public void The_canary_names_an_impossible_grant_the_way_the_sample_is_named()
+    {
+        var byId = GrantOperation.CanaryFor(new GrantReference("arn:aws:kms:us-east-1:111122223333:key/k", new string('a', 64), null));
+        Assert.Equal(("arn:aws:kms:us-east-1:111122223333:key/k", new string('0', 64)), (byId.KeyId, byId.GrantId));
+        var byToken = GrantOperation.CanaryFor(new GrantReference(null, null, "AQpAM2real"));
+        Assert.True(byToken.ByToken);
+        Assert.NotEqual("AQpAM2real", byToken.GrantToken);
+    }
+
+    [Fact]
+    public async Task Retries_what_proves_nothing_as_a_grant_would_then_proves()
+    {
+        var answers = new Queue<KmsError?>(new[] { Error(KmsErrorKind.Throttled, "ThrottlingException", 400), Error(KmsErrorKind.NotFound, "NotFoundException", 400) });
+        var proof = new DryRunProof();
+        var sent = 0;
+        var result = await Prove(proof, _ => { sent++; return (answers.Dequeue(), 1); });
+        Assert.Null(result);
+        Assert.True(proof.Proven);
+        Assert.Equal(2, sent);
+    }
+
+    [Fact]
+    public async Task An_answer_that_is_not_KMS_proves_nothing_and_is_returned_for_the_grant()
+    {
+        var notKms = Error(KmsErrorKind.NotKmsResponse, "NotKmsResponse", 200);
+        var proof = new DryRunProof();
+        Assert.Same(notKms, await Prove(proof, _ => (notKms, 1)));
+        Assert.False(proof.Proven);
+    }
+
+    [Fact]
+    public async Task Success_is_DryRun_not_honoured()
+    {
+        var proof = new DryRunProof();
+        var result = await Prove(proof, _ => (null, 1));
+        Assert.Equal(KmsErrorKind.DryRunNotHonored, result!.Kind);
+        Assert.True(result.StopsEverything);
+        Assert.False(proof.Proven);
+    }
+
+    static Task<KmsError?> Prove(DryRunProof proof, Func<GrantReference, (KmsError?, int)> answer) =>
+        proof.ProveAsync(new GrantReference("arn:aws:kms:us-east-1:111122223333:key/k", new string('a', 64), null),
+            canary => Task.FromResult(answer(canary)), new AttemptPolicy(GrantOperation.Retire, dryRun: true, 6), () => false,
+            new Random(1), "http://127.0.0.1:1/", CancellationToken.None);
+}
