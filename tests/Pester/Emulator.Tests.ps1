@@ -106,6 +106,25 @@ Describe 'The AWS CLI and boto3 against the emulator' {
     }
 }
 
+Describe 'Paging while most grants are retired' {
+    It 'lists every grant left, in creation order, through every page (boto3, Limit 7)' {
+        $seeded = Start-KmsEmulator -SeedGrants 300
+        try {
+            # Two grants in three retired (boto3, by key and ID): the listing must step over what is gone.
+            $all = @(Get-KmsEmulatorGrant -Emulator $seeded)
+            $retire = @(for ($i = 0; $i -lt $all.Count; $i++) { if ($i % 3) { [ordered]@{ KeyId = $all[$i].KeyId; GrantId = $all[$i].GrantId } } })
+            $file = Join-Path $TestDrive 'retire.json'
+            ConvertTo-Json -InputObject $retire -Compress | Set-Content $file
+            (Invoke-KmsPeer $seeded.Url 'retire-many' @($file, '4')).Errors | Should -BeNullOrEmpty
+            $left = @(for ($i = 0; $i -lt $all.Count; $i += 3) { $all[$i].GrantId })
+            $listing = Invoke-KmsPeer $seeded.Url 'list-grants' @($seeded.KeyArn, '7')
+            $listing.GrantIds | Should -Be $left
+            $listing.Pages | Should -Be ([Math]::Ceiling($left.Count / 7))
+        }
+        finally { $seeded | Stop-KmsEmulator }
+    }
+}
+
 Describe 'Identity and signatures' {
     It 'rejects a wrong secret with InvalidSignatureException' {
         (AwsCli 'kms', 'list-keys' -AccessKey testing -SecretKey wrong).Error | Should -Match 'InvalidSignatureException'

@@ -14,7 +14,7 @@ public sealed class KmsKey
     public string State { get; set; } = "Enabled";   // Enabled | Disabled | PendingDeletion
     public DateTimeOffset? DeletionDate { get; set; }
     /// <summary>Grants by creation sequence: the listing order, and what a marker points into.</summary>
-    public SortedDictionary<long, Grant> Grants { get; } = new();
+    public GrantSequence Grants { get; } = new();
     public Dictionary<string, Grant> GrantsById { get; } = new(StringComparer.Ordinal);
 }
 

@@ -26,14 +26,14 @@ public sealed partial class KmsState
                 Operations = operations,
                 Constraints = constraints,
             };
-            key.Grants[grant.Sequence] = grant;
+            key.Grants.Add(grant);
             key.GrantsById[grant.Id] = grant;
             _grantsByToken[grant.Token] = grant;
             if (retiring != null)
             {
                 if (!_grantsByRetiringPrincipal.TryGetValue(retiring, out var set))
-                    _grantsByRetiringPrincipal[retiring] = set = new SortedDictionary<long, Grant>();
-                set[grant.Sequence] = grant;
+                    _grantsByRetiringPrincipal[retiring] = set = new GrantSequence();
+                set.Add(grant);
             }
             _grantsAlive++;
             return (grant, grant.Token);
@@ -81,10 +81,10 @@ public sealed partial class KmsState
         if (grantId != null) ValidateGrantId(grantId);
         var grantee = Principal(request, "GranteePrincipal", required: false);
         var (limit, after) = Paging(request, key.Id);
-        IEnumerable<Grant> grants = key.Grants.Values;
+        var grants = key.Grants.After(after);
         if (grantId != null) grants = grants.Where(g => g.Id == grantId);
         if (grantee != null) grants = grants.Where(g => g.GranteePrincipal == grantee);
-        return GrantPage(grants, after, limit, key.Id);
+        return GrantPage(grants, limit, key.Id);
     }
 
     /// <summary>Grants in this Region, on keys of any account, whose retiring principal is exactly the one given; which
@@ -97,13 +97,14 @@ public sealed partial class KmsState
             throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:ListRetirableGrants on resource: {principal} "
                 + $"because the retiring principal is not in the caller's account {caller.Account}.");
         var (limit, after) = Paging(request, "retirable:" + principal);
-        IEnumerable<Grant> grants = _grantsByRetiringPrincipal.TryGetValue(principal, out var set) ? set.Values : [];
-        return GrantPage(grants, after, limit, "retirable:" + principal);
+        var grants = _grantsByRetiringPrincipal.TryGetValue(principal, out var set) ? set.After(after) : [];
+        return GrantPage(grants, limit, "retirable:" + principal);
     }
 
-    JsonObject GrantPage(IEnumerable<Grant> grants, long after, int limit, string scope)
+    /// <summary>A page of grants that follow the marker's position (<see cref="GrantSequence.After"/>).</summary>
+    JsonObject GrantPage(IEnumerable<Grant> grants, int limit, string scope)
     {
-        var page = grants.SkipWhile(g => g.Sequence <= after).Take(limit + 1).ToList();
+        var page = grants.Take(limit + 1).ToList();
         var truncated = page.Count > limit;
         if (truncated) page.RemoveAt(limit);
         var result = new JsonObject { ["Grants"] = new JsonArray(page.Select(g => (JsonNode)Entry(g)).ToArray()) };
@@ -178,12 +179,12 @@ public sealed partial class KmsState
 
     void Remove(Grant grant)
     {
-        grant.Key.Grants.Remove(grant.Sequence);
+        grant.Key.Grants.Remove(grant);
         grant.Key.GrantsById.Remove(grant.Id);
         _grantsByToken.Remove(grant.Token);
         if (grant.RetiringPrincipal != null && _grantsByRetiringPrincipal.TryGetValue(grant.RetiringPrincipal, out var set))
         {
-            set.Remove(grant.Sequence);
+            set.Remove(grant);
             if (set.Count == 0) _grantsByRetiringPrincipal.Remove(grant.RetiringPrincipal);
         }
         _grantsAlive--;

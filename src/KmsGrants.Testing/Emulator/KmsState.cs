@@ -31,7 +31,7 @@ public sealed partial class KmsState
     readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
     readonly Dictionary<(string Account, string Name), KmsKey> _aliases = new();
     readonly Dictionary<string, Grant> _grantsByToken = new(StringComparer.Ordinal);
-    readonly Dictionary<string, SortedDictionary<long, Grant>> _grantsByRetiringPrincipal = new(StringComparer.Ordinal);
+    readonly Dictionary<string, GrantSequence> _grantsByRetiringPrincipal = new(StringComparer.Ordinal);
     readonly byte[] _markerKey = RandomNumberGenerator.GetBytes(32);
     long _sequence;
     int _grantsAlive;
@@ -159,7 +159,7 @@ public sealed partial class KmsState
     public List<Grant> Grants(Func<Grant, bool> include)
     {
         lock (_gate)
-            return _keys.Values.SelectMany(k => k.Grants.Values).Where(include).OrderBy(g => g.Sequence).ToList();
+            return _keys.Values.SelectMany(k => k.Grants).Where(include).OrderBy(g => g.Sequence).ToList();
     }
 
     static readonly Caller Anyone = new("", "", "");
