@@ -56,6 +56,8 @@ Describe 'Start-KmsEmulator' {
         @(Get-KmsRetirableGrant $ci @c).Count | Should -Be 3
         $eu = Get-Connection $kms -Region eu-west-1
         @(Get-KmsRetirableGrant $ci @eu).KeyId | Sort-Object -Unique | Should -Be $kms.KeyArns[1]
+        # Its text is its Url: the emulator itself goes to -EndpointUrl too.
+        @(Get-KmsRetirableGrant $ci -EndpointUrl $kms -Region us-east-1 -AccessKey AKVIEW -SecretKey view-secret-4711).Count | Should -Be 3
     }
 
     It 'refuses requests not signed by a known identity, as before' {
