@@ -3,13 +3,14 @@
     Builds, tests, benchmarks, demonstrates and packages KmsGrants.
 .DESCRIPTION
     One entry point, one task per run:
-      Build    (default) out/KmsGrants/: the complete module folder.
+      Build    (default) out/KmsGrants/ and out/KmsGrants.Testing/ (the KMS emulator): the complete module folders.
       Test     Build, then the xunit tests and every Pester suite (each in a fresh pwsh), then one summary line:
                "Tests: N passed, M failed[, K skipped]". Exits non-zero on any failure.
       Bench    Build, then tests/bench/*.ps1, each printing its figures.
-      Demo     Build, then the main job against the embedded KMS emulator (or, with -EndpointUrl/-Region/
+      Demo     Build, then the main job against the KMS emulator of KmsGrants.Testing (or, with -EndpointUrl/-Region/
                -ProfileName, its read-only part against a real account).
-      Package  Build, then out/package/KmsGrants.<version>.nupkg for Install-PSResource.
+      Package  Build, then out/package/KmsGrants.<version>.nupkg and KmsGrants.Testing.<version>.nupkg for
+               Install-PSResource.
       Clean    Removes out/ and the projects' bin/ and obj/.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
@@ -37,6 +38,8 @@ Set-StrictMode -Version 3.0
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'KmsGrants'
+$TestingOut = Join-Path $Out 'KmsGrants.Testing'
+$TestingSource = Join-Path $Root 'src/KmsGrants.Testing'
 $ResultsDir = Join-Path $Out 'test-results'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -53,8 +56,34 @@ function Invoke-Native([string] $What, [scriptblock] $Command) {
     if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE)." }
 }
 
-function Get-ModuleVersion {
-    (Import-PowerShellDataFile (Join-Path $Root 'KmsGrants.psd1')).ModuleVersion
+function Get-ModuleVersion([string] $Manifest = (Join-Path $Root 'KmsGrants.psd1')) {
+    (Import-PowerShellDataFile $Manifest).ModuleVersion
+}
+
+# Cmdlet help: generated from the prose in docs/help and the built cmdlets' metadata, in a separate pwsh because it
+# imports the module; about_ topics are copied as written.
+function Write-ModuleHelp([string] $ModulePath, [string] $Name) {
+    $enUS = Join-Path $ModulePath 'en-US'
+    $null = New-Item -ItemType Directory $enUS -Force
+    Copy-Item (Join-Path $Root "docs/help/about_$Name.help.txt") $enUS
+    Invoke-Native "Generating $Name cmdlet help" {
+        dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-MamlHelp.ps1') -ModulePath $ModulePath `
+            -Source (Join-Path $Root "docs/help/$Name.help.psd1") -Destination (Join-Path $enUS "$Name.dll-Help.xml")
+    }
+}
+
+# out/KmsGrants.Testing: the emulator as a module, with no dependency of its own (pwsh carries HttpListener).
+function Invoke-BuildTestingModule {
+    if (Test-Path $TestingOut) { Remove-Item $TestingOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $TestingOut
+    $manifest = Join-Path $TestingSource 'KmsGrants.Testing.psd1'
+    $version = Get-ModuleVersion $manifest
+    Invoke-Native 'Building KmsGrants.Testing' { dotnet build $TestingSource -c $Configuration --nologo -v quiet "-p:Version=$version" }
+    $bin = Join-Path $TestingSource "bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $bin 'KmsGrants.Testing.dll'), (Join-Path $bin 'KmsGrants.Testing.pdb') $TestingOut
+    Copy-Item $manifest, (Join-Path $TestingSource 'KmsGrants.Testing.Format.ps1xml'), (Join-Path $Root 'LICENSE') $TestingOut
+    Write-ModuleHelp $TestingOut 'KmsGrants.Testing'
+    Write-Host "Built $TestingOut (version $version)"
 }
 
 function Invoke-BuildTask {
@@ -70,16 +99,9 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path $bin 'KmsGrants*.dll'), (Join-Path $bin 'KmsGrants*.pdb') $ModuleOut
     Copy-Item (Join-Path $Root 'KmsGrants.psd1'), (Join-Path $Root 'src/KmsGrants/KmsGrants.Format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleOut
     Get-ChildItem (Join-Path $ModuleOut 'dependencies') -Filter '*.deps.json' | Remove-Item
-    # Help: about_ topics as written; cmdlet help generated from docs/help and the built cmdlets' metadata,
-    # in a separate pwsh because it imports the module.
-    $enUS = Join-Path $ModuleOut 'en-US'
-    $null = New-Item -ItemType Directory $enUS
-    Copy-Item (Join-Path $Root 'docs/help/about_*.help.txt') $enUS
-    Invoke-Native 'Generating cmdlet help' {
-        dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-MamlHelp.ps1') -ModulePath $ModuleOut `
-            -Source (Join-Path $Root 'docs/help/KmsGrants.help.psd1') -Destination (Join-Path $enUS 'KmsGrants.dll-Help.xml')
-    }
+    Write-ModuleHelp $ModuleOut 'KmsGrants'
     Write-Host "Built $ModuleOut (version $version)"
+    Invoke-BuildTestingModule
 }
 
 function Invoke-CleanTask {
@@ -91,7 +113,8 @@ function Invoke-CleanTask {
 
 function Initialize-TestDependencies {
     Invoke-Native 'Restoring test dependencies' { dotnet restore (Join-Path $Root 'tests/TestDependencies') --nologo -v quiet }
-    Invoke-Native 'Building the KMS emulator' { dotnet build (Join-Path $Root 'tests/KmsEmulator') -c Release --nologo -v quiet }
+    # The emulator's console host: the benchmarks run it out of process, and a test checks its command line.
+    Invoke-Native 'Building the KMS emulator host' { dotnet build (Join-Path $Root 'tests/KmsEmulator') -c Release --nologo -v quiet }
 }
 
 function Invoke-TestTask {
@@ -129,7 +152,7 @@ function Invoke-TestTask {
         Write-Host "`n== Pester: $($suite.Name)" -ForegroundColor Cyan
         $result = Join-Path $ResultsDir ($suite.BaseName + '.json')
         # A fresh process per suite: a binary module cannot be unloaded, and suites must not share state.
-        dotnet pwsh -NoProfile -NonInteractive -File $runner -Path $suite.FullName -ResultPath $result -ModulePath $ModuleOut
+        dotnet pwsh -NoProfile -NonInteractive -File $runner -Path $suite.FullName -ResultPath $result -ModulePath $ModuleOut -TestingModulePath $TestingOut
         if (Test-Path $result) {
             $r = Get-Content $result -Raw | ConvertFrom-Json
             $totals.Passed += $r.Passed; $totals.Failed += $r.Failed; $totals.Skipped += $r.Skipped
@@ -152,6 +175,7 @@ function Invoke-BenchTask {
     Invoke-BuildTask
     Initialize-TestDependencies
     $env:AWS_EC2_METADATA_DISABLED = 'true'
+    $env:KMSGRANTS_TESTING_MODULE = $TestingOut   # for the bench of the in-process emulator (tests/Pester/TestPaths.ps1)
     foreach ($bench in Get-ChildItem (Join-Path $Root 'tests/bench') -Filter '*.ps1' | Where-Object Name -NotLike '_*' | Sort-Object Name) {
         Write-Host "`n== $($bench.Name)" -ForegroundColor Cyan
         dotnet pwsh -NoProfile -NonInteractive -File $bench.FullName -ModulePath $ModuleOut
@@ -162,14 +186,11 @@ function Invoke-BenchTask {
 function Invoke-DemoTask {
     Invoke-BuildTask
     $demo = Join-Path $Root 'tools/Demo.ps1'
-    $demoArgs = @('-ModulePath', $ModuleOut)
+    $demoArgs = @('-ModulePath', $ModuleOut, '-TestingModulePath', $TestingOut)
     if ($EndpointUrl) { $demoArgs += @('-EndpointUrl', $EndpointUrl) }
     if ($Region) { $demoArgs += @('-Region', $Region) }
     if ($ProfileName) { $demoArgs += @('-ProfileName', $ProfileName) }
     if ($RetiringPrincipal) { $demoArgs += @('-RetiringPrincipal', $RetiringPrincipal) }
-    if (-not ($EndpointUrl -or $Region -or $ProfileName)) {
-        Invoke-Native 'Building the KMS emulator' { dotnet build (Join-Path $Root 'tests/KmsEmulator') -c Release --nologo -v quiet }
-    }
     dotnet pwsh -NoProfile -File $demo @demoArgs
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
@@ -183,7 +204,7 @@ function Invoke-PackageTask {
     $repo = 'KmsGrantsBuild-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     Register-PSResourceRepository -Name $repo -Uri $packageDir -Trusted
     try {
-        Publish-PSResource -Path $ModuleOut -Repository $repo -SkipDependenciesCheck
+        foreach ($module in $ModuleOut, $TestingOut) { Publish-PSResource -Path $module -Repository $repo -SkipDependenciesCheck }
     }
     finally {
         Unregister-PSResourceRepository -Name $repo

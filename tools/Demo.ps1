@@ -3,12 +3,13 @@
     The main job, shown end to end: list retirable grants, ask KMS with -WhatIf (DryRun), retire them in bulk with
     a progress bar, and count what is left.
 .DESCRIPTION
-    By default against the embedded KMS emulator (tests/KmsEmulator) seeded with a few hundred grants, which it
-    starts and stops. With -EndpointUrl, -Region or -ProfileName it runs only the read-only part (listing and a
+    By default against the KMS emulator of KmsGrants.Testing (the module runbook tests use), in this process, seeded
+    with a few hundred grants; it starts and stops it. With -EndpointUrl, -Region or -ProfileName it runs only the read-only part (listing and a
     -WhatIf DryRun, which changes nothing) against that real account.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
+    [string] $TestingModulePath = (Join-Path $PSScriptRoot '../out/KmsGrants.Testing'),
     [string] $EndpointUrl,
     [string] $Region,
     [string] $ProfileName,
@@ -36,11 +37,10 @@ if ($EndpointUrl -or $Region -or $ProfileName) {
     return
 }
 
-$root = Resolve-Path (Join-Path $PSScriptRoot '..')
-Import-Module (Join-Path $root 'tests/KmsEmulator/KmsEmulator.psm1')
+Import-Module $TestingModulePath
 $principal = 'arn:aws:iam::111122223333:role/demo-deployer'
 Show-Step "Starting the KMS emulator with $Grants grants retirable by $principal (20 ms added latency, a 100 rps RetireGrant quota)"
-$emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $principal -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=100')
+$emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $principal -LatencyMs 20 -Quota @{ RetireGrant = 100 }
 try {
     $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
     $PSDefaultParameterValues['*-Kms*:Region'] = 'us-east-1'
@@ -62,8 +62,8 @@ try {
     $KmsGrantsLastRun | Format-List Submitted, Retired, RetiredOnRetry, Failed, Requests, ThrottledResponses, Elapsed | Out-Host
 
     $left = (Get-KmsRetirableGrant $principal | Measure-Object).Count
-    Write-Host "$left grants left" -ForegroundColor Green
+    Write-Host "$left grants left (the emulator's own count: $(@($emulator | Get-KmsEmulatorGrant).Count))" -ForegroundColor Green
 }
 finally {
-    Stop-KmsEmulator $emulator
+    $emulator | Stop-KmsEmulator
 }

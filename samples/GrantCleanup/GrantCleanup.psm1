@@ -1,7 +1,8 @@
 <#
 A sample runbook built on KmsGrants: retire every grant a principal may retire whose name matches a pattern,
 and report what happened. Its tests show the two ways to test such a runbook: with Pester mocks
-(tests/Pester/RunbookMocked.Tests.ps1) and against the KMS emulator (tests/Pester/RunbookEmulator.Tests.ps1).
+(tests/Pester/RunbookMocked.Tests.ps1) and against the KMS emulator of KmsGrants.Testing (GrantCleanup.Tests.ps1, beside
+this file).
 #>
 #Requires -Modules KmsGrants
 

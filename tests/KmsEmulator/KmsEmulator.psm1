@@ -1,10 +1,11 @@
-# Starts, drives and stops the KMS emulator beside this file. Shared by the Pester suites, the benchmarks and the
-# demo. It builds nothing: build first with `dotnet build tests/KmsEmulator -c Release` (build.ps1 does).
+# Starts, drives and stops the emulator's console host (this folder) as a process of its own: for the benchmarks, whose
+# emulator must not share the measured pwsh's CPU. Everything else runs the emulator in-process with KmsGrants.Testing.
+# It builds nothing: build first with `dotnet build tests/KmsEmulator -c Release` (build.ps1 -Task Bench does).
 Set-StrictMode -Version 3.0
 
-$script:EmulatorDll = Join-Path $PSScriptRoot 'bin/Release/net10.0/KmsEmulator.dll'
+$script:HostDll = Join-Path $PSScriptRoot 'bin/Release/net10.0/KmsEmulator.dll'
 
-# The Regions the emulator will serve for these arguments, as it decides: the last --regions, else the last --region,
+# The Regions the host will serve for these arguments, as it decides: the last --regions, else the last --region,
 # else us-east-1. The launcher needs them to know how many seeded key ARNs to read.
 function Get-ServedRegion([string[]] $Arguments) {
     $regions = $null; $region = 'us-east-1'
@@ -17,11 +18,11 @@ function Get-ServedRegion([string[]] $Arguments) {
     if ($regions) { $regions } else { @($region) }
 }
 
-function Read-EmulatorLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeconds, [string] $What) {
+function Read-HostLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeconds, [string] $What) {
     $read = $Process.StandardOutput.ReadLineAsync()
     if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
         $err = if ($Process.HasExited) { $Process.StandardError.ReadToEnd() } else { '' }
-        Stop-KmsEmulator ([pscustomobject]@{ Process = $Process })
+        Stop-EmulatorProcess ([pscustomobject]@{ Process = $Process })
         throw "$What did not come within $TimeoutSeconds s. $err"
     }
     $read.Result
@@ -29,15 +30,16 @@ function Read-EmulatorLine([System.Diagnostics.Process] $Process, [int] $Timeout
 
 <#
 .SYNOPSIS
-    Starts the KMS emulator on a free loopback port.
+    Starts the emulator's console host on a free loopback port.
 .DESCRIPTION
-    Runs `dotnet KmsEmulator.dll --port 0` with -Arguments (any emulator option), reads the listening line and, with
-    -SeedGrants, the seeded key ARN of each served Region. Returns Url, KeyArn (the first Region's seeded key),
-    KeyArns (every Region's, in Region order), Regions (served, in order) and Process.
+    Runs `dotnet KmsEmulator.dll --port 0` with -Arguments (any option of the host, see the README), reads the listening
+    line and, with -SeedGrants, the seeded key ARN of each served Region. Its standard input stays open: the host
+    serves until it ends, so it exits with this process even if Stop-EmulatorProcess is never called. Returns Url,
+    KeyArn (the first Region's seeded key), KeyArns (every Region's, in Region order), Regions and Process.
 .EXAMPLE
-    $e = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 100 -RetiringPrincipal arn:aws:iam::111122223333:role/ci
+    $e = Start-EmulatorProcess -Regions us-east-1, eu-west-1 -SeedGrants 100 -RetiringPrincipal arn:aws:iam::111122223333:role/ci -Arguments '--quota', 'RetireGrant=50'
 #>
-function Start-KmsEmulator {
+function Start-EmulatorProcess {
     [CmdletBinding()]
     param(
         [string[]] $Arguments = @(),
@@ -45,30 +47,31 @@ function Start-KmsEmulator {
         [string] $RetiringPrincipal,
         [string[]] $Regions
     )
-    if (-not (Test-Path $script:EmulatorDll)) {
-        throw "$script:EmulatorDll is missing: build it first with 'dotnet build tests/KmsEmulator -c Release'."
+    if (-not (Test-Path $script:HostDll)) {
+        throw "$script:HostDll is missing: build it first with 'dotnet build tests/KmsEmulator -c Release'."
     }
-    $emulatorArgs = @($script:EmulatorDll, '--port', '0') + $Arguments
-    if ($Regions) { $emulatorArgs += @('--regions', ($Regions -join ',')) }
-    if ($SeedGrants) { $emulatorArgs += @('--seed-grants', "$SeedGrants") }
-    if ($RetiringPrincipal) { $emulatorArgs += @('--retiring-principal', $RetiringPrincipal) }
-    $served = @(Get-ServedRegion $emulatorArgs)
+    $hostArgs = @($script:HostDll, '--port', '0') + $Arguments
+    if ($Regions) { $hostArgs += @('--regions', ($Regions -join ',')) }
+    if ($SeedGrants) { $hostArgs += @('--seed-grants', "$SeedGrants") }
+    if ($RetiringPrincipal) { $hostArgs += @('--retiring-principal', $RetiringPrincipal) }
+    $served = @(Get-ServedRegion $hostArgs)
 
     $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $emulatorArgs) { $info.ArgumentList.Add($a) }
+    foreach ($a in $hostArgs) { $info.ArgumentList.Add($a) }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = $true
     $info.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($info)
 
-    $first = Read-EmulatorLine $process 30 'The KMS emulator''s listening line'
+    $first = Read-HostLine $process 30 'The KMS emulator''s listening line'
     if ($first -notmatch '^KMS emulator listening on (http://127\.0\.0\.1:\d+)$') {
-        Stop-KmsEmulator ([pscustomobject]@{ Process = $process })
+        Stop-EmulatorProcess ([pscustomobject]@{ Process = $process })
         throw "Unexpected emulator output: $first"
     }
     $url = $Matches[1]
     # Seeded keys are printed one a line, in Region order, once all grants exist.
-    $keyArns = @(if ($SeedGrants) { foreach ($r in $served) { Read-EmulatorLine $process 60 "The seeded key ARN for $r" } })
+    $keyArns = @(if ($SeedGrants) { foreach ($r in $served) { Read-HostLine $process 60 "The seeded key ARN for $r" } })
     [pscustomobject]@{
         Url     = $url
         KeyArn  = if ($keyArns) { $keyArns[0] } else { $null }
@@ -79,15 +82,15 @@ function Start-KmsEmulator {
 }
 
 <#
-.SYNOPSIS Stops an emulator started by Start-KmsEmulator (and waits for it to exit).
+.SYNOPSIS Stops a host started by Start-EmulatorProcess: closes its standard input (it exits), killing it if it lingers.
 #>
-function Stop-KmsEmulator {
+function Stop-EmulatorProcess {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline, Position = 0)] [AllowNull()] $Emulator)
     process {
         if ($Emulator -and $Emulator.Process -and -not $Emulator.Process.HasExited) {
-            $Emulator.Process.Kill($true)
-            $null = $Emulator.Process.WaitForExit(10000)
+            try { $Emulator.Process.StandardInput.Close() } catch [System.InvalidOperationException] { }
+            if (-not $Emulator.Process.WaitForExit(5000)) { $Emulator.Process.Kill($true); $null = $Emulator.Process.WaitForExit(10000) }
         }
     }
 }
@@ -95,9 +98,9 @@ function Stop-KmsEmulator {
 <#
 .SYNOPSIS
     GET /_emulator/stats: operations (totals), grantsAlive, keys, lastCaller, lastAccessKey, lastRegion, and
-    regions.<Region>.operations / grantsAlive / keys.
+    regions.<Region>.operations / grantsAlive / keys (the same as Get-KmsEmulatorStatistic in-process).
 #>
-function Get-KmsEmulatorStats {
+function Get-EmulatorProcessStatistic {
     [CmdletBinding()]
     param([Parameter(Mandatory, Position = 0)] $Emulator)
     Invoke-RestMethod "$($Emulator.Url)/_emulator/stats"
@@ -105,12 +108,12 @@ function Get-KmsEmulatorStats {
 
 <#
 .SYNOPSIS
-    POST /_emulator/quota: sets operations' quotas (requests per second) in every Region while the emulator runs;
+    POST /_emulator/quota: sets operations' quotas (requests per second) in every Region while the host runs;
     0 or $null removes one. Returns the new quota table.
 .EXAMPLE
-    Set-KmsEmulatorQuota -Emulator $e -Quota @{ RetireGrant = 30; ListGrants = $null }
+    Set-EmulatorProcessQuota -Emulator $e -Quota @{ RetireGrant = 30; ListGrants = $null }
 #>
-function Set-KmsEmulatorQuota {
+function Set-EmulatorProcessQuota {
     [CmdletBinding()]
     param([Parameter(Mandatory, Position = 0)] $Emulator, [Parameter(Mandatory, Position = 1)] [hashtable] $Quota)
     $body = ConvertTo-Json -InputObject $Quota -Compress
@@ -125,4 +128,4 @@ function Set-KmsEmulatorQuota {
     }
 }
 
-Export-ModuleMember -Function Start-KmsEmulator, Stop-KmsEmulator, Get-KmsEmulatorStats, Set-KmsEmulatorQuota
+Export-ModuleMember -Function Start-EmulatorProcess, Stop-EmulatorProcess, Get-EmulatorProcessStatistic, Set-EmulatorProcessQuota

@@ -7,13 +7,13 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
-    $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
-        '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
-        '--identity', 'AKTOOLS:tools-secret=arn:aws:iam::111122223333:role/tools',
-        '--identity', 'AKPROFILE:profile-secret=arn:aws:iam::111122223333:role/profile',
-        '--identity', 'AKDEFAULT:default-secret=arn:aws:iam::111122223333:role/default',
-        '--identity', 'AKENV:env-secret=arn:aws:iam::111122223333:role/env',
-        '--identity', 'AKLOCATION:location-secret=arn:aws:iam::111122223333:role/location')
+    $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
+        @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+        @{ AccessKey = 'AKTOOLS'; SecretKey = 'tools-secret'; Principal = 'arn:aws:iam::111122223333:role/tools' }
+        @{ AccessKey = 'AKPROFILE'; SecretKey = 'profile-secret'; Principal = 'arn:aws:iam::111122223333:role/profile' }
+        @{ AccessKey = 'AKDEFAULT'; SecretKey = 'default-secret'; Principal = 'arn:aws:iam::111122223333:role/default' }
+        @{ AccessKey = 'AKENV'; SecretKey = 'env-secret'; Principal = 'arn:aws:iam::111122223333:role/env' }
+        @{ AccessKey = 'AKLOCATION'; SecretKey = 'location-secret'; Principal = 'arn:aws:iam::111122223333:role/location' })
     $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
     $account = '111122223333'
 
@@ -342,7 +342,7 @@ Describe '-WhatIf never retires, on any endpoint' {
         ($results | Where-Object GrantId -In $set.Grants.GrantId).Status | Should -Be 'WouldRetire', 'WouldRetire'
         ($results | Where-Object GrantId -EQ $missing).Status | Should -Be 'WouldFail'
         $errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
     }
 }
 
@@ -351,7 +351,7 @@ Describe 'Pipeline binding' {
         # One key for the four cases (boto3 costs a second a call); each case retires its own grants and checks only them.
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 6
         $g = $set.Grants
-        function Get-Alive { Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url }
+        function Get-Alive { Get-AliveGrantId -KeyId $set.KeyId -Server $emulator }
     }
 
     It 'a piped string is a key for Get-KmsGrant' {
@@ -412,12 +412,12 @@ Describe 'Key aliases' {
         $results = $ids[0..2] | Remove-KmsGrant -KeyId $alias -Force -PassThru
         (Get-RequestCount $emulator DescribeKey) - $before | Should -Be 1
         $results.Status | Should -Be 'Retired', 'Retired', 'Retired'
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ($ids[3..4] | Sort-Object)
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ($ids[3..4] | Sort-Object)
     }
 
     It 'Remove-KmsGrant -KeyId alias/NAME -GrantId takes the alias ARN too' {
         Remove-KmsGrant -KeyId $aliasArn -GrantId $ids[3] -Force
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $ids[4]
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Should -Be $ids[4]
     }
 
     It 'an unknown alias gives one KmsGrants.NotFound error (Get-KmsGrant)' {
@@ -437,7 +437,7 @@ Describe 'Key aliases' {
         $errors.FullyQualifiedErrorId | Should -Be (@('KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand') * 3)
         $errors.TargetObject.GrantId | Should -Be $ids[4], ('f' * 64), ('d' * 64)
         Get-RequestCount $emulator RetireGrant | Should -Be $sent
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $ids[4]
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Should -Be $ids[4]
     }
 }
 
@@ -584,7 +584,7 @@ Describe '$AWSProxy (Set-AWSProxy)' {
             (Get-Forwarded) - $listed | Should -BeGreaterThan 0   # the retire client too
         }
         finally { Remove-Variable AWSProxy -Scope Global }
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Sort-Object | Should -Be ([string[]]$set.Grants[1..2].GrantId | Sort-Object)
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ([string[]]$set.Grants[1..2].GrantId | Sort-Object)
         (Invoke-RestMethod "$proxyUrl/_proxy/stats").targets.PSObject.Properties.Name | Should -Be ([uri]$emulator.Url).Authority
     }
 
@@ -595,6 +595,6 @@ Describe '$AWSProxy (Set-AWSProxy)' {
         (Get-KmsRetirableGrant $principal).Count | Should -Be 2
         Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[1].GrantId -Force
         Get-Forwarded | Should -Be $before
-        Get-AliveGrantId -KeyId $set.KeyId -Endpoint $emulator.Url | Should -Be $set.Grants[2].GrantId
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Should -Be $set.Grants[2].GrantId
     }
 }

@@ -4,13 +4,13 @@ BeforeAll {
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
 
-    function Get-AliveGrantIds($Emulator) { Get-AliveGrantId $Emulator.KeyArn -Endpoint $Emulator.Url }
+    function Get-AliveGrantIds($Emulator) { Get-AliveGrantId $Emulator.KeyArn -Server $Emulator }
 }
 
 Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -SeedGrants 1000 -Arguments @('--fault-rate', '0.15',
-            '--fault-kinds', 'internal,unavailable,reset,commit-then-drop', '--fault-ops', 'RetireGrant', '--seed', '7')
+        $emulator = Start-KmsEmulator -SeedGrants 1000 -FaultRate 0.15 `
+            -FaultKind internal, unavailable, reset, commit-then-drop -FaultOperation RetireGrant -Seed 7
         $all = [string[]]@(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url -PageSize 100).GrantId
         $results = @(Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url |
             Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable failures)
@@ -51,7 +51,7 @@ Describe 'Faults: 1,000 grants, 15% of RetireGrant calls failing in every way' {
 
 Describe 'Throttling: a 20 rps quota' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -SeedGrants 200 -Arguments @('--quota', 'RetireGrant=20')
+        $emulator = Start-KmsEmulator -SeedGrants 200 -Quota @{ RetireGrant = 20 }
         $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn }
         $results = @($run.Output)
         $alive = Get-AliveGrantIds $emulator
@@ -89,7 +89,7 @@ Describe 'Throttling: a 20 rps quota' {
 
 Describe 'Ctrl+C' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -SeedGrants 2000 -Arguments @('--latency-ms', '20')
+        $emulator = Start-KmsEmulator -SeedGrants 2000 -LatencyMs 20
         $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -NoWait
         Start-Sleep -Seconds 1
         $clock = [Diagnostics.Stopwatch]::StartNew()

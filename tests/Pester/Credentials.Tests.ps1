@@ -2,14 +2,14 @@
 # Each case runs in a fresh pwsh with its own HOME and environment, as a user's session would.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
-    $emulator = Start-KmsEmulator -Arguments @(
-        '--identity', 'AKEXPLICIT:explicit-secret=arn:aws:iam::111122223333:role/explicit',
-        '--identity', 'AKPROFILE:profile-secret=arn:aws:iam::111122223333:role/profile',
-        '--identity', 'AKDEFAULT:default-secret=arn:aws:iam::111122223333:role/default',
-        '--identity', 'AKENV:env-secret=arn:aws:iam::111122223333:role/env',
-        '--identity', 'AKSESSION:session-secret=arn:aws:iam::111122223333:role/session',
-        '--identity', 'AKLOCATION:location-secret=arn:aws:iam::111122223333:role/location',
-        '--identity', 'AKCRED:cred-secret=arn:aws:iam::111122223333:role/credential')
+    $emulator = Start-KmsEmulator -Identity @(
+        @{ AccessKey = 'AKEXPLICIT'; SecretKey = 'explicit-secret'; Principal = 'arn:aws:iam::111122223333:role/explicit' }
+        @{ AccessKey = 'AKPROFILE'; SecretKey = 'profile-secret'; Principal = 'arn:aws:iam::111122223333:role/profile' }
+        @{ AccessKey = 'AKDEFAULT'; SecretKey = 'default-secret'; Principal = 'arn:aws:iam::111122223333:role/default' }
+        @{ AccessKey = 'AKENV'; SecretKey = 'env-secret'; Principal = 'arn:aws:iam::111122223333:role/env' }
+        @{ AccessKey = 'AKSESSION'; SecretKey = 'session-secret'; Principal = 'arn:aws:iam::111122223333:role/session' }
+        @{ AccessKey = 'AKLOCATION'; SecretKey = 'location-secret'; Principal = 'arn:aws:iam::111122223333:role/location' }
+        @{ AccessKey = 'AKCRED'; SecretKey = 'cred-secret'; Principal = 'arn:aws:iam::111122223333:role/credential' })
 
     $homeDir = Join-Path $TestDrive 'home'
     $null = New-Item -ItemType Directory (Join-Path $homeDir '.aws') -Force

@@ -1,10 +1,10 @@
 # The emulator, checked with clients nobody here wrote (the AWS CLI and boto3), and against moto.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
-    $emulator = Start-KmsEmulator -Arguments @(
-        '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
-        '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
-        '--identity', 'OTHER:other-secret=arn:aws:iam::111122223333:role/other')
+    $emulator = Start-KmsEmulator -Identity @(
+        @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+        @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
+        @{ AccessKey = 'OTHER'; SecretKey = 'other-secret'; Principal = 'arn:aws:iam::111122223333:role/other' })
     $url = $emulator.Url
     # AWS CLI calls: most through one boto3 process (botocore, as the CLI; a process per call costs a second), a few
     # through the AWS CLI itself (AwsCli; not "Cli": that is an alias of Clear-Item), so that its own parsing, paginator and signing are covered too.
@@ -106,6 +106,25 @@ Describe 'The AWS CLI and boto3 against the emulator' {
     }
 }
 
+Describe 'Paging while most grants are retired' {
+    It 'lists every grant left, in creation order, through every page (boto3, Limit 7)' {
+        $seeded = Start-KmsEmulator -SeedGrants 300
+        try {
+            # Two grants in three retired (boto3, by key and ID): the listing must step over what is gone.
+            $all = @(Get-KmsEmulatorGrant -Emulator $seeded)
+            $retire = @(for ($i = 0; $i -lt $all.Count; $i++) { if ($i % 3) { [ordered]@{ KeyId = $all[$i].KeyId; GrantId = $all[$i].GrantId } } })
+            $file = Join-Path $TestDrive 'retire.json'
+            ConvertTo-Json -InputObject $retire -Compress | Set-Content $file
+            (Invoke-KmsPeer $seeded.Url 'retire-many' @($file, '4')).Errors | Should -BeNullOrEmpty
+            $left = @(for ($i = 0; $i -lt $all.Count; $i += 3) { $all[$i].GrantId })
+            $listing = Invoke-KmsPeer $seeded.Url 'list-grants' @($seeded.KeyArn, '7')
+            $listing.GrantIds | Should -Be $left
+            $listing.Pages | Should -Be ([Math]::Ceiling($left.Count / 7))
+        }
+        finally { $seeded | Stop-KmsEmulator }
+    }
+}
+
 Describe 'Identity and signatures' {
     It 'rejects a wrong secret with InvalidSignatureException' {
         (AwsCli 'kms', 'list-keys' -AccessKey testing -SecretKey wrong).Error | Should -Match 'InvalidSignatureException'
@@ -117,7 +136,7 @@ Describe 'Identity and signatures' {
 }
 
 Describe 'Quota and stats' {
-    BeforeAll { $throttled = Start-KmsEmulator -Arguments @('--quota', 'ListKeys=2') }
+    BeforeAll { $throttled = Start-KmsEmulator -Quota @{ ListKeys = 2 } }
     AfterAll { Stop-TestServer $throttled }
 
     It 'answers ThrottlingException past a quota and counts it' {
@@ -144,12 +163,12 @@ Describe 'Regions, accounts and assumed roles' {
     BeforeAll {
         # Two Regions; identities in two accounts; STS sessions of two roles.
         $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret'; OTHERSESSION = 'other-session-secret' }
-        $world = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
-            '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
-            '--identity', 'OWNER:owner-secret=arn:aws:iam::444455556666:root',
-            '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
-            '--identity', 'SESSION:session-secret=arn:aws:sts::111122223333:assumed-role/retirer/session1',
-            '--identity', 'OTHERSESSION:other-session-secret=arn:aws:sts::111122223333:assumed-role/other/session1')
+        $world = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
+            @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+            @{ AccessKey = 'OWNER'; SecretKey = 'owner-secret'; Principal = 'arn:aws:iam::444455556666:root' }
+            @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
+            @{ AccessKey = 'SESSION'; SecretKey = 'session-secret'; Principal = 'arn:aws:sts::111122223333:assumed-role/retirer/session1' }
+            @{ AccessKey = 'OTHERSESSION'; SecretKey = 'other-session-secret'; Principal = 'arn:aws:sts::111122223333:assumed-role/other/session1' })
         # AWS CLI-style calls against $world (through one boto3 process), as identity -As, signed for -Region.
         $worldPeer = Start-KmsPeer $world.Url
         function W([string[]] $Arguments, [string] $As = 'testing', [string] $Region = 'us-east-1') {
@@ -209,7 +228,7 @@ Describe 'Regions, accounts and assumed roles' {
         }
 
         It 'counts per Region in the stats, and the totals across Regions' {
-            $stats = Get-KmsEmulatorStats $world
+            $stats = Get-KmsEmulatorStatistic $world
             $stats.regions.'us-east-1'.grantsAlive | Should -Be 2
             $stats.regions.'eu-west-1'.grantsAlive | Should -Be 3
             $stats.grantsAlive | Should -Be 5
@@ -329,14 +348,14 @@ Describe 'Regions, accounts and assumed roles' {
 
 Describe 'Seeding several Regions' {
     It 'seeds every Region, prints one key ARN per Region in order, and counts grants per Region' {
-        $seeded = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 30 -RetiringPrincipal 'arn:aws:iam::111122223333:role/seed'
+        $seeded = Start-KmsEmulator -Region us-east-1, eu-west-1 -SeedGrants 30 -RetiringPrincipal 'arn:aws:iam::111122223333:role/seed'
         try {
             $seeded.KeyArns.Count | Should -Be 2
             $seeded.KeyArns[0] | Should -Match '^arn:aws:kms:us-east-1:111122223333:key/'
             $seeded.KeyArns[1] | Should -Match '^arn:aws:kms:eu-west-1:111122223333:key/'
             $seeded.KeyArn | Should -Be $seeded.KeyArns[0]
             $seeded.Regions | Should -Be @('us-east-1', 'eu-west-1')
-            $stats = Get-KmsEmulatorStats $seeded
+            $stats = Get-KmsEmulatorStatistic $seeded
             $stats.grantsAlive | Should -Be 60
             $stats.regions.'us-east-1'.grantsAlive | Should -Be 30
             $stats.regions.'eu-west-1'.grantsAlive | Should -Be 30
@@ -349,7 +368,7 @@ Describe 'Seeding several Regions' {
 }
 
 Describe 'Quotas per Region' {
-    BeforeAll { $perRegion = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @('--quota', 'ListKeys=3') }
+    BeforeAll { $perRegion = Start-KmsEmulator -Region us-east-1, eu-west-1 -Quota @{ ListKeys = 3 } }
     AfterAll { Stop-KmsEmulator $perRegion }
 
     It 'gives each Region its own bucket: throttling in one does not consume the other''s' {
@@ -359,7 +378,7 @@ Describe 'Quotas per Region' {
             @($codes | Where-Object { $_ -eq 'OK' }).Count | Should -BeIn 3, 4
             @($codes | Where-Object { $_ -eq 'ThrottlingException' }).Count | Should -BeGreaterThan 5
         }
-        $stats = Get-KmsEmulatorStats $perRegion
+        $stats = Get-KmsEmulatorStatistic $perRegion
         $stats.regions.'us-east-1'.operations.ListKeys.throttled | Should -Be @($us | Where-Object { $_ -eq 'ThrottlingException' }).Count
         $stats.regions.'eu-west-1'.operations.ListKeys.throttled | Should -Be @($eu | Where-Object { $_ -eq 'ThrottlingException' }).Count
         $stats.operations.ListKeys.throttled | Should -Be (@($us + $eu | Where-Object { $_ -eq 'ThrottlingException' }).Count)
@@ -368,10 +387,10 @@ Describe 'Quotas per Region' {
 
 Describe 'Changing quotas while running (POST /_emulator/quota)' {
     BeforeAll {
-        $live = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @('--quota', 'ListKeys=5')
+        $live = Start-KmsEmulator -Region us-east-1, eu-west-1 -Quota @{ ListKeys = 5 }
         function Get-OkCount($Codes) { @($Codes | Where-Object { $_ -eq 'OK' }).Count }
         function Get-Throttled([string] $Region) {
-            $op = (Get-KmsEmulatorStats $live).regions.$Region.operations.PSObject.Properties['ListKeys']
+            $op = (Get-KmsEmulatorStatistic $live).regions.$Region.operations.PSObject.Properties['ListKeys']
             if ($op) { $op.Value.throttled } else { 0 }
         }
     }
@@ -407,7 +426,7 @@ Describe 'Changing quotas while running (POST /_emulator/quota)' {
     }
 
     It 'removes a quota with 0 or null, in every Region' {
-        $null = Set-KmsEmulatorQuota $live @{ CreateKey = 7 }
+        Set-KmsEmulatorQuota -Emulator $live @{ CreateKey = 7 }
         $before = (Get-Throttled 'us-east-1'), (Get-Throttled 'eu-west-1')
         $table, $us, $eu = Invoke-KmsPeer $live.Url 'sequence' @('quota={"ListKeys": 0, "CreateKey": null}', 'us-east-1:list_keys:40', 'eu-west-1:list_keys:40')
         @($table.PSObject.Properties).Count | Should -Be 0
@@ -426,7 +445,7 @@ Describe 'Changing quotas while running (POST /_emulator/quota)' {
         @{ Case = 'an unknown operation'; Body = '{"RetireGrants": 30}' }
         @{ Case = 'one bad among good'; Body = '{"ListGrants": 10, "RetireGrant": true}' }
     ) {
-        $null = Set-KmsEmulatorQuota $live @{ RetireGrant = 12 }
+        Set-KmsEmulatorQuota -Emulator $live @{ RetireGrant = 12 }
         $response = Invoke-WebRequest -Method Post -Uri "$($live.Url)/_emulator/quota" -Body $Body -ContentType 'application/json' -SkipHttpErrorCheck
         $response.StatusCode | Should -Be 400
         ($response.Content | ConvertFrom-Json).message | Should -Not -BeNullOrEmpty
@@ -435,10 +454,12 @@ Describe 'Changing quotas while running (POST /_emulator/quota)' {
         $table.RetireGrant | Should -Be 12
     }
 
-    It 'is driven by Set-KmsEmulatorQuota, which throws the emulator''s message on a bad quota' {
-        (Set-KmsEmulatorQuota $live @{ RetireGrant = 30; ListGrants = 15 }).RetireGrant | Should -Be 30
-        { Set-KmsEmulatorQuota $live @{ RetireGrant = -5 } } | Should -Throw '*0 or more*'
-        (Set-KmsEmulatorQuota $live @{ RetireGrant = $null; ListGrants = 0 }).PSObject.Properties.Name | Should -BeNullOrEmpty
+    It 'is driven by Set-KmsEmulatorQuota, which stops with the same message on a bad quota and changes nothing' {
+        (Set-KmsEmulatorQuota -Emulator $live @{ RetireGrant = 30; ListGrants = 15 } -PassThru).RetireGrant | Should -Be 30
+        { Set-KmsEmulatorQuota -Emulator $live @{ RetireGrant = -5; ListGrants = 1 } } |
+            Should -Throw '*0 or more*' -ErrorId 'KmsGrants.Testing.InvalidQuota,KmsGrants.Testing.Commands.SetKmsEmulatorQuotaCommand'
+        (Invoke-RestMethod "$($live.Url)/_emulator/quota").ListGrants | Should -Be 15
+        (Set-KmsEmulatorQuota -Emulator $live @{ RetireGrant = $null; ListGrants = 0 } -PassThru).PSObject.Properties.Name | Should -BeNullOrEmpty
     }
 }
 
@@ -450,7 +471,7 @@ Describe 'Parity with moto on the behaviour both share' {
     # ListRetirableGrants lists another account's principal instead of refusing it). Both keep Regions apart.
     BeforeAll {
         $moto = Start-MotoServer
-        $twoRegions = Start-KmsEmulator -Regions us-east-1, eu-west-1
+        $twoRegions = Start-KmsEmulator -Region us-east-1, eu-west-1
         # One boto3 process per backend for the CLI-style calls.
         $peers = @{}
         foreach ($u in $emulator.Url, $moto.Url, $twoRegions.Url) { $peers[$u] = Start-KmsPeer $u }

@@ -1,6 +1,9 @@
-# Help for every cmdlet and parameter, examples, about_KmsGrants, and the views of the output types.
+# Help for every cmdlet and parameter of both modules, examples, about_KmsGrants and about_KmsGrants.Testing, and the
+# views of the output types.
 BeforeDiscovery {
-    $commands = 'Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant'
+    $commands = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants' } }) +
+        @('Start-KmsEmulator', 'Stop-KmsEmulator', 'New-KmsEmulatorKey', 'New-KmsEmulatorGrant', 'Get-KmsEmulatorGrant', 'Get-KmsEmulatorRequest',
+            'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants.Testing' } })
 }
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -9,9 +12,9 @@ BeforeAll {
         Where-Object { $_ -notin 'WhatIf', 'Confirm' }
 }
 
-Describe 'Help for <_>' -ForEach $commands {
+Describe 'Help for <Name>' -ForEach $commands {
     BeforeAll {
-        $name = $_
+        $name = $Name
         $help = Get-Help $name -Full
         $command = Get-Command $name
     }
@@ -47,7 +50,7 @@ Describe 'Help for <_>' -ForEach $commands {
     It 'names inputs, outputs and related links' {
         $help.inputTypes | Should -Not -BeNullOrEmpty
         $help.returnValues | Should -Not -BeNullOrEmpty
-        $help.relatedLinks.navigationLink.linkText | Should -Contain 'about_KmsGrants'
+        $help.relatedLinks.navigationLink.linkText | Should -Contain $About
     }
 }
 
@@ -65,6 +68,22 @@ Describe 'about_KmsGrants' {
         foreach ($section in 'CREDENTIALS AND REGION', '-WHATIF IS KMS DRYRUN', 'BULK RETIREMENT', 'TESTING RUNBOOKS') {
             $text | Should -Match ([regex]::Escape($section))
         }
+    }
+}
+
+Describe 'about_KmsGrants.Testing' {
+    It 'covers why in-process, a Pester file, faults and the error IDs' {
+        $text = Get-Help about_KmsGrants.Testing | Out-String
+        foreach ($section in 'WHY IN-PROCESS', 'A PESTER FILE', 'BUSY AND FAILING KMS', 'ERRORS') {
+            $text | Should -Match ([regex]::Escape($section))
+        }
+    }
+
+    It 'names every error ID the module writes' {
+        $text = Get-Help about_KmsGrants.Testing | Out-String
+        $ids = [KmsGrants.Testing.ErrorIds].GetFields() | ForEach-Object { $_.GetValue($null) }
+        $ids.Count | Should -BeGreaterThan 10
+        foreach ($id in $ids) { $text | Should -Match "\b$(($id -split '\.')[-1])\b" -Because "$id is an error ID" }
     }
 }
 

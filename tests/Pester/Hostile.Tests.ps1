@@ -40,7 +40,7 @@ BeforeAll {
     }
 
     <# The pool's grants still alive. #>
-    function Get-AlivePoolId { [string[]]@(Get-AliveGrantId $emulator.KeyArn -Endpoint $emulator.Url) }
+    function Get-AlivePoolId { [string[]]@(Get-AliveGrantId $emulator.KeyArn -Server $emulator) }
 
     <# Starts tests/peers/hostile_server.py in MODE; it prints its port first. #>
     function Start-HostileServer([string] $Mode, [string[]] $Options = @(), [string] $Bind = '127.0.0.1') {
@@ -215,7 +215,7 @@ Describe 'An endpoint that answers HTTP 503 with a web page is at fault, and ret
 Describe 'A later command stops the run' {
     BeforeAll {
         # Slow answers keep many requests in flight when the stop comes.
-        $slow = Start-KmsEmulator -SeedGrants 300 -Arguments @('--latency-ms', '300')
+        $slow = Start-KmsEmulator -SeedGrants 300 -LatencyMs 300
         $key = $slow.KeyArn
     }
     AfterAll { Stop-TestServer $slow }
@@ -225,7 +225,7 @@ Describe 'A later command stops the run' {
             $written = @(Get-KmsGrant -KeyId $key -EndpointUrl $slow.Url | Remove-KmsGrant -EndpointUrl $slow.Url -Force -PassThru | Select-Object -First 5)
             $summary = $KmsGrantsLastRun
             $stats = Get-EmulatorStats $slow
-            $alive = [string[]]@(Get-AliveGrantId $key -Endpoint $slow.Url)
+            $alive = [string[]]@(Get-AliveGrantId $key -Server $slow)
         }
 
         It 'writes five and stops like Ctrl+C, saying why' {
@@ -260,7 +260,7 @@ Describe 'A later command stops the run' {
 
     Context '-ErrorAction Stop on a grant that is not found' {
         BeforeAll {
-            $before = [string[]]@(Get-AliveGrantId $key -Endpoint $slow.Url)
+            $before = [string[]]@(Get-AliveGrantId $key -Server $slow)
             $requestsBefore = Get-RequestCount $slow 'RetireGrant'
             $missing = [pscustomobject]@{ KeyId = $key; GrantId = ('f' * 64) }
             $items = @($before | Select-Object -First 10 | ForEach-Object { [pscustomobject]@{ KeyId = $key; GrantId = $_ } }) + @($missing) +
@@ -270,7 +270,7 @@ Describe 'A later command stops the run' {
             try { $items | Remove-KmsGrant -EndpointUrl $slow.Url -Force -PassThru -ErrorAction Stop | ForEach-Object { $written.Add($_) } }
             catch { $thrown = $_ }
             $summary = $KmsGrantsLastRun
-            $after = [string[]]@(Get-AliveGrantId $key -Endpoint $slow.Url)
+            $after = [string[]]@(Get-AliveGrantId $key -Server $slow)
         }
 
         It 'throws KmsGrants.NotFound for that grant' {
@@ -768,7 +768,7 @@ Describe 'Input that pauses longer than the silence limit' {
         $run = (Complete-Isolated $slowRuns.Paused).Output[0]
         $run.Errors | Should -BeNullOrEmpty
         $run.Results.Status | Should -Be 'Retired', 'Retired', 'Retired'
-        Get-AliveGrantId $pausedEmulator.KeyArn -Endpoint $pausedEmulator.Url | Should -BeNullOrEmpty
+        Get-AliveGrantId $pausedEmulator.KeyArn -Server $pausedEmulator | Should -BeNullOrEmpty
     }
 }
 
@@ -808,7 +808,7 @@ Describe '-WhatIf against moto when the first grant''s key does not exist there'
     AfterAll { Stop-TestServer $moto }
 
     It 'retires nothing' {
-        @(Get-AliveGrantId $set.KeyId -Endpoint $moto.Url).Count | Should -Be 3
+        @(Get-AliveGrantId $set.KeyId -Server $moto).Count | Should -Be 3
     }
 
     It 'stops with KmsGrants.DryRunNotHonored, every grant NotAttempted' {
@@ -831,7 +831,7 @@ Describe 'A CSV exported from by-token results' {
         $results = $rows | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru
         $results.Status | Sort-Object -Unique | Should -Be 'Retired'
         ($results.GrantToken | Sort-Object) | Should -Be ($set.Grants.GrantToken | Sort-Object)
-        Get-AliveGrantId $set.KeyId -Endpoint $emulator.Url | Should -BeNullOrEmpty
+        Get-AliveGrantId $set.KeyId -Server $emulator | Should -BeNullOrEmpty
     }
 }
 
@@ -875,13 +875,13 @@ Describe 'Plain http to loopback' {
 
 Describe 'RetiredOnRetry claims no more than is known' {
     BeforeAll {
-        $faulty = Start-KmsEmulator -SeedGrants 80 -Arguments @('--fault-rate', '0.3', '--fault-kinds', 'commit-then-drop', '--fault-ops', 'RetireGrant', '--seed', '11')
+        $faulty = Start-KmsEmulator -SeedGrants 80 -FaultRate 0.3 -FaultKind commit-then-drop -FaultOperation RetireGrant -Seed 11
         $results = [System.Collections.Generic.List[object]]::new()
         $verbose = [System.Collections.Generic.List[string]]::new()
         Get-KmsGrant -KeyId $faulty.KeyArn -EndpointUrl $faulty.Url | Remove-KmsGrant -EndpointUrl $faulty.Url -Force -PassThru -Verbose 4>&1 |
             ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose.Add($_.Message) } else { $results.Add($_) } }
         $onRetry = @($results | Where-Object Status -EQ 'RetiredOnRetry')
-        $alive = [string[]]@(Get-AliveGrantId $faulty.KeyArn -Endpoint $faulty.Url)
+        $alive = [string[]]@(Get-AliveGrantId $faulty.KeyArn -Server $faulty)
     }
     AfterAll { Stop-TestServer $faulty }
 
@@ -904,8 +904,8 @@ Describe 'RetiredOnRetry claims no more than is known' {
 
 Describe 'Hostile cases together: good grants, bad input objects and a NotFound, under faults and throttling' {
     BeforeAll {
-        $busy = Start-KmsEmulator -SeedGrants 80 -Arguments @('--quota', 'RetireGrant=40', '--fault-rate', '0.2',
-            '--fault-kinds', 'internal,unavailable,reset,commit-then-drop', '--fault-ops', 'RetireGrant', '--seed', '5')
+        $busy = Start-KmsEmulator -SeedGrants 80 -Quota @{ RetireGrant = 40 } -FaultRate 0.2 `
+            -FaultKind internal, unavailable, reset, commit-then-drop -FaultOperation RetireGrant -Seed 5
         $tokens = New-TestGrantSet -Endpoint $busy.Url -Count 4
         $byId = @(Get-KmsGrant -KeyId $busy.KeyArn -EndpointUrl $busy.Url)
         $missing = [pscustomobject]@{ KeyId = $busy.KeyArn; GrantId = ('e' * 64) }
@@ -926,8 +926,8 @@ Describe 'Hostile cases together: good grants, bad input objects and a NotFound,
         $results = @($stream | Remove-KmsGrant -EndpointUrl $busy.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
         $summary = $KmsGrantsLastRun
         $stats = Get-EmulatorStats $busy
-        $aliveById = [string[]]@(Get-AliveGrantId $busy.KeyArn -Endpoint $busy.Url)
-        $aliveTokens = [string[]]@(Get-AliveGrantId $tokens.KeyId -Endpoint $busy.Url)
+        $aliveById = [string[]]@(Get-AliveGrantId $busy.KeyArn -Server $busy)
+        $aliveTokens = [string[]]@(Get-AliveGrantId $tokens.KeyId -Server $busy)
     }
     AfterAll { Stop-TestServer $busy }
 

@@ -1,17 +1,19 @@
 <#
 .SYNOPSIS
-    Runs one Pester suite against the built module, writes its counts as JSON (for the summary line) and its results
+    Runs one Pester suite against the built modules, writes its counts as JSON (for the summary line) and its results
     as NUnit XML (for CI systems) beside it. Called by build.ps1 -Task Test, one fresh pwsh per suite.
 #>
 param(
     [Parameter(Mandatory)] [string] $Path,
     [Parameter(Mandatory)] [string] $ResultPath,
-    [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants')
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'),
+    [string] $TestingModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants.Testing')
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'TestPaths.ps1')
 Import-Module (Get-PesterManifest)
 $env:KMSGRANTS_MODULE = (Resolve-Path $ModulePath).Path
+$env:KMSGRANTS_TESTING_MODULE = (Resolve-Path $TestingModulePath).Path
 
 $config = New-PesterConfiguration
 $config.Run.Path = $Path

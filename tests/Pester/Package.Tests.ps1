@@ -1,22 +1,28 @@
-# The module publishes to a PSResourceGet repository, installs with Install-PSResource, and works installed.
+# Both modules publish to a PSResourceGet repository, install with Install-PSResource or Save-PSResource, and work
+# installed: KmsGrants lists grants, and the sample runbook's Pester file (the README's example) passes in a fresh pwsh
+# that has only the two saved modules and Pester, and no repository.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    . (Join-Path $PSScriptRoot 'TestPaths.ps1')
     $emulator = Start-KmsEmulator -SeedGrants 7 -RetiringPrincipal 'arn:aws:iam::111122223333:role/installed'
     $tempHome = Join-Path $TestDrive 'home'
     $repo = Join-Path $TestDrive 'repo'
-    $null = New-Item -ItemType Directory $tempHome, $repo
+    $saved = Join-Path $TestDrive 'modules'   # the module path of the "installed user" below
+    $null = New-Item -ItemType Directory $tempHome, $repo, $saved
     $script = Join-Path $TestDrive 'install.ps1'
     Set-Content $script @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name KmsGrantsTest -Uri '$repo' -Trusted
 Publish-PSResource -Path '$(Get-KmsGrantsModulePath)' -Repository KmsGrantsTest
-'package=' + (Get-ChildItem '$repo' -Filter *.nupkg).Name
+Publish-PSResource -Path '$(Get-KmsGrantsTestingModulePath)' -Repository KmsGrantsTest
+'package=' + ((Get-ChildItem '$repo' -Filter *.nupkg).Name -join ',')
 Install-PSResource -Name KmsGrants -Repository KmsGrantsTest -Scope CurrentUser -TrustRepository
 Import-Module KmsGrants
 'base=' + (Get-Module KmsGrants).ModuleBase
 `$env:AWS_ACCESS_KEY_ID = 'testing'; `$env:AWS_SECRET_ACCESS_KEY = 'testing'
 'grants=' + @(Get-KmsRetirableGrant arn:aws:iam::111122223333:role/installed -EndpointUrl '$($emulator.Url)' -Region us-east-1).Count
 'examples=' + (Get-Help Remove-KmsGrant -Examples).Examples.Example.Count
+Save-PSResource -Name KmsGrants, KmsGrants.Testing -Repository KmsGrantsTest -Path '$saved' -TrustRepository
 "@
     $savedHome = $env:HOME
     try {
@@ -26,14 +32,54 @@ Import-Module KmsGrants
         $exitCode = $LASTEXITCODE
     }
     finally { $env:HOME = $savedHome }
+
+    # The installed user: Pester (as they would have it installed) beside the two saved modules; a working folder that
+    # holds only a copy of samples/GrantCleanup; a HOME of its own; nothing that names this repository.
+    $pester = Split-Path (Get-PesterManifest)
+    $null = New-Item -ItemType Directory (Join-Path $saved 'Pester')
+    Copy-Item $pester (Join-Path $saved 'Pester/5.7.1') -Recurse
+    $work = Join-Path $TestDrive 'work'
+    $userHome = Join-Path $TestDrive 'user-home'
+    $null = New-Item -ItemType Directory $work, $userHome
+    $sample = Join-Path $script:RepoRoot 'samples/GrantCleanup'
+    Copy-Item (Join-Path $sample 'GrantCleanup.psm1'), (Join-Path $sample 'GrantCleanup.Tests.ps1') $work
+    $run = Join-Path $TestDrive 'run-sample.ps1'
+    Set-Content $run @'
+$ErrorActionPreference = 'Stop'
+'modules=' + ((Get-Module -ListAvailable KmsGrants, KmsGrants.Testing, Pester).ModuleBase -join ';')
+'files=' + ((Get-ChildItem -Name | Sort-Object) -join ',')
+$result = Invoke-Pester ./GrantCleanup.Tests.ps1 -PassThru -Output Detailed
+foreach ($name in 'KmsGrants', 'KmsGrants.Testing') { "loaded $name=" + (Get-Module $name).ModuleBase }
+'result=' + $result.Result + ' passed=' + $result.PassedCount + ' failed=' + $result.FailedCount
+'@
+    $environment = @{ HOME = $userHome; PSModulePath = $saved; KMSGRANTS_MODULE = $null; KMSGRANTS_TESTING_MODULE = $null }
+    $before = @{}
+    foreach ($name in $environment.Keys) { $before[$name] = [Environment]::GetEnvironmentVariable($name) }
+    $location = Get-Location
+    try {
+        foreach ($name in $environment.Keys) {
+            if ($null -eq $environment[$name]) { Remove-Item "env:$name" -ErrorAction Ignore } else { Set-Item "env:$name" $environment[$name] }
+        }
+        Set-Location $work
+        $sampleOutput = (& ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $run 2>&1) -join "`n"
+        $sampleExitCode = $LASTEXITCODE
+    }
+    finally {
+        Set-Location $location
+        foreach ($name in $before.Keys) {
+            if ($null -eq $before[$name]) { Remove-Item "env:$name" -ErrorAction Ignore } else { Set-Item "env:$name" $before[$name] }
+        }
+    }
 }
 AfterAll { Stop-TestServer $emulator }
 
 Describe 'Install-PSResource from a local repository' {
-    It 'publishes a .nupkg named after the manifest''s version' {
+    It 'publishes a .nupkg of each module named after its manifest''s version' {
         $version = (Import-PowerShellDataFile (Join-Path (Get-KmsGrantsModulePath) 'KmsGrants.psd1')).ModuleVersion
-        $output | Should -Match "package=KmsGrants\.$([regex]::Escape($version))\.nupkg"
-        $exitCode | Should -Be 0
+        $testingVersion = (Import-PowerShellDataFile (Join-Path (Get-KmsGrantsTestingModulePath) 'KmsGrants.Testing.psd1')).ModuleVersion
+        $output | Should -Match "package=.*KmsGrants\.$([regex]::Escape($version))\.nupkg"
+        $output | Should -Match "package=.*KmsGrants\.Testing\.$([regex]::Escape($testingVersion))\.nupkg"
+        $exitCode | Should -Be 0 -Because $output
     }
 
     It 'installs into the user''s module path and imports from there' {
@@ -43,5 +89,36 @@ Describe 'Install-PSResource from a local repository' {
     It 'lists grants and shows help once installed' {
         $output | Should -Match 'grants=7'
         $output | Should -Match 'examples=[3-9]'
+    }
+}
+
+Describe 'KmsGrants.Testing, saved with Save-PSResource, used as an installed user would' {
+    It 'is found and loaded from the saved module path only, with nothing of this repository in the working folder' {
+        $sampleOutput | Should -Match ('modules=' + ((@('KmsGrants', 'KmsGrants.Testing', 'Pester') | ForEach-Object { [regex]::Escape((Join-Path $saved $_)) + '/[^;]*' }) -join ';'))
+        $sampleOutput | Should -Match 'files=GrantCleanup\.psm1,GrantCleanup\.Tests\.ps1\n'
+        foreach ($name in 'KmsGrants', 'KmsGrants.Testing') {
+            $sampleOutput | Should -Match ("loaded $([regex]::Escape($name))=" + [regex]::Escape((Join-Path $saved $name)) + '/')
+        }
+        $sampleOutput | Should -Not -Match ([regex]::Escape($script:RepoRoot))
+    }
+
+    It 'passes the sample runbook''s Pester file (the README''s example)' {
+        $sampleOutput | Should -Match 'result=Passed passed=6 failed=0'
+        $sampleExitCode | Should -Be 0 -Because $sampleOutput
+    }
+
+    It 'ships one assembly and no runtime: pwsh provides the rest' {
+        $base = (Get-ChildItem (Join-Path $saved 'KmsGrants.Testing') -Directory | Select-Object -First 1).FullName
+        (Get-ChildItem $base -Recurse -Filter *.dll).Name | Should -Be 'KmsGrants.Testing.dll'
+        (Import-PowerShellDataFile (Join-Path $base 'KmsGrants.Testing.psd1')).PowerShellVersion | Should -Be '7.4'
+    }
+}
+
+Describe 'The README' {
+    It 'shows samples/GrantCleanup/GrantCleanup.Tests.ps1 verbatim under "Testing your runbooks"' {
+        $readme = (Get-Content (Join-Path $script:RepoRoot 'README.md') -Raw) -replace "`r`n", "`n"
+        $section = $readme.Substring($readme.IndexOf('## Testing your runbooks'))
+        $file = (Get-Content (Join-Path $script:RepoRoot 'samples/GrantCleanup/GrantCleanup.Tests.ps1') -Raw) -replace "`r`n", "`n"
+        $section.Contains("``````powershell`n" + $file.TrimEnd("`n") + "`n``````") | Should -BeTrue
     }
 }

@@ -56,8 +56,8 @@ Describe 'Two Regions in one pipeline, sorted by Region, each at its own RetireG
     BeforeAll {
         $perRegion = 160
         $quota = 20
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants $perRegion `
-            -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci' -Arguments '--quota', "RetireGrant=$quota"
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -SeedGrants $perRegion `
+            -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci' -Quota @{ RetireGrant = $quota }
         # All of us-east-1's grants first, then eu-west-1's: only the read-ahead lets eu-west-1's lane start before
         # us-east-1's is done. -Region us-east-1 must not pull the eu-west-1 key ARNs to us-east-1.
         $run = Invoke-Isolated @'
@@ -67,7 +67,7 @@ param($Url, $UsKey, $EuKey)
 '@ -Arguments @{ Url = $emulator.Url; UsKey = $emulator.KeyArns[0]; EuKey = $emulator.KeyArns[1] }
         $results = @($run.Output)
         $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
-        $stats = Get-KmsEmulatorStats $emulator
+        $stats = Get-KmsEmulatorStatistic $emulator
         $retire = @{}
         foreach ($r in 'us-east-1', 'eu-west-1') { $retire[$r] = Get-RegionOp $stats $r 'RetireGrant' }
 
@@ -152,7 +152,7 @@ param($Url, $UsKey, $EuKey)
 
 Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to its own' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1
         $url = $emulator.Url
         # Made by boto3 signing for eu-west-1; the key's account (the default identity) may retire them.
         $made = Invoke-Boto3Steps $url @(
@@ -166,14 +166,14 @@ Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to i
 
     Context 'Remove-KmsGrant' {
         It 'a token of eu-west-1 with -Region us-east-1: NotFound in us-east-1, and the grant lives on in eu-west-1' {
-            $before = Get-KmsEmulatorStats $emulator
+            $before = Get-KmsEmulatorStatistic $emulator
             $result = Remove-KmsGrant -GrantToken $euGrants[0].GrantToken -Region us-east-1 @connection -ErrorVariable failed
             $result.Status | Should -Be 'Failed'
             $result.Region | Should -Be 'us-east-1'
             $failed.Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
             $failed[0].TargetObject.GrantToken | Should -Be $euGrants[0].GrantToken
-            $after = Get-KmsEmulatorStats $emulator
+            $after = Get-KmsEmulatorStatistic $emulator
             (Get-RegionOp $after 'us-east-1' 'RetireGrant').errors - (Get-RegionOp $before 'us-east-1' 'RetireGrant').errors | Should -Be 1
             (Get-RegionOp $after 'eu-west-1' 'RetireGrant').requests | Should -Be (Get-RegionOp $before 'eu-west-1' 'RetireGrant').requests
             Get-GrantIdsLeft $euKey $url | Should -Contain $euGrants[0].GrantId
@@ -184,7 +184,7 @@ Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to i
             $failed | Should -BeNullOrEmpty
             $result.Status | Should -Be 'Retired'
             $result.Region | Should -Be 'eu-west-1'
-            (Get-RegionOp (Get-KmsEmulatorStats $emulator) 'eu-west-1' 'RetireGrant').succeeded | Should -Be 1
+            (Get-RegionOp (Get-KmsEmulatorStatistic $emulator) 'eu-west-1' 'RetireGrant').succeeded | Should -Be 1
             Get-GrantIdsLeft $euKey $url | Should -Not -Contain $euGrants[0].GrantId
         }
 
@@ -214,12 +214,12 @@ Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to i
 
     Context 'Get-KmsGrant' {
         It 'lists a key ARN of eu-west-1 from eu-west-1 though -Region says us-east-1' {
-            $before = Get-KmsEmulatorStats $emulator
+            $before = Get-KmsEmulatorStatistic $emulator
             $listed = @(Get-KmsGrant -KeyId $euKey -Region us-east-1 -EndpointUrl $url -ErrorVariable failed)
             $failed | Should -BeNullOrEmpty
             $listed.GrantId | Should -Be $euGrants[3].GrantId
             $listed.KeyId | Should -Be $euKey
-            $after = Get-KmsEmulatorStats $emulator
+            $after = Get-KmsEmulatorStatistic $emulator
             (Get-RegionOp $after 'eu-west-1' 'ListGrants').succeeded - (Get-RegionOp $before 'eu-west-1' 'ListGrants').succeeded | Should -Be 1
             (Get-RegionOp $after 'us-east-1' 'ListGrants').requests | Should -Be (Get-RegionOp $before 'us-east-1' 'ListGrants').requests
         }
@@ -242,11 +242,11 @@ Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to i
 Describe 'Accounts and assumed roles' {
     BeforeAll {
         $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret' }
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -Arguments @(
-            '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
-            '--identity', 'OWNER:owner-secret=arn:aws:iam::444455556666:root',
-            '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
-            '--identity', 'SESSION:session-secret=arn:aws:sts::111122223333:assumed-role/cleaner/session1')
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
+            @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+            @{ AccessKey = 'OWNER'; SecretKey = 'owner-secret'; Principal = 'arn:aws:iam::444455556666:root' }
+            @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
+            @{ AccessKey = 'SESSION'; SecretKey = 'session-secret'; Principal = 'arn:aws:sts::111122223333:assumed-role/cleaner/session1' })
         $url = $emulator.Url
         # The module's connection parameters as identity $As.
         function As([string] $As, [string] $Region = 'us-east-1') {
@@ -293,7 +293,7 @@ Describe 'Accounts and assumed roles' {
             $r = Remove-KmsGrant -KeyId $foreignKey -GrantId $foreign[0].GrantId -Force -PassThru @asRetirer -ErrorVariable failed
             $failed | Should -BeNullOrEmpty
             $r.Status | Should -Be 'Retired'
-            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be $retirer
+            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be $retirer
             Get-GrantIdsLeft $foreignKey $url OWNER $secrets.OWNER | Should -Not -Contain $foreign[0].GrantId
         }
 
@@ -318,7 +318,7 @@ Describe 'Accounts and assumed roles' {
             $listed = @(Get-KmsRetirableGrant $cleaner @asSession -ErrorVariable failed)
             $failed | Should -BeNullOrEmpty
             ($listed.GrantId | Sort-Object) | Should -Be ($usCleaner.GrantId | Sort-Object)
-            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
+            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
         }
 
         It 'retires them in both Regions, and not another role''s grant' {
@@ -328,7 +328,7 @@ Describe 'Accounts and assumed roles' {
             $results.Count | Should -Be 5
             $results.Status | Sort-Object -Unique | Should -Be 'Retired'
             @($results | Where-Object Region -EQ 'eu-west-1').Count | Should -Be 2
-            (Get-KmsEmulatorStats $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
+            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
             Get-GrantIdsLeft $usKey $url | Should -Be @($othersGrant.GrantId)
             Get-GrantIdsLeft $euKey $url | Should -BeNullOrEmpty
         }
@@ -337,7 +337,7 @@ Describe 'Accounts and assumed roles' {
     Context 'ListRetirableGrants for a principal of another account' {
         It 'is KmsGrants.AccessDenied, non-terminating, with the principal as target' {
             $foreignPrincipal = 'arn:aws:iam::444455556666:role/retirer'
-            $before = Get-RegionOp (Get-KmsEmulatorStats $emulator) 'us-east-1' 'ListRetirableGrants'
+            $before = Get-RegionOp (Get-KmsEmulatorStatistic $emulator) 'us-east-1' 'ListRetirableGrants'
             # The refused principal first: the one after it must still be listed.
             $listed = @($foreignPrincipal, $other | Get-KmsRetirableGrant -EndpointUrl $url -Region us-east-1 -ErrorVariable failed -ErrorAction SilentlyContinue)
             $failed.Count | Should -Be 1
@@ -346,7 +346,7 @@ Describe 'Accounts and assumed roles' {
             $failed[0].TargetObject | Should -Be $foreignPrincipal
             $listed.RetiringPrincipal | Sort-Object -Unique | Should -Be $other
             # KMS refused it (the emulator counted the error); the module did not decide locally.
-            $after = Get-RegionOp (Get-KmsEmulatorStats $emulator) 'us-east-1' 'ListRetirableGrants'
+            $after = Get-RegionOp (Get-KmsEmulatorStatistic $emulator) 'us-east-1' 'ListRetirableGrants'
             $after.errors - $before.errors | Should -Be 1
         }
     }
@@ -354,7 +354,7 @@ Describe 'Accounts and assumed roles' {
 
 Describe '-EndpointUrl: each request signed for its grant''s Region' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 21 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -SeedGrants 21 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
         $url = $emulator.Url
         # Listed by boto3, not by the module under test, so that these tests fail on signing, not in set-up.
         $listed = Invoke-Boto3Steps $url @(
@@ -366,12 +366,12 @@ Describe '-EndpointUrl: each request signed for its grant''s Region' {
     AfterAll { Stop-KmsEmulator $emulator }
 
     It 'sends interleaved grants of two Regions each to its own: the emulator counts 20 and 20' {
-        $before = Get-KmsEmulatorStats $emulator
+        $before = Get-KmsEmulatorStatistic $emulator
         $interleaved = for ($i = 0; $i -lt 20; $i++) { $us[$i]; $eu[$i] }
         $results = @($interleaved | Remove-KmsGrant -EndpointUrl $url -Region us-east-1 -Force -PassThru -ErrorVariable failed)
         $failed | Should -BeNullOrEmpty
         $results.Status | Sort-Object -Unique | Should -Be 'Retired'
-        $after = Get-KmsEmulatorStats $emulator
+        $after = Get-KmsEmulatorStatistic $emulator
         # The emulator files a request under its signature's Region: a request for a grant of eu-west-1 signed for
         # us-east-1 would be counted in us-east-1 and fail there (NotFound).
         foreach ($r in 'us-east-1', 'eu-west-1') {
@@ -386,18 +386,18 @@ Describe '-EndpointUrl: each request signed for its grant''s Region' {
     It 'signs for eu-west-1 the retirement of an eu-west-1 grant, though -Region is us-east-1 (lastRegion)' {
         $r = $eu[20] | Remove-KmsGrant -EndpointUrl $url -Region us-east-1 -Force -PassThru
         $r.Status | Should -Be 'Retired'
-        (Get-KmsEmulatorStats $emulator).lastRegion | Should -Be 'eu-west-1'
+        (Get-KmsEmulatorStatistic $emulator).lastRegion | Should -Be 'eu-west-1'
     }
 
     It 'signs for us-east-1 the listing of a us-east-1 key, though -Region is eu-west-1 (lastRegion)' {
         (Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region eu-west-1 -ErrorAction SilentlyContinue).GrantId | Should -Be $us[20].GrantId
-        (Get-KmsEmulatorStats $emulator).lastRegion | Should -Be 'us-east-1'
+        (Get-KmsEmulatorStatistic $emulator).lastRegion | Should -Be 'us-east-1'
     }
 }
 
 Describe 'A key ARN in a Region the endpoint does not serve' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 10 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -SeedGrants 10 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
         $url = $emulator.Url
         $us = @(Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region us-east-1)
         $eu = @(Get-KmsGrant $emulator.KeyArns[1] -EndpointUrl $url -Region us-east-1)
@@ -410,8 +410,8 @@ Describe 'A key ARN in a Region the endpoint does not serve' {
         # Every outcome: written before the stop, or kept in $KmsGrantsLastRun.
         $outcomes = @($run.Output) + @($summary.UnreportedResults)
         $strayOutcome = $outcomes | Where-Object Region -EQ 'ap-south-1'
-        $stats = Get-KmsEmulatorStats $emulator
-        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Endpoint $url) + @(Get-AliveGrantId $emulator.KeyArns[1] -Endpoint $url)
+        $stats = Get-KmsEmulatorStatistic $emulator
+        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Server $emulator) + @(Get-AliveGrantId $emulator.KeyArns[1] -Server $emulator)
         Write-Host ('Unserved Region: {0} of 21 grants submitted; {1} retired, {2} failed, {3} not attempted; {4} of the 20 served grants left alive; stop reason: {5}' -f
             $summary.Submitted, $summary.Retired, $summary.Failed, $summary.NotAttempted, $alive.Count, $summary.StopReason)
     }
@@ -455,7 +455,7 @@ Describe 'A key ARN in a Region the endpoint does not serve' {
 
 Describe 'An alias ARN in a Region the endpoint does not serve' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -Regions us-east-1, eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
         $url = $emulator.Url
         $listed = Invoke-Boto3Steps $url @(
             @{ Name = 'us'; Region = 'us-east-1'; List = $emulator.KeyArns[0] }
@@ -472,8 +472,8 @@ Describe 'An alias ARN in a Region the endpoint does not serve' {
             -Arguments @{ Grants = @($stray) + $served; Url = $url }
         $summary = $run.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
         $outcomes = @($run.Output) + @($summary.UnreportedResults)
-        $stats = Get-KmsEmulatorStats $emulator
-        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Endpoint $url) + @(Get-AliveGrantId $emulator.KeyArns[1] -Endpoint $url)
+        $stats = Get-KmsEmulatorStatistic $emulator
+        $alive = @(Get-AliveGrantId $emulator.KeyArns[0] -Server $emulator) + @(Get-AliveGrantId $emulator.KeyArns[1] -Server $emulator)
     }
     AfterAll { Stop-KmsEmulator $emulator; $run.PowerShell.Dispose() }
 
@@ -516,7 +516,7 @@ Describe 'An alias ARN in a Region the endpoint does not serve' {
 
 Describe 'No default Region anywhere: a key ARN needs none' {
     BeforeAll {
-        $emulator = Start-KmsEmulator -Regions eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
+        $emulator = Start-KmsEmulator -Region eu-west-1 -SeedGrants 4 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci'
         $keyArn = $emulator.KeyArns[0]
         $ids = @((Invoke-Boto3Steps $emulator.Url @(@{ Name = 'eu'; Region = 'eu-west-1'; List = $keyArn })).eu.Grants.GrantId)
         $noRegionHome = Join-Path $TestDrive 'no-region-home'
@@ -547,7 +547,7 @@ Describe 'No default Region anywhere: a key ARN needs none' {
 '@
         $lines = @($run.Output -split "`n" | ForEach-Object TrimEnd)
         function Get-Line([string] $Kind) { @($lines | Where-Object { $_ -like "$Kind|*" } | ForEach-Object { $_.Substring($Kind.Length + 1) }) }
-        $stats = Get-KmsEmulatorStats $emulator
+        $stats = Get-KmsEmulatorStatistic $emulator
     }
     AfterAll { Stop-KmsEmulator $emulator }
 

@@ -4,14 +4,14 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
-    $emulator = Start-KmsEmulator -Arguments @(
-        '--identity', 'testing:testing=arn:aws:iam::111122223333:root',
-        '--identity', 'RETIRER:retirer-secret=arn:aws:iam::111122223333:role/retirer',
-        '--identity', 'STRANGER:stranger-secret=arn:aws:iam::444455556666:role/stranger')
+    $emulator = Start-KmsEmulator -Identity @(
+        @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+        @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
+        @{ AccessKey = 'STRANGER'; SecretKey = 'stranger-secret'; Principal = 'arn:aws:iam::444455556666:role/stranger' })
     $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
     $Retirer = 'arn:aws:iam::111122223333:role/retirer'
 
-    function Get-AliveGrantIds([string] $KeyId) { Get-AliveGrantId $KeyId -Endpoint $emulator.Url }
+    function Get-AliveGrantIds([string] $KeyId) { Get-AliveGrantId $KeyId -Server $emulator }
 }
 AfterAll { Stop-TestServer $emulator }
 

@@ -2,9 +2,9 @@
 # third-party clients (boto3, the AWS CLI) against them.
 . (Join-Path $PSScriptRoot 'TestPaths.ps1')
 
-# The emulator's launcher lives beside the emulator (the benchmarks and the demo use it too); re-exported below under
-# the names the suites use.
-Import-Module (Join-Path $script:RepoRoot 'tests/KmsEmulator/KmsEmulator.psm1')
+# The KMS emulator is the built KmsGrants.Testing module, the code that ships: the suites call its cmdlets
+# (Start-KmsEmulator, Get-KmsEmulatorGrant, ...) directly, so it is imported for the whole session.
+Import-Module (Get-KmsGrantsTestingModulePath) -Global
 
 $script:Peer = Join-Path $script:RepoRoot 'tests/peers/kms_peer.py'
 
@@ -50,8 +50,9 @@ function Start-MotoServer {
     [pscustomobject]@{ Url = $url; KeyArn = $null; Process = $process }
 }
 
-# Stops moto or the emulator.
+# Stops the emulator, moto or any other server process the suites start.
 function Stop-TestServer($Server) {
+    if ($Server -is [KmsGrants.Testing.KmsEmulator]) { Stop-KmsEmulator $Server; return }
     if ($Server -and $Server.Process -and -not $Server.Process.HasExited) {
         $Server.Process.Kill($true)
         $null = $Server.Process.WaitForExit(10000)
@@ -59,7 +60,7 @@ function Stop-TestServer($Server) {
 }
 
 function Get-EmulatorStats($Emulator) {
-    Get-KmsEmulatorStats $Emulator
+    Get-KmsEmulatorStatistic -Emulator $Emulator
 }
 
 <#
@@ -153,14 +154,15 @@ function Set-TestAwsEnvironment {
 }
 
 <#
-.SYNOPSIS The IDs of the grants a key has now (through the module itself).
+.SYNOPSIS
+    The IDs of the grants a key (key ID or ARN) has now, from an oracle independent of KmsGrants (the module under test):
+    the emulator's own state, or boto3's ListGrants for moto (-Server: what Start-KmsEmulator or Start-MotoServer gave).
 #>
 function Get-AliveGrantId {
-    param([Parameter(Mandatory)] [string] $KeyId, [string] $Endpoint, [string] $Region = 'us-east-1')
-    $connection = @{ Region = $Region }
-    if ($Endpoint) { $connection.EndpointUrl = $Endpoint }
+    param([Parameter(Mandatory, Position = 0)] [string] $KeyId, [Parameter(Mandatory)] $Server, [string] $Region = 'us-east-1')
     # ForEach-Object, not .GrantId: member access on an empty list gives $null, which would count as one grant.
-    Get-KmsGrant -KeyId $KeyId @connection | ForEach-Object GrantId
+    if ($Server -is [KmsGrants.Testing.KmsEmulator]) { return Get-KmsEmulatorGrant -Emulator $Server -KeyId $KeyId | ForEach-Object GrantId }
+    (Invoke-KmsPeer $Server.Url 'list-grants' @($KeyId) -Region $Region).GrantIds | ForEach-Object { $_ }
 }
 
 <#
@@ -253,7 +255,6 @@ function Complete-Isolated($Run) {
     }
 }
 
-Export-ModuleMember -Function Start-KmsEmulator, Stop-KmsEmulator, Get-KmsEmulatorStats, Set-KmsEmulatorQuota,
-    Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
+Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
     Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
-    Get-NuGetPackagesFolder -Variable AccountRoot
+    Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder -Variable AccountRoot

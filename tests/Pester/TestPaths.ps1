@@ -1,4 +1,4 @@
-# Where the test run's pieces are, in one place: the built module, Pester and the NuGet packages the suites load.
+# Where the test run's pieces are, in one place: the built modules, Pester and the NuGet packages the suites load.
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
 function Get-NuGetPackagesFolder {
@@ -14,4 +14,10 @@ function Get-PesterManifest {
 function Get-KmsGrantsModulePath {
     if ($env:KMSGRANTS_MODULE) { return $env:KMSGRANTS_MODULE }
     Join-Path $script:RepoRoot 'out/KmsGrants'
+}
+
+# The KMS emulator the suites run against: the built module that ships (in-process, on loopback).
+function Get-KmsGrantsTestingModulePath {
+    if ($env:KMSGRANTS_TESTING_MODULE) { return $env:KMSGRANTS_TESTING_MODULE }
+    Join-Path $script:RepoRoot 'out/KmsGrants.Testing'
 }

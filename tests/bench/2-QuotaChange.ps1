@@ -9,7 +9,7 @@ param([string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'), [i
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot '_BenchHelpers.ps1')
 
-$emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=100')
+$emulator = Start-EmulatorProcess -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=100')
 try {
     $ps = [powershell]::Create()
     $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement().AddScript('param($Url, $P) Get-KmsRetirableGrant $P -EndpointUrl $Url | Remove-KmsGrant -EndpointUrl $Url -Force').
@@ -21,11 +21,11 @@ try {
     $next = 0
     while (-not $handle.IsCompleted) {
         if ($next -lt $changes.Count -and $clock.Elapsed.TotalSeconds -ge $changes[$next].At) {
-            $null = Set-KmsEmulatorQuota -Emulator $emulator -Quota @{ RetireGrant = $changes[$next].Quota }
+            $null = Set-EmulatorProcessQuota -Emulator $emulator -Quota @{ RetireGrant = $changes[$next].Quota }
             $changes[$next].Actual = $clock.Elapsed.TotalSeconds
             $next++
         }
-        $op = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
+        $op = (Get-EmulatorProcessStatistic $emulator).operations.RetireGrant
         if ($op) { $samples.Add([pscustomobject]@{ At = $clock.Elapsed.TotalSeconds; Requests = $op.requests; Accepted = $op.succeeded }) }
         Start-Sleep -Milliseconds 100
     }
@@ -50,7 +50,7 @@ try {
         $text = if ($null -ne $settled) { '{0:0.0} s' -f $settled } else { 'not within the run' }
         Write-Figure 'quota change' ("to {0,3} rps at {1,4:0.0} s: within 5 % after {2}" -f $change.Quota, $change.Actual, $text)
     }
-    $op = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
-    Write-Figure 'quota change' ("{0} requests, {1} throttled ({2:0.0}%), {3} grants left" -f $op.requests, $op.throttled, (100 * $op.throttled / $op.requests), (Get-KmsEmulatorStats $emulator).grantsAlive)
+    $op = (Get-EmulatorProcessStatistic $emulator).operations.RetireGrant
+    Write-Figure 'quota change' ("{0} requests, {1} throttled ({2:0.0}%), {3} grants left" -f $op.requests, $op.throttled, (100 * $op.throttled / $op.requests), (Get-EmulatorProcessStatistic $emulator).grantsAlive)
 }
-finally { Stop-KmsEmulator $emulator }
+finally { Stop-EmulatorProcess $emulator }

@@ -9,7 +9,7 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot '_BenchHelpers.ps1')
 Import-Module $ModulePath
 
-$emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=50')
+$emulator = Start-EmulatorProcess -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Arguments @('--latency-ms', '20', '--quota', 'RetireGrant=50')
 try {
     # The competitor runs in its own process for as long as we will, and must be steady before we start.
     $python = Find-PythonTool 'python3'
@@ -30,4 +30,4 @@ try {
         $rate, ($rate / 30), $ours.ThrottledResponses, $ours.Requests, (100 * $ours.ThrottledResponses / [Math]::Max(1, $ours.Requests)))
     Write-Figure 'shared quota' ("competitor {0} of {1} requests throttled ({2:0.0}%)" -f $theirs.Throttled, $theirs.Requests, (100 * $theirs.Throttled / [Math]::Max(1, $theirs.Requests)))
 }
-finally { Stop-KmsEmulator $emulator }
+finally { Stop-EmulatorProcess $emulator }

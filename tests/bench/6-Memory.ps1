@@ -8,7 +8,7 @@ $ErrorActionPreference = 'Stop'
 
 function Measure-Run([int] $Grants) {
     $principal = 'arn:aws:iam::111122223333:role/bulk'
-    $emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $principal
+    $emulator = Start-EmulatorProcess -SeedGrants $Grants -RetiringPrincipal $principal
     try {
         $script = Join-Path ([IO.Path]::GetTempPath()) "kmsgrants-memory-$Grants.ps1"
         Set-Content $script @"
@@ -22,9 +22,9 @@ Get-KmsRetirableGrant '$principal' -EndpointUrl '$($emulator.Url)' | Remove-KmsG
         $out = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $script
         $peak, $seconds, $retired = ($out | Select-Object -Last 1) -split ' '
         [pscustomobject]@{ Grants = $Grants; PeakMiB = [double]$peak / 1MB; Seconds = [double]$seconds; Retired = [int]$retired
-            Alive = (Get-KmsEmulatorStats $emulator).grantsAlive }
+            Alive = (Get-EmulatorProcessStatistic $emulator).grantsAlive }
     }
-    finally { Stop-KmsEmulator $emulator }
+    finally { Stop-EmulatorProcess $emulator }
 }
 
 $smallRun = Measure-Run $Small

@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts (not run on its own: build.ps1 skips files starting with '_').
 param()
-# The emulator's launcher from its own module; from the test helpers only the Python peers and the environment.
+# The emulator runs out of process, in its console host (tests/KmsEmulator), so that it does not share the measured
+# pwsh's CPU; from the test helpers only the Python peers and the environment.
 Import-Module (Join-Path $PSScriptRoot '../KmsEmulator/KmsEmulator.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Function Set-TestAwsEnvironment, Invoke-KmsPeer, Invoke-AwsCli, Find-PythonTool -Force
 Set-TestAwsEnvironment
@@ -19,20 +20,20 @@ function Export-SeededGrants($Emulator, [int] $First = [int]::MaxValue) {
 
 # boto3 retire_grant over the seeded grants, sequentially (-Threads 1) or in a thread pool.
 function Measure-Boto3([string[]] $EmulatorArguments, [int] $Grants, [int] $Threads, [int] $Sample = $Grants) {
-    $emulator = Start-KmsEmulator -SeedGrants $Grants -Arguments $EmulatorArguments
+    $emulator = Start-EmulatorProcess -SeedGrants $Grants -Arguments $EmulatorArguments
     try {
         $file = Export-SeededGrants $emulator $Sample
         $r = Invoke-KmsPeer $emulator.Url 'retire-many' @($file, "$Threads")
-        $stats = (Get-KmsEmulatorStats $emulator).operations.RetireGrant
+        $stats = (Get-EmulatorProcessStatistic $emulator).operations.RetireGrant
         [pscustomobject]@{ Seconds = $r.Seconds; Count = $r.Count; Failed = @($r.Errors).Count
             Throttled = $stats.throttled; Requests = $stats.requests }
     }
-    finally { Stop-KmsEmulator $emulator }
+    finally { Stop-EmulatorProcess $emulator }
 }
 
 # The AWS CLI, one process per grant, over a sample (its start-up dominates; extrapolated by the caller).
 function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
-    $emulator = Start-KmsEmulator -SeedGrants $Sample -Arguments $EmulatorArguments
+    $emulator = Start-EmulatorProcess -SeedGrants $Sample -Arguments $EmulatorArguments
     try {
         $grants = Get-KmsGrant -KeyId $emulator.KeyArn -EndpointUrl $emulator.Url
         $failed = 0
@@ -43,7 +44,7 @@ function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
         }
         [pscustomobject]@{ Seconds = $clock.Elapsed.TotalSeconds; Count = $grants.Count; Failed = $failed }
     }
-    finally { Stop-KmsEmulator $emulator }
+    finally { Stop-EmulatorProcess $emulator }
 }
 
 $script:Retirer = 'arn:aws:iam::111122223333:role/bench'
@@ -51,19 +52,19 @@ $script:Retirer = 'arn:aws:iam::111122223333:role/bench'
 # KmsGrants: the full pipeline, Get-KmsRetirableGrant | Remove-KmsGrant, in this process, over the grants seeded in every
 # Region the emulator serves (one Get-KmsRetirableGrant per Region, so the input arrives sorted by Region).
 function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}, [string[]] $Regions = @('us-east-1')) {
-    $emulator = Start-KmsEmulator -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Regions $Regions -Arguments $EmulatorArguments
+    $emulator = Start-EmulatorProcess -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Regions $Regions -Arguments $EmulatorArguments
     try {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $results = @($Regions | ForEach-Object { Get-KmsRetirableGrant $script:Retirer -Region $_ -EndpointUrl $emulator.Url } |
             Remove-KmsGrant -EndpointUrl $emulator.Url -Region $Regions[0] -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
         $seconds = $clock.Elapsed.TotalSeconds
-        $stats = Get-KmsEmulatorStats $emulator
+        $stats = Get-EmulatorProcessStatistic $emulator
         [pscustomobject]@{ Seconds = $seconds; Count = $results.Count
             Failed = @($results | Where-Object Status -NotIn 'Retired', 'RetiredOnRetry').Count
             Throttled = $stats.operations.RetireGrant.throttled; Requests = $stats.operations.RetireGrant.requests; Alive = $stats.grantsAlive
             Summary = $KmsGrantsLastRun }
     }
-    finally { Stop-KmsEmulator $emulator }
+    finally { Stop-EmulatorProcess $emulator }
 }
 
 # "12.3%" of a run's requests throttled.

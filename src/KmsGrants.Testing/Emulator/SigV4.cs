@@ -1,8 +1,9 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace KmsEmulator;
+namespace KmsGrants.Testing.Emulator;
 
 /// <summary>Verifies AWS Signature Version 4 on a request to "/" (all KMS calls), over whichever headers the
 /// client signed: the .NET SDK signs more than boto3 and the CLI do.</summary>
@@ -39,15 +40,35 @@ public static partial class SigV4
         var canonicalRequest = string.Join('\n', method, path, query, canonicalHeaders.ToString(), signedHeaders, payloadHash);
 
         var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
-        var parts = scope.Split('/');   // date/region/service/aws4_request
-        var key = Encoding.UTF8.GetBytes("AWS4" + secret);
-        foreach (var part in parts) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
-        return Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
+        return Hex(HMACSHA256.HashData(SigningKey(secret, scope), Encoding.UTF8.GetBytes(stringToSign)));
     }
 
-    static string Normalize(string value) => Regex.Replace(value.Trim(), @"\s+", " ");
+    // The signing key depends only on the secret and the scope (date/region/service/aws4_request): derived once per
+    // identity, Region and day instead of four HMACs a request. Held no longer than the emulator holds the secrets.
+    static readonly ConcurrentDictionary<(string Secret, string Scope), byte[]> SigningKeys = new();
 
-    static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+    static byte[] SigningKey(string secret, string scope)
+    {
+        if (SigningKeys.TryGetValue((secret, scope), out var cached)) return cached;
+        var key = Encoding.UTF8.GetBytes("AWS4" + secret);
+        foreach (var part in scope.Split('/')) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        if (SigningKeys.Count > 1024) SigningKeys.Clear();   // bounded: scopes change daily, forged ones at will
+        SigningKeys[(secret, scope)] = key;
+        return key;
+    }
+
+    [GeneratedRegex(@"\s+")] private static partial Regex WhiteSpaceRun();
+
+    static string Normalize(string value)
+    {
+        var trimmed = value.Trim();
+        // Most values hold no run of white space to fold into one space: they skip the regex.
+        return trimmed.Contains("  ", StringComparison.Ordinal) || trimmed.AsSpan().IndexOfAny('\t', '\r', '\n') >= 0
+            ? WhiteSpaceRun().Replace(trimmed, " ")
+            : trimmed;
+    }
+
+    static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 
     public static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));

@@ -1,4 +1,4 @@
-namespace KmsEmulator;
+namespace KmsGrants.Testing.Emulator;
 
 /// <summary>An error KMS answers with: {"__type": Code, "message": Message} and an HTTP status.</summary>
 public sealed class KmsException(string code, string message, int status = 400) : Exception(message)

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace KmsEmulator;
+namespace KmsGrants.Testing.Emulator;
 
 /// <summary>Who signed a request.</summary>
 /// <param name="Arn">The identity's ARN as configured with --identity (what AccessDenied messages name).</param>

@@ -1,0 +1,148 @@
+using System.Text.RegularExpressions;
+
+namespace KmsGrants.Testing.Emulator;
+
+/// <summary>What an emulator is started with. Each knob maps to a behaviour tests and benchmarks need to set up; the
+/// console host (tests/KmsEmulator) fills it from its command line, Start-KmsEmulator from its parameters.</summary>
+public sealed partial class EmulatorOptions
+{
+    public const string DefaultRegion = "us-east-1";
+    public const string DefaultAccount = "111122223333";
+    public const string DefaultAccessKey = "testing";
+    public const int DefaultRequestLogSize = 10_000;
+
+    /// <summary>Loopback port; 0 picks a free one.</summary>
+    public int Port { get; set; }
+    /// <summary>The Regions served, in this order (seeded keys are made in this order); none means us-east-1.</summary>
+    public List<string> Regions { get; } = new();
+    /// <summary>The default account: of the default identity, of seeded keys, and of an identity whose ARN names none.</summary>
+    public string Account { get; set; } = DefaultAccount;
+    /// <summary>Who may sign requests; none means testing/testing as the account's root.</summary>
+    public List<EmulatorIdentity> Identities { get; } = new();
+    /// <summary>Added to every KMS request before it is answered.</summary>
+    public int LatencyMs { get; set; }
+    /// <summary>Operation → requests per second (a token bucket holding one second's worth, in each Region).</summary>
+    public Dictionary<string, double> Quotas { get; } = new(StringComparer.Ordinal);
+    public double FaultRate { get; set; }
+    /// <summary>The faults to pick from; none (with a fault rate) means all of them.</summary>
+    public HashSet<FaultKind> FaultKinds { get; } = new();
+    /// <summary>Operations faults are injected into; empty means all.</summary>
+    public HashSet<string> FaultOperations { get; } = new(StringComparer.Ordinal);
+    /// <summary>Seeds the fault dice, for runs that must repeat.</summary>
+    public int? Seed { get; set; }
+    /// <summary>Grants made before listening, on one key of <see cref="Account"/> in each Region.</summary>
+    public int SeedGrants { get; set; }
+    /// <summary>The seeded grants' retiring principal; none means the account's root.</summary>
+    public string? RetiringPrincipal { get; set; }
+    /// <summary>How many requests the request log keeps (the latest); 0 keeps none. Counts in the stats are totals.</summary>
+    public int RequestLogSize { get; set; } = DefaultRequestLogSize;
+
+    public string RootPrincipal => Principals.Root(Account);
+
+    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] private static partial Regex RegionPattern();
+    [GeneratedRegex(@"^[0-9]{12}$")] private static partial Regex AccountPattern();
+    [GeneratedRegex(@"^[\w+=,.@:/-]{1,256}$", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
+    // An access key ID ends at the first '/' of a SigV4 credential and may not hold a separator of that header.
+    [GeneratedRegex(@"^[^/,\s=]+$")] private static partial Regex AccessKeyPattern();
+
+    /// <summary>Checks every knob and fills in the defaults (Regions, Identities, FaultKinds); throws
+    /// <see cref="EmulatorOptionsException"/> naming the first thing wrong, before anything listens.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new EmulatorOptionsException(OptionProblem.Port, $"The port must be 0-65535 (0 picks a free one), not {Port}.");
+        if (Regions.Count == 0) Regions.Add(DefaultRegion);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in Regions)
+        {
+            if (r == null || !RegionPattern().IsMatch(r)) throw new EmulatorOptionsException(OptionProblem.Region, $"'{r}' is not a Region name (e.g. us-east-1).");
+            if (!seen.Add(r)) throw new EmulatorOptionsException(OptionProblem.Region, $"The Region {r} is given twice.");
+        }
+        if (Account == null || !AccountPattern().IsMatch(Account))
+            throw new EmulatorOptionsException(OptionProblem.Account, $"The account must be a 12-digit account ID, not '{Account}'.");
+        ValidateIdentities();
+        if (Quotas.Count > 0)
+        {
+            Dictionary<string, double?> quotas;
+            try { quotas = QuotaTable.Check(Quotas.Select(p => (p.Key, (object?)p.Value))); }
+            catch (ArgumentException e) { throw new EmulatorOptionsException(OptionProblem.Quota, e.Message); }
+            Quotas.Clear();
+            foreach (var (op, rate) in quotas) if (rate is { } r) Quotas[op] = r;   // 0 means none, as when changed later
+        }
+        if (LatencyMs < 0) throw new EmulatorOptionsException(OptionProblem.Latency, $"The latency must be 0 ms or more, not {LatencyMs}.");
+        if (!(FaultRate is >= 0 and <= 1)) throw new EmulatorOptionsException(OptionProblem.Fault, $"The fault rate must be 0-1, not {FaultRate}.");
+        foreach (var op in FaultOperations)
+            if (!KmsState.Operations.Contains(op))
+                throw new EmulatorOptionsException(OptionProblem.Fault, $"Faults are injected into operations the emulator implements ({string.Join(", ", KmsState.Operations)}), not '{op}'.");
+        if (FaultRate > 0 && FaultKinds.Count == 0)
+            foreach (var k in Enum.GetValues<FaultKind>()) FaultKinds.Add(k);
+        if (SeedGrants is < 0 or > KmsState.MaxGrantsPerKey)
+            throw new EmulatorOptionsException(OptionProblem.SeedGrants, $"Seeded grants must be 0-{KmsState.MaxGrantsPerKey} (a key's grant limit), not {SeedGrants}.");
+        if (RetiringPrincipal != null && !PrincipalPattern().IsMatch(RetiringPrincipal))
+            throw new EmulatorOptionsException(OptionProblem.Principal, $"'{RetiringPrincipal}' is not a principal (1-256 characters of [\\w+=,.@:/-]).");
+        if (RequestLogSize < 0) throw new EmulatorOptionsException(OptionProblem.RequestLog, $"The request log size must be 0 or more, not {RequestLogSize}.");
+    }
+
+    void ValidateIdentities()
+    {
+        if (Identities.Count == 0) Identities.Add(new EmulatorIdentity(DefaultAccessKey, DefaultAccessKey, RootPrincipal));
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in Identities)
+        {
+            if (string.IsNullOrEmpty(i.AccessKey) || !AccessKeyPattern().IsMatch(i.AccessKey))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"An identity needs an access key ID without '/', ',', '=' or white space, not '{i.AccessKey}'.");
+            if (string.IsNullOrEmpty(i.SecretKey))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has no secret key: requests are signed with it.");
+            if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs a principal ARN (e.g. arn:aws:iam::{Account}:role/ci), not '{i.Principal}'.");
+            if (!keys.Add(i.AccessKey))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The access key {i.AccessKey} is given twice.");
+        }
+    }
+}
+
+/// <summary>Who may sign requests: an access key, its secret, and the principal it acts as (any account, IAM or STS
+/// assumed-role ARN). Its text never includes the secret.</summary>
+public sealed class EmulatorIdentity(string accessKey, string secretKey, string principal)
+{
+    public string AccessKey { get; } = accessKey;
+    public string SecretKey { get; } = secretKey;
+    public string Principal { get; } = principal;
+    public override string ToString() => $"{AccessKey} = {Principal}";
+}
+
+/// <summary>Which knob was wrong: the cmdlets turn each into its own error ID.</summary>
+public enum OptionProblem { Port, Region, Account, Identity, Quota, Latency, Fault, SeedGrants, Principal, RequestLog }
+
+public sealed class EmulatorOptionsException(OptionProblem problem, string message) : ArgumentException(message)
+{
+    public OptionProblem Problem { get; } = problem;
+}
+
+public enum FaultKind
+{
+    /// <summary>HTTP 500 KMSInternalException; nothing applied.</summary>
+    Internal,
+    /// <summary>HTTP 503 ServiceUnavailableException; nothing applied.</summary>
+    Unavailable,
+    /// <summary>The connection is cut before the request is handled; nothing applied.</summary>
+    Reset,
+    /// <summary>The request is applied, then the connection is cut mid-response.</summary>
+    CommitThenDrop,
+}
+
+public static class FaultKinds
+{
+    /// <summary>The names the command line and Start-KmsEmulator take, in FaultKind order.</summary>
+    public static readonly IReadOnlyList<string> Names = ["internal", "unavailable", "reset", "commit-then-drop"];
+
+    public static FaultKind Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "internal" or "500" => FaultKind.Internal,
+        "unavailable" or "503" => FaultKind.Unavailable,
+        "reset" or "connection-reset" => FaultKind.Reset,
+        "commit-then-drop" or "commit-drop" => FaultKind.CommitThenDrop,
+        _ => throw new EmulatorOptionsException(OptionProblem.Fault, $"Unknown fault kind '{name}' ({string.Join(", ", Names)})."),
+    };
+
+    public static string Name(FaultKind kind) => Names[(int)kind];
+}
