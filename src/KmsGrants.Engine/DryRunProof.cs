@@ -16,9 +16,10 @@ namespace KmsGrants.Engine
     }
 
     /// <summary>-WhatIf's safety, per Region. A DryRun never succeeds on KMS, but an endpoint that ignores DryRun makes the
-    /// change. So before the first DryRun of a real grant in a Region, a DryRun of a grant that cannot exist (64 zeros on
-    /// the grant's key, or a token no CreateGrant issued) is sent, and only KMS's refusal of it (a 4xx KMS error about the
-    /// request) proves DryRun honoured. moto answers a DryRun on a key it lacks with HTTP 500, and then deletes a real
+    /// change. So before the first DryRun of a real grant in a Region, DryRuns of a grant that cannot exist (64 zeros on
+    /// the grant's key, or a token no CreateGrant issued) are sent — RetireGrant's, and for revocation RevokeGrant's too
+    /// (<see cref="GrantOperation.Canaries"/>) — and only KMS's refusal of each (a 4xx KMS error about the request) proves
+    /// DryRun honoured: an endpoint that accepts an impossible request is one that ignores DryRun. moto answers a DryRun on a key it lacks with HTTP 500, and then deletes a real
     /// grant's: a fault proves nothing. Until proven, no grant is sent; each unproven grant is reported NotAttempted with
     /// the canary's answer, and the next grant gets its own canary.</summary>
     internal sealed class DryRunProof
@@ -36,42 +37,42 @@ namespace KmsGrants.Engine
             $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
             "it does not honour DryRun, so a DryRun request could delete the grant it names.");
 
-        /// <summary>Sends canaries for <paramref name="sample"/> (retried as a grant would be: what would end a grant's
-        /// attempts ends the canary's) until one proves something. Returns null when proven honoured or when the run
-        /// stopped meanwhile; the not-honoured error (the run must stop); or the answer that proved nothing (this grant is
-        /// not sent).</summary>
-        /// <param name="send">Paces and sends one DryRun request: its error (null: success) and sends; throws
-        /// OperationCanceledException when the run stops while it waits for its turn.</param>
-        public async Task<KmsError?> ProveAsync(GrantReference sample, Func<GrantReference, Task<(KmsError? Error, int Sends)>> send,
+        /// <summary>Sends <paramref name="operation"/>'s canaries for <paramref name="sample"/>, one after another, each retried
+        /// as a grant would be (what would end a grant's attempts ends the canary's), until each has proved something.
+        /// Returns null when all were refused (proven) or when the run stopped meanwhile; the not-honoured error (the run
+        /// must stop); or the answer that proved nothing (this grant is not sent).</summary>
+        /// <param name="send">Paces and sends one DryRun request of an operation: its error (null: success) and sends;
+        /// throws OperationCanceledException when the run stops while it waits for its turn.</param>
+        public async Task<KmsError?> ProveAsync(GrantReference sample, GrantOperation operation,
+            Func<GrantOperation, GrantReference, Task<(KmsError? Error, int Sends)>> send,
             AttemptPolicy policy, Func<bool> stopping, Random random, string endpoint, CancellationToken stopToken)
         {
-            var canary = GrantOperation.CanaryFor(sample);
-            var attempts = new GrantAttempts();
-            while (true)
+            foreach (var (canaryOperation, canary) in operation.Canaries(sample))
             {
-                KmsError? error;
-                int sends;
-                try
+                var attempts = new GrantAttempts();
+                while (true)
                 {
-                    (error, sends) = await send(canary).ConfigureAwait(false);
+                    KmsError? error;
+                    int sends;
+                    try
+                    {
+                        (error, sends) = await send(canaryOperation, canary).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;   // stopping: the queued grants are the run's to finish
+                    }
+                    var verdict = Judge(error);
+                    if (verdict == CanaryVerdict.Honoured) break;
+                    if (verdict == CanaryVerdict.NotHonored) return NotHonoredError(endpoint);
+                    var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
+                    if (!decision.IsRetry) return error;
+                    try { await Task.Delay(decision.RetryAfter!.Value, stopToken).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { return null; }
                 }
-                catch (OperationCanceledException)
-                {
-                    return null;   // stopping: the queued grants are the run's to finish
-                }
-                switch (Judge(error))
-                {
-                    case CanaryVerdict.Honoured:
-                        Proven = true;
-                        return null;
-                    case CanaryVerdict.NotHonored:
-                        return NotHonoredError(endpoint);
-                }
-                var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
-                if (!decision.IsRetry) return error;
-                try { await Task.Delay(decision.RetryAfter!.Value, stopToken).ConfigureAwait(false); }
-                catch (OperationCanceledException) { return null; }
             }
+            Proven = true;
+            return null;
         }
     }
 }

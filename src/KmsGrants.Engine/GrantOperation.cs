@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon.KeyManagementService;
@@ -33,8 +34,14 @@ namespace KmsGrants.Engine
 
         internal abstract Task SendAsync(IAmazonKeyManagementService client, GrantReference grant, bool dryRun, CancellationToken cancellation);
 
-        /// <summary>A grant that cannot exist, named as <paramref name="sample"/> is (on its key, or by a token no CreateGrant
-        /// issued): its DryRun must be refused by KMS, which proves the endpoint honours DryRun (see <see cref="DryRunProof"/>).</summary>
+        /// <summary>The DryRun requests, each of a grant that cannot exist, that KMS must all refuse before a DryRun of a real
+        /// grant may go (<see cref="DryRunProof"/>): an endpoint that ignores DryRun shows itself by accepting one. RetireGrant's
+        /// is the one that catches moto (it retires nothing and answers success for any grant); RevokeGrant's alone would not
+        /// (moto refuses an unknown grant's revocation, then revokes a real one), so revocation asks both.</summary>
+        internal abstract IReadOnlyList<(GrantOperation Operation, GrantReference Grant)> Canaries(GrantReference sample);
+
+        /// <summary>A grant that cannot exist, named as <paramref name="sample"/> is: on its key, or by a token no CreateGrant
+        /// issued.</summary>
         internal static GrantReference CanaryFor(GrantReference sample) => sample.ByToken
             ? new GrantReference(null, null, "AQpAM2KmsGrantsDryRunCheck" + Guid.NewGuid().ToString("N"))
             : new GrantReference(sample.KeyId, new string('0', 64), null);
@@ -49,6 +56,7 @@ namespace KmsGrants.Engine
             public override bool TakesTokens => true;
             public override GrantResult NewResult(GrantOutcome outcome) => new RetireResult { Status = RetireResult.StatusOf(outcome) };
             public override GrantRunSummary NewSummary() => new RetireSummary();
+            internal override IReadOnlyList<(GrantOperation, GrantReference)> Canaries(GrantReference sample) => new[] { (Retire, CanaryFor(sample)) };
 
             internal override Task SendAsync(IAmazonKeyManagementService client, GrantReference grant, bool dryRun, CancellationToken cancellation)
             {
@@ -70,6 +78,8 @@ namespace KmsGrants.Engine
             public override bool TakesTokens => false;
             public override GrantResult NewResult(GrantOutcome outcome) => new RevokeResult { Status = RevokeResult.StatusOf(outcome) };
             public override GrantRunSummary NewSummary() => new RevokeSummary();
+            internal override IReadOnlyList<(GrantOperation, GrantReference)> Canaries(GrantReference sample) =>
+                new[] { (Retire, CanaryFor(sample)), (Revoke, CanaryFor(sample)) };
 
             internal override Task SendAsync(IAmazonKeyManagementService client, GrantReference grant, bool dryRun, CancellationToken cancellation)
             {

@@ -143,7 +143,7 @@ namespace KmsGrants.Engine
         /// canary (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
         async Task ProveDryRunAsync(Work head)
         {
-            var answer = await _proof.ProveAsync(head.Grant, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
+            var answer = await _proof.ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
                 _run.Session.EndpointDisplay, _run.StopToken).ConfigureAwait(false);
             if (answer is { Kind: KmsErrorKind.DryRunNotHonored })
             {
@@ -156,19 +156,19 @@ namespace KmsGrants.Engine
                     _run.Finish(_new.Dequeue(), _run.Policy.DryRunUnproven(answer));
         }
 
-        async Task<(KmsError? Error, int Sends)> SendCanaryAsync(GrantReference canary)
+        async Task<(KmsError? Error, int Sends)> SendCanaryAsync(GrantOperation operation, GrantReference canary)
         {
             double rate;
             lock (_gate) rate = _controller.Rate;
             await _pacer.WaitAsync(rate, _run.StopToken).ConfigureAwait(false);
-            var (error, sends) = await SendAsync(canary, dryRun: true).ConfigureAwait(false);
+            var (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
             Heard(error);
             return (error, sends);
         }
 
         async Task AttemptAsync(Work work, long ticket)
         {
-            var (error, sends) = await SendAsync(work.Grant, _run.Options.DryRun).ConfigureAwait(false);
+            var (error, sends) = await SendAsync(_run.Operation, work.Grant, _run.Options.DryRun).ConfigureAwait(false);
             work.InFlight = false;
             var answered = Heard(error);
             AttemptDecision decision;
@@ -211,7 +211,7 @@ namespace KmsGrants.Engine
 
         /// <summary>One attempt, within the per-attempt time-out: its error (null: success) and how often the request
         /// reached the wire, which <see cref="Requests"/> counts.</summary>
-        async Task<(KmsError? Error, int Sends)> SendAsync(GrantReference grant, bool dryRun)
+        async Task<(KmsError? Error, int Sends)> SendAsync(GrantOperation operation, GrantReference grant, bool dryRun)
         {
             var counter = SendCounter.Begin();
             KmsError? error = null;
@@ -220,7 +220,7 @@ namespace KmsGrants.Engine
                 attempt.CancelAfter(KmsSession.AttemptTimeout);
                 try
                 {
-                    await _run.Operation.SendAsync(_clients.Run, grant, dryRun, attempt.Token).ConfigureAwait(false);
+                    await operation.SendAsync(_clients.Run, grant, dryRun, attempt.Token).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {

@@ -67,8 +67,43 @@ public class DryRunProofTests
         Assert.False(proof.Proven);
     }
 
+    /// <summary>moto refuses the revocation of a grant it does not have (NotFoundException), then revokes a real grant whatever
+    /// DryRun says: RevokeGrant's own canary would pass it. RetireGrant's, asked first, is accepted by moto, which shows it.</summary>
+    [Fact]
+    public async Task Revocation_is_proven_by_RetireGrant_s_canary_too_which_catches_an_endpoint_like_moto()
+    {
+        var sent = new List<string>();
+        var proof = new DryRunProof();
+        var result = await Prove(proof, (operation, _) =>
+        {
+            sent.Add(operation.ApiName);
+            return operation == GrantOperation.Retire ? (null, 1) : (Error(KmsErrorKind.NotFound, "NotFoundException", 400), 1);
+        }, GrantOperation.Revoke);
+        Assert.Equal(KmsErrorKind.DryRunNotHonored, result!.Kind);
+        Assert.Equal(new[] { "RetireGrant" }, sent);
+        Assert.False(proof.Proven);
+    }
+
+    [Fact]
+    public async Task Revocation_is_proven_when_KMS_refuses_both_canaries()
+    {
+        var sent = new List<string>();
+        var proof = new DryRunProof();
+        var result = await Prove(proof, (operation, canary) =>
+        {
+            sent.Add($"{operation.ApiName}:{canary.GrantId}");
+            return (Error(KmsErrorKind.NotFound, "NotFoundException", 400), 1);
+        }, GrantOperation.Revoke);
+        Assert.Null(result);
+        Assert.True(proof.Proven);
+        Assert.Equal(new[] { "RetireGrant:" + new string('0', 64), "RevokeGrant:" + new string('0', 64) }, sent);
+    }
+
     static Task<KmsError?> Prove(DryRunProof proof, Func<GrantReference, (KmsError?, int)> answer) =>
-        proof.ProveAsync(new GrantReference("arn:aws:kms:us-east-1:111122223333:key/k", new string('a', 64), null),
-            canary => Task.FromResult(answer(canary)), new AttemptPolicy(GrantOperation.Retire, dryRun: true, 6), () => false,
+        Prove(proof, (_, canary) => answer(canary), GrantOperation.Retire);
+
+    static Task<KmsError?> Prove(DryRunProof proof, Func<GrantOperation, GrantReference, (KmsError?, int)> answer, GrantOperation operation) =>
+        proof.ProveAsync(new GrantReference("arn:aws:kms:us-east-1:111122223333:key/k", new string('a', 64), null), operation,
+            (op, canary) => Task.FromResult(answer(op, canary)), new AttemptPolicy(operation, dryRun: true, 6), () => false,
             new Random(1), "http://127.0.0.1:1/", CancellationToken.None);
 }

@@ -146,11 +146,16 @@ Describe '-WhatIf on the emulator' {
         @(Get-Alive $set.Key).Count | Should -Be 2
     }
 
-    It 'sent only DryRun requests: the canary first, then one per grant' {
+    It 'sent only DryRun requests: the canaries first (RetireGrant''s, which an endpoint ignoring DryRun accepts, then RevokeGrant''s), then one per grant' {
         $sent = Get-RevokesSince $since
         $sent.Count | Should -Be 4
         $sent.DryRun | Sort-Object -Unique | Should -BeTrue
         $sent[0].GrantId | Should -Be ('0' * 64)
+        $retireCanary = @(Get-KmsEmulatorRequest -Emulator $emulator -Operation RetireGrant | Where-Object Sequence -GT $since)
+        $retireCanary.Count | Should -Be 1
+        $retireCanary[0].DryRun | Should -BeTrue
+        $retireCanary[0].GrantId | Should -Be ('0' * 64)
+        $retireCanary[0].Sequence | Should -BeLessThan $sent[0].Sequence
     }
 }
 
