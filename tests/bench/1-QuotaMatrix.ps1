@@ -2,7 +2,9 @@
 .SYNOPSIS
     Quota-bound retirement across the range: RetireGrant quota ∈ {10, 50, 100, 500} rps × added latency ∈ {5, 20, 100} ms,
     grants = 10 × quota (bound: 10 s), the full Get-KmsRetirableGrant | Remove-KmsGrant pipeline; boto3 with 16 threads
-    in the same cell. Targets: ≤ 1.05 × bound, < 3 % throttled, 0 failed, no slower than boto3.
+    in the same cell. Targets: ≤ 1.05 × bound, < 3 % throttled, 0 failed, no slower than boto3. Then RevokeGrant rows:
+    Get-KmsGrant of one key | Revoke-KmsGrant over 10 × quota grants at the RevokeGrant quota (the emulator's RetireGrant
+    quota set far lower, as KMS's quotas are separate), same bound and targets.
 .PARAMETER Quick
     Only the cells at KMS's default quota (50 rps).
 #>
@@ -28,4 +30,14 @@ foreach ($latency in 5, 20, 100) {
         Write-Figure 'quota matrix' ('{0,4} rps {1,3} ms {2,8:0.00}x {3,9} {4,7} {5,11:0.00}x {6,9} {7,7}{8}' -f
             $quota, $latency, ($ours.Seconds / 10), (Format-Share $ours), $ours.Failed, ($pool.Seconds / 10), (Format-Share $pool), $pool.Failed, $note)
     }
+}
+
+# RevokeGrant: the same engine, against its own quota (RetireGrant's held at 5 rps to show it is not the one paced to).
+$revokeQuotas = if ($Quick) { @(50) } else { @(50, 100) }
+foreach ($quota in $revokeQuotas) {
+    $grants = [int](10 * $quota)
+    $knobs = @('--latency-ms', '20', '--quota', "RevokeGrant=$quota", '--quota', 'RetireGrant=5')
+    $ours = Measure-KmsGrants $knobs $grants -Revoke
+    Write-Figure 'quota matrix' ('{0,4} rps  20 ms {1,8:0.00}x {2,9} {3,7}   RevokeGrant: {4} grants of one key revoked' -f
+        $quota, ($ours.Seconds / 10), (Format-Share $ours), $ours.Failed, $ours.Count)
 }

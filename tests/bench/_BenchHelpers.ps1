@@ -49,19 +49,27 @@ function Measure-AwsCli([string[]] $EmulatorArguments, [int] $Sample = 20) {
 
 $script:Retirer = 'arn:aws:iam::111122223333:role/bench'
 
-# KmsGrants: the full pipeline, Get-KmsRetirableGrant | Remove-KmsGrant, in this process, over the grants seeded in every
-# Region the emulator serves (one Get-KmsRetirableGrant per Region, so the input arrives sorted by Region).
-function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}, [string[]] $Regions = @('us-east-1')) {
+# KmsGrants: the full pipeline, in this process, over the grants seeded in every Region the emulator serves, sorted by
+# Region: Get-KmsRetirableGrant | Remove-KmsGrant, or with -Revoke, Get-KmsGrant of each seeded key | Revoke-KmsGrant.
+function Measure-KmsGrants([string[]] $EmulatorArguments, [int] $Grants, [hashtable] $RemoveParameters = @{}, [string[]] $Regions = @('us-east-1'),
+    [switch] $Revoke) {
     $emulator = Start-EmulatorProcess -SeedGrants $Grants -RetiringPrincipal $script:Retirer -Regions $Regions -Arguments $EmulatorArguments
+    $operation = if ($Revoke) { 'RevokeGrant' } else { 'RetireGrant' }
     try {
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $results = @($Regions | ForEach-Object { Get-KmsRetirableGrant $script:Retirer -Region $_ -EndpointUrl $emulator.Url } |
-            Remove-KmsGrant -EndpointUrl $emulator.Url -Region $Regions[0] -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
+        $results = if ($Revoke) {
+            @($emulator.KeyArns | ForEach-Object { Get-KmsGrant -KeyId $_ -EndpointUrl $emulator.Url } |
+                Revoke-KmsGrant -EndpointUrl $emulator.Url -Region $Regions[0] -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
+        }
+        else {
+            @($Regions | ForEach-Object { Get-KmsRetirableGrant $script:Retirer -Region $_ -EndpointUrl $emulator.Url } |
+                Remove-KmsGrant -EndpointUrl $emulator.Url -Region $Regions[0] -Force -PassThru -ErrorAction SilentlyContinue @RemoveParameters)
+        }
         $seconds = $clock.Elapsed.TotalSeconds
         $stats = Get-EmulatorProcessStatistic $emulator
         [pscustomobject]@{ Seconds = $seconds; Count = $results.Count
-            Failed = @($results | Where-Object Status -NotIn 'Retired', 'RetiredOnRetry').Count
-            Throttled = $stats.operations.RetireGrant.throttled; Requests = $stats.operations.RetireGrant.requests; Alive = $stats.grantsAlive
+            Failed = @($results | Where-Object Outcome -NotIn 'Succeeded', 'SucceededOnRetry').Count
+            Throttled = $stats.operations.$operation.throttled; Requests = $stats.operations.$operation.requests; Alive = $stats.grantsAlive
             Summary = $KmsGrantsLastRun }
     }
     finally { Stop-EmulatorProcess $emulator }
