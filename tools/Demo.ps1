@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     The main job, shown end to end: list retirable grants, ask KMS with -WhatIf (DryRun), retire them in bulk with
-    a progress bar, and count what is left.
+    a progress bar, and count what is left; then revoke every grant on a key but a keep list (incident response).
 .DESCRIPTION
     By default against the KMS emulator of KmsGrants.Testing (the module runbook tests use), in this process, seeded
     with a few hundred grants; it starts and stops it. With -EndpointUrl, -Region or -ProfileName it runs only the read-only part (listing and a
@@ -63,6 +63,15 @@ try {
 
     $left = (Get-KmsRetirableGrant $principal | Measure-Object).Count
     Write-Host "$left grants left (the emulator's own count: $(@($emulator | Get-KmsEmulatorGrant).Count))" -ForegroundColor Green
+
+    # Incident response, as a key administrator: every grant on a key goes, but the ones on a keep list.
+    $key = New-KmsEmulatorKey -Emulator $emulator -Description 'payments'
+    $made = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/compromised' -Count 50)
+    $keep = $made[0..1].GrantId
+    Show-Step "Get-KmsGrant <key> | Where-Object GrantId -notin `$keep | Revoke-KmsGrant -Force   (50 grants, 2 kept)"
+    Get-KmsGrant -KeyId $key.Arn | Where-Object GrantId -NotIn $keep | Revoke-KmsGrant -Force
+    $KmsGrantsLastRun | Format-List Submitted, Revoked, Failed, Requests, Elapsed | Out-Host
+    Write-Host "$(@(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn).Count) grants left on the key: the two kept" -ForegroundColor Green
 }
 finally {
     $emulator | Stop-KmsEmulator
