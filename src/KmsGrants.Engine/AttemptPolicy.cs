@@ -160,9 +160,16 @@ namespace KmsGrants.Engine
         }
 
         /// <summary>A grant whose own request could not go out because a lookup for it failed (its alias's DescribeKey):
-        /// not done, as if its own request had got that answer; never sent, so no attempt.</summary>
-        public AttemptDecision FailedBeforeSending(KmsError error) =>
-            AttemptDecision.Finish(_dryRun ? GrantOutcome.WouldFail : GrantOutcome.Failed, error);
+        /// not done, as if its own request had got that answer; never sent, so no attempt. Under DryRun that is a verdict
+        /// only when KMS itself refused (the alias does not exist, the Region refused the credentials): a fault, a
+        /// time-out or an answer that is not KMS's says nothing of what the real call would get.</summary>
+        public AttemptDecision FailedBeforeSending(KmsError error)
+        {
+            if (!_dryRun) return AttemptDecision.Finish(GrantOutcome.Failed, error);
+            return error.IsKmsRefusal || error.RefusesCredentials
+                ? AttemptDecision.Finish(GrantOutcome.WouldFail, error)
+                : AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: the lookup of this grant's key got {error.Code}, so nothing was sent for it.");
+        }
 
         /// <summary>A grant not sent because the DryRun sent first, of a grant that cannot exist, got no answer that proves
         /// the endpoint honours DryRun (no answer, a fault, or one that is not KMS's).</summary>

@@ -38,6 +38,9 @@ namespace KmsGrants.Engine
         readonly StopRules _rules;
         readonly Stopwatch _clock = Stopwatch.StartNew();
         readonly object _stopGate = new object();
+        // The stop rules are checked on the run's own clock, not by the lanes: a lane may be waiting on a canary.
+        readonly Timer _watchdog;
+        int _watching;
         long _submitted;
         long _finished;
         volatile bool _inputEnded;
@@ -51,7 +54,10 @@ namespace KmsGrants.Engine
             Policy = new AttemptPolicy(operation, options.DryRun, session.AttemptsAgainstFaults);
             _stopping = CancellationTokenSource.CreateLinkedTokenSource(userStop);
             _rules = new StopRules(session.DefaultRegion, session.EndpointDisplay, Now);
+            _watchdog = new Timer(_ => Watch(), null, WatchEvery, WatchEvery);
         }
+
+        static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
 
         public KmsSession Session { get; }
         public GrantOperation Operation { get; }
@@ -85,10 +91,12 @@ namespace KmsGrants.Engine
         /// Once the run has stopped, the grant is finished at once, unsent.</summary>
         public void Submit(GrantReference grant, Action<GrantReport> onResult)
         {
-            while (Outstanding >= ReadAhead && !Stopping)
-                if (_completed.TryTake(out var report, 50)) onResult(report);
             var region = Session.Routing.RegionOf(grant) ?? throw new InvalidOperationException($"{grant} has no Region: check RegionRouting.RegionOf first.");
+            // Taken in first: a stop thrown while results are handed over below (a later Select-Object -First) leaves it
+            // pending, and the stop gives it its result.
             var work = TakeIn(grant, region);
+            while (Outstanding > ReadAhead && !Stopping)
+                if (_completed.TryTake(out var report, 50)) onResult(report);
             if (Stopping || RegionStop(region) != null) Finish(work, Unsendable(work));
             else _lanes.GetOrAdd(region, r => new RegionLane(this, r)).Enqueue(work);
             Drain(onResult);
@@ -216,17 +224,28 @@ namespace KmsGrants.Engine
             lock (_rules) _rules.OnAnswer(region, Now, throttled);
         }
 
-        void ILaneOwner.CheckStops(string region)
+        /// <summary>Applies the stop rules that are due (one watcher at a time).</summary>
+        void Watch()
         {
-            if (Stopping) return;
-            KmsError? runStop, regionStop;
-            lock (_rules)
+            if (Stopping || Interlocked.Exchange(ref _watching, 1) == 1) return;
+            try
             {
-                runStop = _rules.RunStopDue(Now, _lanes.Values.Sum(l => l.InFlight));
-                regionStop = RegionStop(region) == null ? _rules.RegionStopDue(region, Now, Operation.ApiName) : null;
+                KmsError? runStop;
+                var regionStops = new List<(string, KmsError)>();
+                lock (_rules)
+                {
+                    runStop = _rules.RunStopDue(Now, _lanes.Values.Sum(l => l.InFlight));
+                    foreach (var region in _lanes.Keys)
+                        if (RegionStop(region) == null && _rules.RegionStopDue(region, Now, Operation.ApiName) is KmsError due)
+                            regionStops.Add((region, due));
+                }
+                if (runStop != null) Stop($"the endpoint ({Session.EndpointDisplay}) has not answered for {StopRules.SilenceSeconds:0} s", runStop);
+                foreach (var (region, stop) in regionStops) StopRegion(region, stop);
             }
-            if (runStop != null) Stop($"the endpoint ({Session.EndpointDisplay}) has not answered for {StopRules.SilenceSeconds:0} s", runStop);
-            if (regionStop != null) StopRegion(region, regionStop);
+            finally
+            {
+                Volatile.Write(ref _watching, 0);
+            }
         }
 
         void ILaneOwner.Trace(string line) => _trace.Enqueue(line);
@@ -252,6 +271,7 @@ namespace KmsGrants.Engine
 
         public void Dispose()
         {
+            _watchdog.Dispose();
             _stopping.Cancel();
             _abort.Cancel();
             foreach (var lane in _lanes.Values) lane.Wake();

@@ -75,6 +75,18 @@ namespace KmsGrants.Engine
         public static KmsAnswerException KeyWithoutArn(string keyId, int status) =>
             new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", status, null, tooLarge: false);
 
+        /// <summary>Why the key ARN DescribeKey answered for an alias of <paramref name="region"/> cannot be KMS's, or null:
+        /// what it names is sent on as the grant's key, so it is held to what a key ARN of that Region is.</summary>
+        public static string? KeyArnProblem(string arn, string region)
+        {
+            if (InputValidation.KeyId(arn) is ValidationFailure invalid) return invalid.Message;
+            if (KmsArn.Parse(arn) is not KmsArn parsed || parsed.IsAlias) return "it is not a key ARN";
+            return parsed.Region == region ? null : $"it names the Region {parsed.Region}, not {region}, where the alias was looked up";
+        }
+
+        public static KmsAnswerException KeyArnNotKms(string keyId, int status, string problem) =>
+            new KmsAnswerException($"DescribeKey of {keyId} answered with a key ARN that KMS would not give ({problem}); it was not used.", status, null, tooLarge: false);
+
         /// <summary>DryRunOperationException in answer to a request that was not a DryRun: no KMS says that.</summary>
         public static KmsError DryRunVerdictUnasked(int? status, string? requestId) => new KmsError(KmsErrorKind.NotKmsResponse, "NotKmsResponse",
             "The endpoint answered a request that was not a DryRun with DryRunOperationException, which KMS never does: " +

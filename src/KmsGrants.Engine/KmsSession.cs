@@ -108,6 +108,7 @@ namespace KmsGrants.Engine
                 var response = Task.Run(() => client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellation), cancellation)
                     .GetAwaiter().GetResult();
                 var arn = response.KeyMetadata?.Arn ?? throw KmsAnswerCheck.KeyWithoutArn(keyId, (int)response.HttpStatusCode);
+                if (KmsAnswerCheck.KeyArnProblem(arn, region) is string problem) throw KmsAnswerCheck.KeyArnNotKms(keyId, (int)response.HttpStatusCode, problem);
                 return _resolvedAliases[keyId] = arn;
             }
             catch (Exception e) when (!(e is OperationCanceledException && cancellation.IsCancellationRequested))
@@ -178,12 +179,15 @@ namespace KmsGrants.Engine
             return uri;
         }
 
-        /// <summary>A URL with any user info replaced, for messages about a URL that did not parse.</summary>
-        static string Redact(string url)
+        /// <summary>A URL with anything that may be user info replaced, for messages about a URL that did not parse: all
+        /// before the last '@' (after any scheme), whether or not the text has a "://".</summary>
+        internal static string Redact(string url)
         {
+            var at = url.LastIndexOf('@');
+            if (at < 0) return url;
             var scheme = url.IndexOf("://", StringComparison.Ordinal);
-            var at = url.IndexOf('@');
-            return scheme >= 0 && at > scheme ? url.Substring(0, scheme + 3) + "***" + url.Substring(at) : url;
+            var start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+            return url.Substring(0, start) + "***" + url.Substring(at);
         }
 
         /// <summary>$AWSProxy as AWS.Tools.Common's Set-AWSProxy leaves it (Amazon.PowerShell.Common.ProxySettings: Hostname,

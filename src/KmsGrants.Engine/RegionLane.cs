@@ -8,14 +8,15 @@ namespace KmsGrants.Engine
     /// <summary>One Region of a run: its clients, rate controller, pacer, DryRun proof and queues, and the dispatcher that
     /// sends a grant when a permit of its pacer and a slot of its window are both free. KMS quotas are per account and
     /// Region, so each Region runs in its own lane at its own quota. What to do after each attempt is
-    /// <see cref="AttemptPolicy"/>'s; what stops the lane or the run is <see cref="StopRules"/>'.</summary>
+    /// <see cref="AttemptPolicy"/>'s; what stops the lane or the run is <see cref="StopRules"/>', watched by the run.</summary>
     internal sealed class RegionLane : IDisposable
     {
         readonly ILaneOwner _run;
         readonly RegionClients _clients;
         readonly RateController _controller;
         readonly Pacer _pacer = new Pacer();
-        readonly DryRunProof _proof = new DryRunProof();
+        // Per key (or "by token"): an endpoint may answer one key's impossible grant as KMS does and another's not.
+        readonly Dictionary<string, DryRunProof> _proofs = new Dictionary<string, DryRunProof>(StringComparer.Ordinal);
         readonly object _gate = new object();
         readonly Queue<Work> _new = new Queue<Work>();
         readonly Queue<Work> _retries = new Queue<Work>();
@@ -27,6 +28,9 @@ namespace KmsGrants.Engine
         long _requests;
         long _throttled;
         long _finished;
+        // KMS has answered a real grant's DryRun with "would succeed": until then DryRuns go one at a time, so that an
+        // endpoint refusing impossible grants as KMS does but ignoring DryRun on real ones changes at most one grant.
+        bool _dryRunVerdictSeen;
 
         public RegionLane(ILaneOwner run, string region)
         {
@@ -76,15 +80,15 @@ namespace KmsGrants.Engine
                     _controller.OnTick(Now);
                     FinishUnsendable();
                     next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
-                    if (next != null && _inFlight >= _controller.MaxInFlight) next = null;
+                    var window = _run.Options.DryRun && !_dryRunVerdictSeen ? 1 : _controller.MaxInFlight;
+                    if (next != null && _inFlight >= window) next = null;
                 }
-                _run.CheckStops(Region);
                 if (next == null)
                 {
                     await _wake.WaitAsync(50).ConfigureAwait(false);
                     continue;
                 }
-                if (_run.Options.DryRun && !_proof.Proven)
+                if (_run.Options.DryRun && !ProofFor(next.Grant).Proven)
                 {
                     await ProveDryRunAsync(next).ConfigureAwait(false);
                     continue;
@@ -139,11 +143,21 @@ namespace KmsGrants.Engine
             }
         }
 
-        /// <summary>Until this Region's endpoint is proven to honour DryRun, the grant at the head of the queue waits for a
-        /// canary (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
+        DryRunProof ProofFor(GrantReference grant)
+        {
+            var key = grant.ByToken ? "" : grant.KeyId!;
+            lock (_gate)
+            {
+                if (!_proofs.TryGetValue(key, out var proof)) _proofs[key] = proof = new DryRunProof();
+                return proof;
+            }
+        }
+
+        /// <summary>Until the endpoint is proven to honour DryRun for this grant's key, the grant at the head of the queue
+        /// waits for the canaries (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
         async Task ProveDryRunAsync(Work head)
         {
-            var answer = await _proof.ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
+            var answer = await ProofFor(head.Grant).ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
                 _run.Session.EndpointDisplay, _run.StopToken).ConfigureAwait(false);
             if (answer is { Kind: KmsErrorKind.DryRunNotHonored })
             {
@@ -161,9 +175,24 @@ namespace KmsGrants.Engine
             double rate;
             lock (_gate) rate = _controller.Rate;
             await _pacer.WaitAsync(rate, _run.StopToken).ConfigureAwait(false);
-            var (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
-            Heard(error);
-            return (error, sends);
+            // In flight like any request: a canary that gets no answer is the silence the stop rules watch for.
+            bool wasIdle;
+            lock (_gate)
+            {
+                wasIdle = _inFlight == 0 && _backingOff == 0 && _retries.Count == 0;
+                _inFlight++;
+            }
+            if (wasIdle) _run.OnBusyAgain(Region);
+            try
+            {
+                var (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
+                Heard(error);
+                return (error, sends);
+            }
+            finally
+            {
+                lock (_gate) _inFlight--;
+            }
         }
 
         async Task AttemptAsync(Work work, long ticket)
@@ -177,6 +206,7 @@ namespace KmsGrants.Engine
                 var kind = error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost;
                 _controller.OnResponse(ticket, Now, kind);
                 _inFlight--;
+                if (error?.Kind == KmsErrorKind.DryRunSucceeded) _dryRunVerdictSeen = true;
                 decision = _run.Policy.AfterAttempt(work.State, error, sends, _run.Stopping, _random);
                 if (decision.IsRetry) _backingOff++;
             }

@@ -92,8 +92,6 @@ namespace KmsGrants.Engine
         void Finish(Work work, AttemptDecision decision);
         void OnBusyAgain(string region);
         void OnAnswer(string region, bool throttled);
-        /// <summary>Applies the stop rules that may be due now.</summary>
-        void CheckStops(string region);
         void Stop(string reason, KmsError error);
         void Trace(string line);
     }

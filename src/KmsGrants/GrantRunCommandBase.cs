@@ -89,7 +89,9 @@ namespace KmsGrants.Commands
                 return;
             }
             var resolved = grant;
-            if (!grant.ByToken && KmsArn.IsAliasName(grant.KeyId!))
+            // Once its run or Region has stopped, nothing more is sent for a grant, an alias lookup included.
+            var unsendable = _run != null && (_run.Stopping || _run.RegionStop(region) != null);
+            if (!grant.ByToken && KmsArn.IsAliasName(grant.KeyId!) && !unsendable)
             {
                 var arn = ResolveKey(grant.KeyId!, out var failure);
                 if (failure != null)

@@ -340,6 +340,19 @@ public class AttemptPolicyTests
     }
 
     [Fact]
+    public void Under_DryRun_a_failed_lookup_is_a_verdict_only_when_KMS_refused()
+    {
+        var dry = Policy(dryRun: true);
+        Assert.Equal(GrantOutcome.WouldFail, dry.FailedBeforeSending(NotFound).Outcome);
+        var fault = dry.FailedBeforeSending(Fault);
+        Assert.Equal(GrantOutcome.NotAttempted, fault.Outcome);
+        Assert.Contains("No DryRun verdict", fault.Message);
+        Assert.Equal(GrantOutcome.NotAttempted, dry.FailedBeforeSending(new KmsError(KmsErrorKind.NotKmsResponse, "NotKmsResponse", "a page", 200)).Outcome);
+        Assert.Equal(GrantOutcome.NotAttempted, dry.FailedBeforeSending(Silence).Outcome);
+        Assert.Equal(GrantOutcome.Failed, Policy().FailedBeforeSending(Fault).Outcome);
+    }
+
+    [Fact]
     public void No_outcome_or_status_is_falsy_and_statuses_say_their_outcome()
     {
         foreach (var outcome in Enum.GetValues<GrantOutcome>())

@@ -83,4 +83,27 @@ public class KmsAnswerCheckTests
         Assert.Contains("NextMarker it had given before", KmsAnswerCheck.RepeatedMarker().Message);
         Assert.Contains("without a key ARN", KmsAnswerCheck.KeyWithoutArn("alias/x", 200).Message);
     }
+
+    [Theory]
+    [InlineData("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", null)]
+    [InlineData("arn:aws:kms:us-east-1 :111122223333:key/k", "white space")]
+    [InlineData("not-an-arn", "not a key ARN")]
+    [InlineData("arn:aws:kms::111122223333:key/x", "Region")]
+    [InlineData("arn:aws:kms:us-east-1:111122223333:key/a\nb", "white space")]
+    [InlineData("arn:aws:kms:us-east-1:111122223333:alias/other", "not a key ARN")]
+    [InlineData("arn:aws:kms:eu-west-1:111122223333:key/k", "names the Region eu-west-1")]
+    public void A_key_ARN_from_DescribeKey_is_held_to_what_KMS_gives(string arn, string? problem)
+    {
+        var found = KmsAnswerCheck.KeyArnProblem(arn.Replace("\\n", "\n"), "us-east-1");
+        if (problem == null) Assert.Null(found);
+        else Assert.Contains(problem, found);
+    }
+
+    [Theory]
+    [InlineData("http://u:SECRET@127.0.0.1:80/", "http://***@127.0.0.1:80/")]
+    [InlineData("u:SECRET@127.0.0.1:80", "***@127.0.0.1:80")]
+    [InlineData("ftp:x:SECRET@host", "***@host")]
+    [InlineData("http://127.0.0.1:80/", "http://127.0.0.1:80/")]
+    public void An_endpoint_URL_is_shown_without_anything_that_may_be_user_info(string url, string shown) =>
+        Assert.Equal(shown, KmsSession.Redact(url));
 }

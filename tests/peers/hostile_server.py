@@ -14,6 +14,9 @@ Modes:
   json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
   redirect  --status N (default 307) --location URL: a redirect there, with no body.
   loop      a ListGrants-shaped page of one grant, Truncated, whose NextMarker is always "SAME".
+  ignores-dryrun  KMS-like but for DryRun: a grant that cannot exist (grant ID of 64 zeros, or a token no CreateGrant
+            issued) gets NotFoundException, as KMS answers; any other RetireGrant or RevokeGrant succeeds, whatever
+            DryRun says: the endpoint a canary cannot expose, whose damage -WhatIf must keep to one grant.
 
 Every answer carries an x-amzn-RequestId header, as AWS's do: --request-id TEXT (default hostile-0000; '' sends it
 empty), twice with --duplicate-request-id, not at all with --no-request-id.
@@ -93,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(body or b"{}")
             grant = request.get("GrantId") or request.get("GrantToken") if isinstance(request, dict) else None
         except ValueError:
-            grant = None
+            request, grant = None, None
         Stats.count(self.headers.get("X-Amz-Target", "none"), grant, "X-Amz-Security-Token" in self.headers)
         mode = self.options.mode
         try:
@@ -110,6 +113,12 @@ class Handler(BaseHTTPRequestHandler):
                 page = {"Grants": [{"KeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                                     "GrantId": "%064x" % Stats.requests}], "Truncated": True, "NextMarker": "SAME"}
                 self.reply(200, "application/x-amz-json-1.1", json.dumps(page).encode())
+            elif mode == "ignores-dryrun":
+                impossible = isinstance(request, dict) and (request.get("GrantId") == "0" * 64 or "DryRunCheck" in (request.get("GrantToken") or ""))
+                if impossible:
+                    self.reply(400, "application/x-amz-json-1.1", b'{"__type":"NotFoundException","message":"Grant not found"}')
+                else:
+                    self.reply(200, "application/x-amz-json-1.1", b"{}")
             elif mode == "silent":
                 self.hold()
             elif mode == "trickle":
@@ -198,7 +207,7 @@ class Server(ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "silent", "trickle", "huge", "stream"])
+    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "ignores-dryrun", "silent", "trickle", "huge", "stream"])
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--status", type=int, default=0)
     parser.add_argument("--body", default="{}")

@@ -1,0 +1,151 @@
+# What the hostile review of this round found, kept found: -WhatIf against endpoints that do not honour DryRun or never
+# answer, a stop while results are handed over with the read-ahead full, alias lookups after a stop, and DescribeKey
+# answers whose key ARN KMS would never give. Each endpoint is a loopback server of tests/peers/hostile_server.py; what
+# reached it is its own count (/_stats), not the module's.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+    $HostileScript = Join-Path $PSScriptRoot '../peers/hostile_server.py'
+    $Key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+
+    function Start-Peer([string] $Mode, [string[]] $Options = @()) {
+        $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
+        foreach ($a in @($HostileScript, $Mode) + $Options) { $info.ArgumentList.Add($a) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $info.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($info)
+        $read = $process.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait([TimeSpan]::FromSeconds(15)) -or $read.Result -notmatch '^\d+$') {
+            Stop-TestServer ([pscustomobject]@{ Process = $process })
+            throw "hostile_server.py $Mode did not print its port: $($read.Result)"
+        }
+        [pscustomobject]@{ Url = "http://127.0.0.1:$($read.Result)"; Process = $process }
+    }
+    function Get-PeerStats($Peer) { Invoke-RestMethod "$($Peer.Url)/_stats" -NoProxy }
+    function New-Grant([int] $Count, [string] $KeyId = $Key) { 1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = $KeyId; GrantId = ('{0:x64}' -f $_) } } }
+}
+
+Describe '-WhatIf against an endpoint that refuses impossible grants as KMS does but ignores DryRun on real ones' {
+    It '<Command> lets at most one real grant''s DryRun out, then stops with KmsGrants.DryRunNotHonored' -ForEach @(
+        @{ Command = 'Remove-KmsGrant'; Target = 'TrentService.RetireGrant' }
+        @{ Command = 'Revoke-KmsGrant'; Target = 'TrentService.RevokeGrant' }
+    ) {
+        $peer = Start-Peer ignores-dryrun
+        try {
+            $results = @(New-Grant 20 | & $Command -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            $stats = Get-PeerStats $peer
+            # Every request the peer got for a real grant (1..20) rather than a canary (64 zeros).
+            $real = @($stats.grants.PSObject.Properties | Where-Object Name -NE ('0' * 64))
+            ($real | ForEach-Object { $_.Value.Count } | Measure-Object -Sum).Sum | Should -BeLessOrEqual 1
+            $results.Count | Should -Be 20
+            @($results | Where-Object Outcome -EQ 'Unknown').Count | Should -BeLessOrEqual 1
+            @($results | Where-Object Outcome -NotIn 'Unknown', 'NotAttempted') | Should -BeNullOrEmpty
+            $errors[-1].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.DryRunNotHonored,*'
+        }
+        finally { Stop-TestServer $peer }
+    }
+}
+
+Describe '-WhatIf against an endpoint that never answers' {
+    It 'stops with KmsGrants.EndpointUnresponsive while the DryRun proof waits, not a canary''s time-outs per grant' {
+        $peer = Start-Peer silent
+        try {
+            $results = @(New-Grant 6 | Remove-KmsGrant -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            $results.Count | Should -Be 6
+            $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.EndpointUnresponsive,KmsGrants.Commands.RemoveKmsGrantCommand'
+            # One canary, retried within the 15 s of silence; no canary per grant (which would be 18 requests).
+            (Get-PeerStats $peer).requests | Should -BeLessOrEqual 3
+            $results.Outcome | Sort-Object -Unique | Should -Be 'NotAttempted'
+        }
+        finally { Stop-TestServer $peer }
+    }
+}
+
+Describe 'An alias lookup' {
+    It 'that fails with a fault gives no made-up DryRun verdict: NotAttempted, nothing sent for the grant' {
+        $peer = Start-Peer json @('--status', '500', '--body', '{"__type":"KMSInternalException","message":"boom"}')
+        try {
+            $result = Remove-KmsGrant -KeyId alias/app -GrantId ('a' * 64) -Region us-east-1 -EndpointUrl $peer.Url -WhatIf -PassThru `
+                -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $result.Outcome | Should -Be 'NotAttempted'
+            $result.Message | Should -BeLike '*No DryRun verdict*'
+            (Get-PeerStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestServer $peer }
+    }
+
+    It 'is not sent once the run has stopped: later grants named by alias are NotAttempted without a request' {
+        $peer = Start-Peer html
+        try {
+            $aliased = @(1..5 | ForEach-Object { [pscustomobject]@{ KeyId = "alias/app-$_"; GrantId = ('b' * 64) } })
+            # The aliases come once the first grant's answer has reached the module (it stops the run then).
+            $results = @(& {
+                    New-Grant 1
+                    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+                    while ((Get-PeerStats $peer).requests -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                    Start-Sleep -Milliseconds 1000
+                    $aliased
+                } | Remove-KmsGrant -Region us-east-1 -EndpointUrl $peer.Url -Force -PassThru -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+            $results.Count | Should -Be 6
+            ($results | Where-Object KeyId -Like 'alias/*').Outcome | Sort-Object -Unique | Should -Be 'NotAttempted'
+            (Get-PeerStats $peer).targets.'TrentService.DescribeKey' | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestServer $peer }
+    }
+
+    It 'answered with a key ARN KMS would never give (<Arn>) is not used: KmsGrants.NotKmsResponse, nothing retired' -ForEach @(
+        @{ Arn = 'not-an-arn' }
+        @{ Arn = 'arn:aws:kms::111122223333:key/x' }
+        @{ Arn = 'arn:aws:kms:us-east-1 :111122223333:key/x' }
+        @{ Arn = 'arn:aws:kms:eu-west-1:111122223333:key/x' }
+    ) {
+        $body = @{ KeyMetadata = @{ KeyId = 'x'; Arn = $Arn } } | ConvertTo-Json -Compress
+        $peer = Start-Peer json @('--body', $body)
+        try {
+            $result = Remove-KmsGrant -KeyId alias/app -GrantId ('a' * 64) -Region us-east-1 -EndpointUrl $peer.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+            $result.Outcome | Should -Be 'Failed'
+            $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
+            (Get-PeerStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestServer $peer }
+    }
+}
+
+Describe 'A later command''s stop while the read-ahead window is full' {
+    It 'still gives the grant being taken in its result (10,003 grants, Select-Object -First 1)' {
+        $emulator = Start-KmsEmulator -LatencyMs 3000
+        try {
+            $key = New-KmsEmulatorKey -Emulator $emulator
+            $grants = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/app' -Count 10003 |
+                Select-Object KeyId, GrantId)
+            $first = @($grants | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru | Select-Object -First 1)
+            $summary = $KmsGrantsLastRun
+            $first.Count | Should -Be 1
+            $all = @($first) + @($summary.UnreportedResults)
+            $all.Count | Should -Be $summary.Submitted
+            ($all.GrantId | Sort-Object -Unique).Count | Should -Be $all.Count
+            # Taken in: all the read-ahead window holds, and the grant whose Submit was waiting for room.
+            $summary.Submitted | Should -BeGreaterThan 10000
+            # What the results say was retired the emulator no longer has (sets: 10,003 grants).
+            $alive = [Collections.Generic.HashSet[string]]::new([string[]]@(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn | ForEach-Object GrantId))
+            $gone = [Collections.Generic.HashSet[string]]::new([string[]]@($grants.GrantId | Where-Object { -not $alive.Contains($_) }))
+            $retired = [Collections.Generic.HashSet[string]]::new([string[]]@($all | Where-Object Status -In 'Retired', 'RetiredOnRetry' | ForEach-Object GrantId))
+            # Unknown: in flight when the stop's grace ran out (3 s of latency); the emulator may have retired it since.
+            $unknown = [Collections.Generic.HashSet[string]]::new([string[]]@($all | Where-Object Status -EQ 'Unknown' | ForEach-Object GrantId))
+            $retired.IsSubsetOf($gone) | Should -BeTrue -Because 'every grant reported retired is gone'
+            @($gone | Where-Object { -not $retired.Contains($_) -and -not $unknown.Contains($_) }) | Should -BeNullOrEmpty -Because 'a grant gone is reported retired, or unknown'
+        }
+        finally { Stop-TestServer $emulator }
+    }
+}
+
+Describe 'Revoke-KmsGrant given a key and a token but no grant ID' {
+    # PowerShell's binder prefers the default (key and ID) set once KeyId binds, and names what is missing; nothing is sent.
+    It 'is refused by the binder, naming GrantId as missing' {
+        { [pscustomobject]@{ KeyId = $Key; GrantToken = 'AQpAM2sometoken' } |
+            Revoke-KmsGrant -Region us-east-1 -EndpointUrl 'http://127.0.0.1:9' -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InputObjectMissingMandatory,KmsGrants.Commands.RevokeKmsGrantCommand' -ExpectedMessage '*GrantId*'
+    }
+}
