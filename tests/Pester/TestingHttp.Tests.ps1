@@ -144,6 +144,22 @@ Describe 'Request bodies that do not all arrive' {
         finally { $client.Dispose() }
     }
 
+    It 'refuses a body it will not read (405, 404, 413) and closes the connection without waiting for it' {
+        foreach ($head in "PUT / HTTP/1.1", "POST /nothing HTTP/1.1") {
+            $client = Open-Client $kms.Port "$head`r`nHost: 127.0.0.1:$($kms.Port)`r`nContent-Length: 1000`r`n`r`n"
+            try {
+                Read-Outcome $client | Should -BeIn 'HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 404 Not Found'
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                Read-Outcome $client | Should -BeIn 'closed', 'reset'
+                $watch.ElapsedMilliseconds | Should -BeLessThan 500 -Because 'HttpListener would wait a second for the body'
+            }
+            finally { $client.Dispose() }
+        }
+        $client = Open-Client $kms.Port (Get-StalledRequest $kms.Port -Length 2MB)
+        try { Read-Outcome $client | Should -Be 'HTTP/1.1 413 Request Entity Too Large' }
+        finally { $client.Dispose() }
+    }
+
     It 'answers a body that arrives in pieces, within the time' {
         $body = '{"Limit": 5}'
         $client = Open-Client $kms.Port (Get-StalledRequest $kms.Port -Length $body.Length -Body $body.Substring(0, 3))

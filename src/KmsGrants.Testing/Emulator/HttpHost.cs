@@ -301,8 +301,9 @@ public sealed class HttpHost : IDisposable
     {
         response.StatusCode = status;
         response.ContentLength64 = 0;
-        // A body left unread (413) is not waited for: the connection closes after the answer.
-        if (status == 413) response.KeepAlive = false;
+        // These refusals leave any body unread: the connection closes after the answer, rather than HttpListener
+        // waiting (up to a second, on this thread) for a body that may never come.
+        response.KeepAlive = false;
         response.Close();
     }
 
