@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -12,8 +13,8 @@ namespace KmsGrants.Testing.Emulator;
 public sealed class HttpHost : IDisposable
 {
     const int MaxRequestBody = 1 << 20;
-    /// <summary>How long a request body may take to arrive, all of it: a client stalled mid-body holds a connection
-    /// (and, before, its declared length in memory) until then, and is cut. Loopback clients send it at once.</summary>
+    /// <summary>How long a request body may take to arrive, all of it: a client stalled mid-body holds its connection
+    /// until then, and is cut. Loopback clients send it at once.</summary>
     internal static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(10);
     const string KmsContentType = "application/x-amz-json-1.1";
     // Several requests are accepted at once: clients keep tens to hundreds of connections busy.
@@ -23,7 +24,7 @@ public sealed class HttpHost : IDisposable
     readonly HttpListener _listener;
     readonly EmulatorService _service;
     /// <summary>The requests being served: Dispose cuts them (ListenerInternals also finds them; this works without it).</summary>
-    readonly System.Collections.Concurrent.ConcurrentDictionary<HttpListenerContext, byte> _serving = new();
+    readonly ConcurrentDictionary<HttpListenerContext, byte> _serving = new();
     int _disposed;
 
     HttpHost(EmulatorService service, HttpListener listener, int port)

@@ -16,17 +16,14 @@ public static partial class SigV4
     /// <summary>An Authorization header's parts. Scope is date/region/service/aws4_request.</summary>
     public readonly record struct Authorization(string AccessKey, string Scope, string SignedHeaders, string Signature)
     {
-        public string Region => Part(1);
-        public string Date => Part(0);
-        public string Service => Part(2);
-        string Part(int i) => Scope.Split('/') is { Length: 4 } parts ? parts[i] : "";
+        public string Region => Scope.Split('/') is { Length: 4 } parts ? parts[1] : "";
     }
 
     /// <summary>How far a request's X-Amz-Date may be from the clock, either way, as on AWS.</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
-    /// <summary>What AWS checks before the signature itself, each refusal an InvalidSignatureException with AWS's own
-    /// wording: the scope (four parts, the service's name, aws4_request), Host and X-Amz-Date among the signed headers
+    /// <summary>What AWS checks before the signature itself, each refusal an InvalidSignatureException (in AWS's wording
+    /// where it is known): the scope (four parts, the service's name, aws4_request), Host and X-Amz-Date among the signed headers
     /// (else a signature would not bind the request to this endpoint and time), the scope's date that of X-Amz-Date, and
     /// X-Amz-Date within <see cref="MaxSkew"/> of <paramref name="now"/> (else a captured request could be replayed).</summary>
     public static void CheckScopeAndTime(Authorization auth, string? amzDate, DateTimeOffset now, string service)
