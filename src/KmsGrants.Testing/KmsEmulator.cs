@@ -17,6 +17,7 @@ public sealed class KmsEmulator : IDisposable
         Account = options.Account;
         AccessKey = options.Identities[0].AccessKey;
         SecretKey = options.Identities[0].SecretKey;
+        SessionToken = options.Identities[0].SessionToken;
         KeyArns = seededKeys.Select(k => k.Arn).ToArray();
         StartTime = DateTimeOffset.Now;
     }
@@ -44,6 +45,8 @@ public sealed class KmsEmulator : IDisposable
     public string AccessKey { get; }
     /// <summary>The first identity's secret key. A test secret, but the views leave it out all the same.</summary>
     public string SecretKey { get; }
+    /// <summary>The first identity's session token when it is given one (temporary credentials), else null.</summary>
+    public string? SessionToken { get; }
     /// <summary>The seeded key of the first Region (with -SeedGrants), else null.</summary>
     public string? KeyArn => KeyArns.Length > 0 ? KeyArns[0] : null;
     /// <summary>The seeded keys, one per Region in <see cref="Regions"/> order (with -SeedGrants).</summary>

@@ -7,7 +7,7 @@ namespace KmsEmulatorHost;
 /// parameters; the options check every value).</summary>
 static class CommandLine
 {
-    const string Usage = "Options: --port --region --regions --account --identity --latency-ms --quota --fault-rate --fault-kinds --fault-ops --seed --seed-grants --retiring-principal --request-log-size";
+    const string Usage = "Options: --port --region --regions --account --identity --session-token --latency-ms --quota --fault-rate --fault-kinds --fault-ops --seed --seed-grants --retiring-principal --request-log-size";
 
     public static EmulatorOptions Parse(string[] args)
     {
@@ -37,6 +37,17 @@ static class CommandLine
                     var colon = v.IndexOf(':');
                     if (eq < 0 || colon < 0 || colon > eq) throw new ArgumentException($"--identity takes AKID:SECRET=PRINCIPAL_ARN, not '{v}'");
                     o.Identities.Add(new EmulatorIdentity(v[..colon], v[(colon + 1)..eq], v[(eq + 1)..]));
+                    break;
+                }
+                case "--session-token":
+                {
+                    // AKID=TOKEN, for an --identity given before it: tokens hold '=', access key IDs do not.
+                    var v = Next();
+                    var eq = v.IndexOf('=');
+                    var at = eq <= 0 ? -1 : o.Identities.FindIndex(x => x.AccessKey == v[..eq]);
+                    if (at < 0) throw new ArgumentException($"--session-token takes AKID=TOKEN for an --identity given before it, not '{v}'");
+                    var identity = o.Identities[at];
+                    o.Identities[at] = new EmulatorIdentity(identity.AccessKey, identity.SecretKey, identity.Principal, v[(eq + 1)..]);
                     break;
                 }
                 case "--latency-ms": o.LatencyMs = Int(); break;

@@ -463,6 +463,267 @@ Describe 'Changing quotas while running (POST /_emulator/quota)' {
     }
 }
 
+Describe 'Requests KMS refuses, sent raw (botocore signs them, each case alters one thing)' {
+    BeforeAll {
+        # Cases in, results out (JSON): botocore's SigV4Auth signs as boto3 and the AWS CLI do, then the case changes the
+        # service, the signed headers, the clock, the token or the body; urllib sends it as it is.
+        $rawPy = Join-Path $TestDrive 'raw.py'
+        Set-Content $rawPy @'
+import sys, json, time, datetime, urllib.request, urllib.error
+import botocore.auth
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+url = sys.argv[1]
+results = []
+for c in json.load(open(sys.argv[2])):
+    time.sleep(c.get('sleep', 0))
+    body = c.get('body', '{}').encode()
+    req = AWSRequest(method='POST', url=url + '/', data=body, headers={
+        'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.' + c.get('target', 'ListKeys')})
+    class Signer(SigV4Auth):
+        def headers_to_sign(self, request):
+            signed = super().headers_to_sign(request)
+            for name in c.get('unsigned', []):
+                if name in signed: del signed[name]
+            return signed
+    real = datetime.datetime
+    shift = datetime.timedelta(minutes=c.get('shift_minutes', 0))
+    class Shifted(real):
+        @classmethod
+        def utcnow(cls): return real.utcnow() + shift
+        @classmethod
+        def now(cls, tz=None): return real.now(tz) + shift
+    botocore.auth.datetime.datetime = Shifted
+    try:
+        Signer(Credentials(c.get('ak', 'testing'), c.get('sk', 'testing'), c.get('token')), c.get('service', 'kms'), c.get('region', 'us-east-1')).add_auth(req)
+    finally:
+        botocore.auth.datetime.datetime = real
+    headers = dict(req.headers.items())
+    headers.update(c.get('set_headers', {}))
+    try:
+        r = urllib.request.urlopen(urllib.request.Request(url + '/', data=body, headers=headers, method='POST'))
+        status, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode()
+    answer = json.loads(text) if text.startswith('{') else {}
+    results.append({'label': c['label'], 'status': status, 'type': answer.get('__type'), 'message': answer.get('message') or answer.get('Message'), 'answer': answer})
+print(json.dumps(results))
+'@
+        <# Sends the cases to $Url; returns label -> { status, type, message, answer }. #>
+        function Send-Raw([string] $Url, [object[]] $Cases) {
+            $file = Join-Path $TestDrive "cases-$([guid]::NewGuid().ToString('N')).json"
+            ConvertTo-Json -InputObject $Cases -Depth 5 | Set-Content $file
+            $out = & (Find-PythonTool 'python3') $rawPy $Url $file
+            if ($LASTEXITCODE -ne 0) { throw "raw.py failed (exit $LASTEXITCODE)" }
+            $byLabel = [ordered]@{}
+            foreach ($r in ($out | ConvertFrom-Json)) { $byLabel[$r.label] = $r }
+            $byLabel
+        }
+    }
+
+    Context 'Signatures, checked as KMS checks them' {
+        BeforeAll {
+            $token = 'FwoGZXIvYXdzEXAMPLE/session+token=='
+            $signing = Start-KmsEmulator -Identity @(
+                @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+                @{ AccessKey = 'ASIATEMP'; SecretKey = 'temp-secret'; SessionToken = $token; Principal = 'arn:aws:sts::111122223333:assumed-role/ci/s1' })
+            $r = Send-Raw $signing.Url @(
+                @{ label = 'baseline' }
+                @{ label = 'scoped to s3'; service = 's3' }
+                @{ label = 'scoped to dynamodb'; service = 'dynamodb' }
+                @{ label = 'host and date unsigned'; unsigned = @('host', 'x-amz-date') }
+                @{ label = 'date unsigned'; unsigned = @('x-amz-date') }
+                @{ label = '3 days ago'; shift_minutes = -4320 }
+                @{ label = '20 min ago'; shift_minutes = -20 }
+                @{ label = '10 min ago'; shift_minutes = -10 }
+                @{ label = '20 min ahead'; shift_minutes = 20 }
+                @{ label = 'scope date not the header''s'; set_headers = @{ 'X-Amz-Date' = [DateTime]::UtcNow.AddDays(1).ToString("yyyyMMdd'T'HHmmss'Z'") } }
+                @{ label = 'long-term key, bogus token'; token = 'garbage-session-token' }
+                @{ label = 'unknown key'; ak = 'AKIASTRANGER'; sk = 'x' }
+                @{ label = 'wrong secret, bogus token'; sk = 'wrong'; token = 'garbage' }
+                @{ label = 'temporary, its token'; ak = 'ASIATEMP'; sk = 'temp-secret'; token = $token }
+                @{ label = 'temporary, no token'; ak = 'ASIATEMP'; sk = 'temp-secret' }
+                @{ label = 'temporary, another token'; ak = 'ASIATEMP'; sk = 'temp-secret'; token = 'another' }
+            )
+        }
+        AfterAll { Stop-TestServer $signing }
+
+        It 'serves a request signed right, and one signed 10 minutes ago (within the 15 allowed)' {
+            $r['baseline'].status | Should -Be 200
+            $r['10 min ago'].status | Should -Be 200
+        }
+
+        It 'refuses with InvalidSignatureException: <Case>' -ForEach @(
+            @{ Case = 'scoped to s3'; Message = "*correct service: 'kms'*" }
+            @{ Case = 'scoped to dynamodb'; Message = "*correct service: 'kms'*" }
+            @{ Case = 'host and date unsigned'; Message = "*'Host'*must be a 'SignedHeader'*" }
+            @{ Case = 'date unsigned'; Message = "*'X-Amz-Date' must be a 'SignedHeader'*" }
+            @{ Case = '3 days ago'; Message = 'Signature expired:*15 min.)' }
+            @{ Case = '20 min ago'; Message = 'Signature expired:*' }
+            @{ Case = '20 min ahead'; Message = 'Signature not yet current:*' }
+            @{ Case = 'scope date not the header''s'; Message = 'Date in Credential scope does not match*' }
+            @{ Case = 'wrong secret, bogus token'; Message = 'The request signature we calculated does not match*' }
+        ) {
+            $r[$Case].status | Should -Be 400
+            $r[$Case].type | Should -Be 'InvalidSignatureException'
+            $r[$Case].message | Should -BeLike $Message
+        }
+
+        It 'refuses an unknown key, and a token that is not the identity''s, with UnrecognizedClientException: <Case>' -ForEach @(
+            @{ Case = 'long-term key, bogus token' }
+            @{ Case = 'unknown key' }
+            @{ Case = 'temporary, no token' }
+            @{ Case = 'temporary, another token' }
+        ) {
+            $r[$Case].status | Should -Be 400
+            $r[$Case].type | Should -Be 'UnrecognizedClientException'
+            $r[$Case].message | Should -Be 'The security token included in the request is invalid.'
+        }
+
+        It 'serves temporary credentials with their token (botocore, and the AWS CLI from AWS_SESSION_TOKEN)' {
+            $r['temporary, its token'].status | Should -Be 200
+            $saved = $env:AWS_SESSION_TOKEN
+            try {
+                $env:AWS_SESSION_TOKEN = $token
+                (Invoke-AwsCli -Endpoint $signing.Url -Arguments 'kms', 'list-keys' -AccessKey ASIATEMP -SecretKey temp-secret).ExitCode | Should -Be 0
+                (Invoke-AwsCli -Endpoint $signing.Url -Arguments 'kms', 'list-keys').Error | Should -Match 'UnrecognizedClientException'
+            }
+            finally { if ($null -eq $saved) { Remove-Item env:AWS_SESSION_TOKEN -ErrorAction Ignore } else { $env:AWS_SESSION_TOKEN = $saved } }
+            (Get-KmsEmulatorStatistic $signing).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/ci/s1'
+        }
+    }
+
+    Context 'Quotas are charged after authentication' {
+        BeforeAll { $guarded = Start-KmsEmulator -Quota @{ ListKeys = 3 } }
+        AfterAll { Stop-TestServer $guarded }
+
+        It 'refuses strangers as strangers, however many, and leaves the callers'' quota whole' {
+            $r = Send-Raw $guarded.Url @(
+                foreach ($i in 1..6) { @{ label = "stranger $i"; ak = 'AKIASTRANGER'; sk = 'x' } }
+                foreach ($i in 1..4) { @{ label = "wrong secret $i"; sk = 'wrong' } }
+                foreach ($i in 1..6) { @{ label = "caller $i" } })
+            1..6 | ForEach-Object { $r["stranger $_"].type | Should -Be 'UnrecognizedClientException' }
+            1..4 | ForEach-Object { $r["wrong secret $_"].type | Should -Be 'InvalidSignatureException' }
+            $callers = 1..6 | ForEach-Object { $r["caller $_"].status }
+            @($callers | Where-Object { $_ -eq 200 }).Count | Should -BeIn 3, 4
+            $stats = (Get-KmsEmulatorStatistic $guarded).operations.ListKeys
+            $stats.throttled | Should -Be (6 - @($callers | Where-Object { $_ -eq 200 }).Count)
+            $stats.errors | Should -Be 10
+        }
+    }
+
+    Context 'A quota below one request per second' {
+        BeforeAll { $slow = Start-KmsEmulator -Quota @{ ListKeys = 0.5 } }
+        AfterAll { Stop-TestServer $slow }
+
+        It 'admits one request, then one every 2 s (0.5 rps), and throttles what comes between' {
+            $r = Send-Raw $slow.Url @(
+                @{ label = 'first' }
+                @{ label = 'at once' }
+                @{ label = 'after 1 s'; sleep = 1 }
+                @{ label = 'after 2.2 s more'; sleep = 2.2 }
+                @{ label = 'at once again' })
+            $r['first'].status | Should -Be 200
+            $r['at once'].type | Should -Be 'ThrottlingException'
+            $r['after 1 s'].type | Should -Be 'ThrottlingException'
+            $r['after 2.2 s more'].status | Should -Be 200
+            $r['at once again'].type | Should -Be 'ThrottlingException'
+        }
+
+        It 'keeps at most one request in a bucket lowered below one per second' {
+            Set-KmsEmulatorQuota -Emulator $slow @{ ListKeys = 50 }
+            Start-Sleep -Milliseconds 1100
+            Set-KmsEmulatorQuota -Emulator $slow @{ ListKeys = 0.25 }
+            $r = Send-Raw $slow.Url @(@{ label = 'one' }, @{ label = 'two' })
+            $r['one'].status | Should -Be 200
+            $r['two'].type | Should -Be 'ThrottlingException'
+        }
+    }
+
+    Context 'Malformed bodies: SerializationException, logged and counted, nothing changed' {
+        BeforeAll {
+            $grant = New-KmsEmulatorKey -Emulator $emulator | New-KmsEmulatorGrant
+            $before = (Get-KmsEmulatorStatistic $emulator).operations
+            $t = $grant.GrantToken
+            $r = Send-Raw $url @(
+                @{ label = 'DryRun twice'; target = 'RetireGrant'; body = "{`"GrantToken`":`"$t`",`"DryRun`":true,`"DryRun`":false}" }
+                @{ label = 'GrantToken twice'; target = 'RetireGrant'; body = "{`"GrantToken`":`"x`",`"GrantToken`":`"$t`"}" }
+                @{ label = 'a duplicate inside Constraints'; target = 'CreateGrant'; body = (@{ KeyId = $grant.KeyId; GranteePrincipal = 'arn:aws:iam::111122223333:role/a'; Operations = @('Decrypt') } | ConvertTo-Json -Compress).TrimEnd('}') + ',"Constraints":{"EncryptionContextSubset":{"a":"1","a":"2"}}}' }
+                @{ label = 'Limit as text'; target = 'ListGrants'; body = "{`"KeyId`":`"$($grant.KeyId)`",`"Limit`":`"5`"}" }
+                @{ label = 'Limit not whole'; target = 'ListGrants'; body = "{`"KeyId`":`"$($grant.KeyId)`",`"Limit`":1.5}" }
+                @{ label = 'Limit beyond any int'; target = 'ListGrants'; body = "{`"KeyId`":`"$($grant.KeyId)`",`"Limit`":1e30}" }
+                @{ label = 'an array'; target = 'RetireGrant'; body = '[]' }
+                @{ label = 'not JSON'; target = 'RetireGrant'; body = 'GrantToken=x' })
+        }
+
+        It 'refuses <Case> with HTTP 400 SerializationException' -ForEach @(
+            @{ Case = 'DryRun twice' }, @{ Case = 'GrantToken twice' }, @{ Case = 'a duplicate inside Constraints' }, @{ Case = 'Limit as text' },
+            @{ Case = 'Limit not whole' }, @{ Case = 'Limit beyond any int' }, @{ Case = 'an array' }, @{ Case = 'not JSON' }
+        ) {
+            $r[$Case].status | Should -Be 400
+            $r[$Case].type | Should -Be 'SerializationException'
+        }
+
+        It 'changes nothing, and logs and counts each as an error' {
+            @(Get-KmsEmulatorGrant -Emulator $emulator -GrantId $grant.GrantId).Count | Should -Be 1
+            @(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $grant.KeyId).Count | Should -Be 1
+            $logged = @(Get-KmsEmulatorRequest -Emulator $emulator -Last 8)
+            $logged.ErrorCode | Sort-Object -Unique | Should -Be 'SerializationException'
+            $logged.StatusCode | Sort-Object -Unique | Should -Be 400
+            $after = (Get-KmsEmulatorStatistic $emulator).operations
+            $after.RetireGrant.errors - $before.RetireGrant.errors | Should -Be 4
+            $after.RetireGrant.succeeded | Should -Be $before.RetireGrant.succeeded
+        }
+    }
+
+    Context 'A trailing newline, refused as KMS refuses it (the model''s patterns end the value)' {
+        BeforeAll {
+            $k = (Aws 'kms', 'create-key').Output.KeyMetadata
+            $g = (Aws 'kms', 'create-grant', '--key-id', $k.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/a', '--operations', 'Decrypt').Output
+        }
+
+        It '<Case>: <Code>' -ForEach @(
+            @{ Case = 'CreateGrant, grantee'; Arguments = @('kms', 'create-grant', '--key-id', 'KEY', '--grantee-principal', "arn:aws:iam::111122223333:role/x`n", '--operations', 'Decrypt'); Code = 'ValidationException' }
+            @{ Case = 'CreateGrant, retiring principal'; Arguments = @('kms', 'create-grant', '--key-id', 'KEY', '--grantee-principal', 'arn:aws:iam::111122223333:role/x', '--retiring-principal', "arn:aws:iam::111122223333:role/x`n", '--operations', 'Decrypt'); Code = 'ValidationException' }
+            @{ Case = 'CreateGrant, name'; Arguments = @('kms', 'create-grant', '--key-id', 'KEY', '--grantee-principal', 'arn:aws:iam::111122223333:role/x', '--name', "n`n", '--operations', 'Decrypt'); Code = 'ValidationException' }
+            @{ Case = 'RetireGrant, grant ID'; Arguments = @('kms', 'retire-grant', '--key-id', 'ARN', '--grant-id', "GRANT`n"); Code = 'InvalidGrantIdException' }
+            @{ Case = 'RevokeGrant, grant ID'; Arguments = @('kms', 'revoke-grant', '--key-id', 'KEY', '--grant-id', "GRANT`n"); Code = 'InvalidGrantIdException' }
+            @{ Case = 'RetireGrant, key ARN'; Arguments = @('kms', 'retire-grant', '--key-id', "ARN`n", '--grant-id', 'GRANT'); Code = 'InvalidArnException' }
+            @{ Case = 'ListRetirableGrants, principal'; Arguments = @('kms', 'list-retirable-grants', '--retiring-principal', "arn:aws:iam::111122223333:role/x`n"); Code = 'ValidationException' }
+            @{ Case = 'CreateAlias, name'; Arguments = @('kms', 'create-alias', '--alias-name', "alias/nl`n", '--target-key-id', 'KEY'); Code = 'ValidationException' }
+        ) {
+            $resolved = $Arguments | ForEach-Object { $_.Replace('KEY', $k.KeyId).Replace('ARN', $k.Arn).Replace('GRANT', $g.GrantId) }
+            (Aws $resolved).Error | Should -Match $Code
+            (Aws 'kms', 'list-grants', '--key-id', $k.KeyId).Output.Grants.GrantId | Should -Be $g.GrantId
+        }
+    }
+}
+
+Describe 'An unexpected failure inside the emulator' {
+    It 'is HTTP 500 KMSInternalException, never a success, and is logged and counted' {
+        # No request reaches a defect on purpose: a call whose headers fail once the request is under way stands for one.
+        $options = [KmsGrants.Testing.Emulator.EmulatorOptions]::new()
+        $options.Validate()
+        $service = [KmsGrants.Testing.Emulator.EmulatorService]::new($options)
+        $headers = @{
+            'x-amz-target'  = 'TrentService.ListKeys'
+            'authorization' = 'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00'
+        }
+        $header = [Func[string, string]] { param($name) if ($name -eq 'x-amz-date') { throw 'emulator defect' } $headers[$name] }
+        $call = [KmsGrants.Testing.Emulator.KmsCall]::new('127.0.0.1', '', $header, [Text.Encoding]::UTF8.GetBytes('{}'))
+        $answer = $service.HandleAsync($call).GetAwaiter().GetResult()
+        $answer.Status | Should -Be 500
+        ([Text.Encoding]::UTF8.GetString($answer.Body) | ConvertFrom-Json).__type | Should -Be 'KMSInternalException'
+        $logged = $service.Log.Snapshot()
+        $logged.Count | Should -Be 1
+        $logged[0].StatusCode | Should -Be 500
+        $logged[0].ErrorCode | Should -Be 'KMSInternalException'
+        $service.Stats()['operations']['ListKeys']['errors'].GetValue[long]() | Should -Be 1
+    }
+}
+
 Describe 'Parity with moto on the behaviour both share' {
     # What moto lacks, and is therefore not compared: NotFound for a grant already retired (moto succeeds),
     # DryRun (moto ignores it and makes the change), Limit/Marker paging of ListGrants, who-may-retire rules,

@@ -73,6 +73,16 @@ Describe 'Start-KmsEmulator' {
         ([Text.Encoding]::UTF8.GetString($unsigned.RawContentStream.ToArray()) | ConvertFrom-Json).__type | Should -Be 'MissingAuthenticationTokenException'
     }
 
+    It 'takes quotas below one request per second, and a [byte] quota' {
+        $slow = Start-KmsEmulator -Quota @{ RetireGrant = 0.5; ListGrants = [byte]5 }
+        try {
+            $table = Invoke-RestMethod "$($slow.Url)/_emulator/quota"
+            $table.RetireGrant | Should -Be 0.5
+            $table.ListGrants | Should -Be 5
+        }
+        finally { $slow | Stop-KmsEmulator }
+    }
+
     It 'answers a Host header of localhost:PORT as well as 127.0.0.1:PORT' {
         (Invoke-RestMethod "http://localhost:$($kms.Port)/_emulator/stats").regions.PSObject.Properties.Name | Should -Be @('us-east-1', 'eu-west-1')
     }
@@ -95,6 +105,14 @@ Describe 'Bad input stops Start-KmsEmulator with an error ID and leaves nothing 
         @{ Case = 'an identity with an unknown key'; Parameters = @{ Identity = @{ AccessKey = 'AK'; Secret = 'x' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
         @{ Case = 'an identity whose principal is not one'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = 'not a principal' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
         @{ Case = 'an account that is not 12 digits'; Parameters = @{ Account = '1234' }; Id = 'ParameterArgumentValidationError' }
+        # .NET's $ also matches before a final newline: each pattern must refuse one.
+        @{ Case = 'a Region ending in a newline'; Parameters = @{ Region = "us-east-1`n" }; Id = 'KmsGrants.Testing.InvalidRegion' }
+        @{ Case = 'an account ending in a newline (refused as any malformed account)'; Parameters = @{ Account = "111122223333`n" }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a retiring principal ending in a newline'; Parameters = @{ RetiringPrincipal = "arn:aws:iam::111122223333:role/x`n"; SeedGrants = 1 }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'an identity whose principal ends in a newline'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = "arn:aws:iam::111122223333:role/x`n" } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'an identity whose access key ends in a newline'; Parameters = @{ Identity = @{ AccessKey = "AK`n"; SecretKey = 'x' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'an identity with an empty session token'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; SessionToken = '' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'an identity with a session token holding a newline'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; SessionToken = "tok`nen" } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
         @{ Case = 'a fault kind it lacks'; Parameters = @{ FaultRate = 0.1; FaultKind = 'timeout' }; Id = 'ParameterArgumentValidationError' }
     ) {
         $port = Get-FreePort
@@ -122,6 +140,44 @@ Describe 'Bad input stops Start-KmsEmulator with an error ID and leaves nothing 
     It 'does not print a secret key in its errors' {
         $e = { Start-KmsEmulator -Identity @{ AccessKey = 'AKBAD'; SecretKey = 'bad-secret-0815'; Principal = 'nobody here' } } | Should -Throw -PassThru
         ($e | Format-List * -Force | Out-String) + $e.Exception.Message | Should -Not -Match 'bad-secret-0815'
+    }
+}
+
+Describe 'Temporary credentials: an identity with a session token' {
+    BeforeAll {
+        $role = 'arn:aws:sts::111122223333:assumed-role/ci/build-7'
+        $kms = Start-KmsEmulator -SeedGrants 2 -RetiringPrincipal 'arn:aws:iam::111122223333:role/ci' -Identity @(
+            @{ AccessKey = 'ASIATEMP'; SecretKey = 'temp-secret'; SessionToken = 'FwoGZXIvYXdzEXAMPLE/token+with=padding=='; Principal = $role }
+            @{ AccessKey = 'AKLONG'; SecretKey = 'long-secret'; Principal = 'arn:aws:iam::111122223333:root' })
+        $ci = 'arn:aws:iam::111122223333:role/ci'
+        $temporary = @{ EndpointUrl = $kms.Url; Region = $kms.Region; AccessKey = 'ASIATEMP'; SecretKey = 'temp-secret' }
+        $longTerm = @{ EndpointUrl = $kms.Url; Region = $kms.Region; AccessKey = 'AKLONG'; SecretKey = 'long-secret' }
+    }
+    AfterAll { $kms | Stop-KmsEmulator }
+
+    It 'serves KmsGrants (the AWS SDK for .NET) signing with the token; the emulator shows it but its views do not' {
+        $kms.SessionToken | Should -Be 'FwoGZXIvYXdzEXAMPLE/token+with=padding=='
+        @(Get-KmsRetirableGrant $ci @temporary -SessionToken $kms.SessionToken).Count | Should -Be 2
+        (Get-KmsEmulatorStatistic $kms).lastCaller | Should -Be $role
+        ($kms | Format-List | Out-String) + ($kms | Format-Table | Out-String) | Should -Not -Match 'FwoGZXIvYXdz'
+    }
+
+    It 'refuses temporary credentials without their token, or with another, as KMS does (UnrecognizedClientException)' {
+        { Get-KmsRetirableGrant $ci @temporary -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.UnrecognizedClient,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+        { Get-KmsRetirableGrant $ci @temporary -SessionToken 'another-token' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.UnrecognizedClient,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+    }
+
+    It 'refuses a long-term key sent with any session token; without one it is served' {
+        { Get-KmsRetirableGrant $ci @longTerm -SessionToken 'garbage-session-token' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.UnrecognizedClient,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+        @(Get-KmsRetirableGrant $ci @longTerm).Count | Should -Be 2
+    }
+
+    It 'names a wrong secret as such, token or not' {
+        { Get-KmsRetirableGrant $ci @longTerm -SecretKey wrong -SessionToken 'garbage' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KmsGrants.InvalidSignature,KmsGrants.Commands.GetKmsRetirableGrantCommand'
     }
 }
 
@@ -267,5 +323,18 @@ Describe 'The console host (tests/KmsEmulator), for what needs the emulator out 
         $out = & dotnet (Join-Path $PSScriptRoot '../KmsEmulator/bin/Release/net10.0/KmsEmulator.dll') --port 0 --quota RetireGrants=5 2>&1
         $LASTEXITCODE | Should -Be 2
         "$out" | Should -Match 'RetireGrants'
+    }
+
+    It 'takes a session token for an identity given before it (--session-token AKID=TOKEN)' {
+        $e = Start-EmulatorProcess -Arguments '--identity', 'ASIAHOST:host-secret=arn:aws:iam::111122223333:root', '--session-token', 'ASIAHOST=host-token=='
+        try {
+            @(Get-KmsRetirableGrant $ci -EndpointUrl $e.Url -Region us-east-1 -AccessKey ASIAHOST -SecretKey host-secret -SessionToken 'host-token==').Count | Should -Be 0
+            { Get-KmsRetirableGrant $ci -EndpointUrl $e.Url -Region us-east-1 -AccessKey ASIAHOST -SecretKey host-secret -ErrorAction Stop } |
+                Should -Throw -ErrorId 'KmsGrants.UnrecognizedClient,KmsGrants.Commands.GetKmsRetirableGrantCommand'
+        }
+        finally { Stop-EmulatorProcess $e }
+        $out = & dotnet (Join-Path $PSScriptRoot '../KmsEmulator/bin/Release/net10.0/KmsEmulator.dll') --port 0 --session-token NOBODY=x 2>&1
+        $LASTEXITCODE | Should -Be 2
+        "$out" | Should -Match 'session-token'
     }
 }

@@ -57,8 +57,18 @@ Describe 'Keys and grants made in the emulator' {
         @{ Case = 'a name KMS refuses'; Parameters = @{ Name = 'has space' }; Id = 'ParameterArgumentValidationError' }
         @{ Case = 'an operation KMS lacks'; Parameters = @{ Operations = 'Delete' }; Id = 'ParameterArgumentValidationError' }
         @{ Case = 'both constraints'; Parameters = @{ EncryptionContextSubset = @{ a = 'b' }; EncryptionContextEquals = @{ a = 'b' } }; Id = 'AmbiguousParameterSet' }
+        # .NET's $ also matches before a final newline; KMS refuses these (ValidationException).
+        @{ Case = 'a name ending in a newline'; Parameters = @{ Name = "n`n" }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a grantee ending in a newline'; Parameters = @{ GranteePrincipal = "arn:aws:iam::111122223333:role/x`n" }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a retiring principal ending in a newline'; Parameters = @{ RetiringPrincipal = "arn:aws:iam::111122223333:role/x`n" }; Id = 'ParameterArgumentValidationError' }
     ) {
         { New-KmsEmulatorGrant -KeyId $key.KeyId @Parameters } | Should -Throw -ErrorId "$Id,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand"
+        @(Get-KmsEmulatorGrant -KeyId $key.KeyId | Where-Object { "$($_.Name)$($_.GranteePrincipal)$($_.RetiringPrincipal)" -match "`n" }).Count | Should -Be 0
+    }
+
+    It 'refuses an alias or an account ending in a newline' {
+        { New-KmsEmulatorKey -Alias "alias/nl`n" } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
+        { New-KmsEmulatorKey -Account "444455556666`n" } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
     }
 
     It 'are retired by KmsGrants'' Remove-KmsGrant and vanish from Get-KmsEmulatorGrant' {

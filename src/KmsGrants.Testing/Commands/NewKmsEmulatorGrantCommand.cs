@@ -25,17 +25,17 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
     public string KeyId { get; set; } = "";
 
     [Parameter]
-    [ValidatePattern(@"^[\w+=,.@:/-]+$")]
+    [ValidatePattern(@"^[\w+=,.@:/-]+\z")]
     [ValidateLength(1, 256)]
     public string? GranteePrincipal { get; set; }
 
     [Parameter]
-    [ValidatePattern(@"^[\w+=,.@:/-]+$")]
+    [ValidatePattern(@"^[\w+=,.@:/-]+\z")]
     [ValidateLength(1, 256)]
     public string? RetiringPrincipal { get; set; }
 
     [Parameter]
-    [ValidatePattern("^[a-zA-Z0-9:/_-]+$")]
+    [ValidatePattern("^[a-zA-Z0-9:/_-]+\\z")]
     [ValidateLength(1, 256)]
     public string[] Name { get; set; } = [];
 

@@ -16,14 +16,14 @@ public sealed class NewKmsEmulatorKeyCommand : EmulatorCommandBase
     public string? Region { get; set; }
 
     [Parameter]
-    [ValidatePattern("^[0-9]{12}$")]
+    [ValidatePattern("^[0-9]{12}\\z")]
     public string? Account { get; set; }
 
     [Parameter]
     public string Description { get; set; } = "";
 
     [Parameter]
-    [ValidatePattern("^alias/[a-zA-Z0-9/_-]+$")]
+    [ValidatePattern("^alias/[a-zA-Z0-9/_-]+\\z")]
     [ValidateLength(7, 256)]
     public string? Alias { get; set; }
 

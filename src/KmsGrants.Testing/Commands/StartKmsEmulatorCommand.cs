@@ -20,7 +20,7 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
     public string[] Region { get; set; } = [EmulatorOptions.DefaultRegion];
 
     [Parameter]
-    [ValidatePattern("^[0-9]{12}$")]
+    [ValidatePattern("^[0-9]{12}\\z")]
     public string Account { get; set; } = EmulatorOptions.DefaultAccount;
 
     [Parameter]
@@ -56,7 +56,7 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
     public int SeedGrants { get; set; }
 
     [Parameter]
-    [ValidatePattern(@"^[\w+=,.@:/-]+$")]
+    [ValidatePattern(@"^[\w+=,.@:/-]+\z")]
     [ValidateLength(1, 256)]
     public string? RetiringPrincipal { get; set; }
 
@@ -109,16 +109,16 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
         WriteObject(emulator);
     }
 
-    /// <summary>@{ AccessKey; SecretKey; Principal } (Principal defaults to the account's root).</summary>
+    /// <summary>@{ AccessKey; SecretKey; SessionToken; Principal } (Principal defaults to the account's root; SessionToken
+    /// makes them temporary credentials).</summary>
     EmulatorIdentity ToIdentity(Hashtable table)
     {
         string? Get(string key) => table.ContainsKey(key) ? LanguagePrimitives.ConvertTo<string?>(table[key]) : null;
         foreach (var key in table.Keys)
-            if (key is not string s || !s.Equals("AccessKey", StringComparison.OrdinalIgnoreCase) && !s.Equals("SecretKey", StringComparison.OrdinalIgnoreCase)
-                && !s.Equals("Principal", StringComparison.OrdinalIgnoreCase))
+            if (key is not string s || !IdentityKeys.Contains(s, StringComparer.OrdinalIgnoreCase))
                 ThrowTerminatingError(ErrorRecords.FromOptions(new EmulatorOptionsException(OptionProblem.Identity,
-                    $"An identity takes the keys AccessKey, SecretKey and Principal, not '{key}'."), null));
-        return new EmulatorIdentity(Get("AccessKey") ?? "", Get("SecretKey") ?? "", Get("Principal") ?? Principals.Root(Account));
+                    $"An identity takes the keys AccessKey, SecretKey, SessionToken and Principal, not '{key}'."), null));
+        return new EmulatorIdentity(Get("AccessKey") ?? "", Get("SecretKey") ?? "", Get("Principal") ?? Principals.Root(Account), Get("SessionToken"));
     }
 
     /// <summary>Operation → requests per second; checked with the options (a name the emulator lacks, a negative or
@@ -139,4 +139,6 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
     }
 
     static object? Unwrap(object? value) => value is PSObject p ? p.BaseObject : value;
+
+    static readonly string[] IdentityKeys = ["AccessKey", "SecretKey", "SessionToken", "Principal"];
 }

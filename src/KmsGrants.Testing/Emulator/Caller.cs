@@ -20,7 +20,7 @@ public sealed record Caller(string Arn, string Account, string Principal)
 public static partial class Principals
 {
     [GeneratedRegex(@"^arn:aws[a-z-]*:(?:iam|sts)::(?<account>[0-9]{12}):")] private static partial Regex PrincipalArnPattern();
-    [GeneratedRegex(@"^arn:(?<partition>aws[a-z-]*):sts::(?<account>[0-9]{12}):assumed-role/(?<role>[^/]+)/[^/]+$")] private static partial Regex AssumedRolePattern();
+    [GeneratedRegex(@"^arn:(?<partition>aws[a-z-]*):sts::(?<account>[0-9]{12}):assumed-role/(?<role>[^/]+)/[^/]+\z")] private static partial Regex AssumedRolePattern();
 
     /// <summary>The account an IAM or STS principal ARN names; null for anything else (a service principal such as
     /// kms.amazonaws.com), which belongs to no account.</summary>

@@ -39,11 +39,14 @@ public sealed partial class EmulatorOptions
 
     public string RootPrincipal => Principals.Root(Account);
 
-    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] private static partial Regex RegionPattern();
-    [GeneratedRegex(@"^[0-9]{12}$")] private static partial Regex AccountPattern();
-    [GeneratedRegex(@"^[\w+=,.@:/-]{1,256}$", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
+    // \z, not $: in .NET, $ also matches before a final newline, which would let "us-east-1\n" through.
+    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-[0-9]+\z")] private static partial Regex RegionPattern();
+    [GeneratedRegex(@"^[0-9]{12}\z")] private static partial Regex AccountPattern();
+    [GeneratedRegex(@"^[\w+=,.@:/-]{1,256}\z", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
     // An access key ID ends at the first '/' of a SigV4 credential and may not hold a separator of that header.
-    [GeneratedRegex(@"^[^/,\s=]+$")] private static partial Regex AccessKeyPattern();
+    [GeneratedRegex(@"^[^/,\s=]+\z")] private static partial Regex AccessKeyPattern();
+    // A session token travels in a header (X-Amz-Security-Token): no white space or control character.
+    [GeneratedRegex(@"^[\x21-\x7e]+\z")] private static partial Regex SessionTokenPattern();
 
     /// <summary>Checks every knob and fills in the defaults (Regions, Identities, FaultKinds); throws
     /// <see cref="EmulatorOptionsException"/> naming the first thing wrong, before anything listens.</summary>
@@ -92,6 +95,8 @@ public sealed partial class EmulatorOptions
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"An identity needs an access key ID without '/', ',', '=' or white space, not '{i.AccessKey}'.");
             if (string.IsNullOrEmpty(i.SecretKey))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has no secret key: requests are signed with it.");
+            if (i.SessionToken != null && !SessionTokenPattern().IsMatch(i.SessionToken))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has a session token that is empty or holds white space or control characters: it is sent in a header.");
             if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs a principal ARN (e.g. arn:aws:iam::{Account}:role/ci), not '{i.Principal}'.");
             if (!keys.Add(i.AccessKey))
@@ -100,13 +105,15 @@ public sealed partial class EmulatorOptions
     }
 }
 
-/// <summary>Who may sign requests: an access key, its secret, and the principal it acts as (any account, IAM or STS
-/// assumed-role ARN). Its text never includes the secret.</summary>
-public sealed class EmulatorIdentity(string accessKey, string secretKey, string principal)
+/// <summary>Who may sign requests: an access key, its secret, the session token when they are temporary credentials
+/// (requests must then carry it; without one, a request that carries any is refused), and the principal it acts as (any
+/// account, IAM or STS assumed-role ARN). Its text never includes the secret or the token.</summary>
+public sealed class EmulatorIdentity(string accessKey, string secretKey, string principal, string? sessionToken = null)
 {
     public string AccessKey { get; } = accessKey;
     public string SecretKey { get; } = secretKey;
     public string Principal { get; } = principal;
+    public string? SessionToken { get; } = sessionToken;
     public override string ToString() => $"{AccessKey} = {Principal}";
 }
 

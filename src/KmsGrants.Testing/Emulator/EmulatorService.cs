@@ -12,8 +12,8 @@ public sealed partial class EmulatorService
 {
     readonly EmulatorOptions _options;
     readonly Dictionary<string, RegionState> _regionsByName;
-    /// <summary>Access key → (secret, caller).</summary>
-    readonly Dictionary<string, (string Secret, Caller Caller)> _callers;
+    /// <summary>Access key → (secret, session token of temporary credentials, caller).</summary>
+    readonly Dictionary<string, (string Secret, string? SessionToken, Caller Caller)> _callers;
     /// <summary>Counts of every request, whichever Region it was signed for (if any).</summary>
     readonly ConcurrentDictionary<string, OperationStats> _stats = new(StringComparer.Ordinal);
     readonly Random _random;
@@ -26,7 +26,7 @@ public sealed partial class EmulatorService
         _options = options;
         Regions = options.Regions.Select(r => new RegionState(r)).ToArray();
         _regionsByName = Regions.ToDictionary(r => r.Name, StringComparer.Ordinal);
-        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, Caller.From(i.Principal, options.Account)), StringComparer.Ordinal);
+        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, i.SessionToken, Caller.From(i.Principal, options.Account)), StringComparer.Ordinal);
         Quotas = new QuotaTable(Regions, options.Quotas);
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
         _faultKinds = options.FaultKinds.ToArray();
@@ -57,85 +57,77 @@ public sealed partial class EmulatorService
         return keys;
     }
 
+    /// <summary>Answers one KMS request; never throws. Order: the operation named, the signature (cheap, and first, so
+    /// that a stranger is refused as one and spends no caller's quota), the quota, an injected fault, then the Region's
+    /// state. Whatever goes wrong inside is KMSInternalException (HTTP 500), logged and counted like any error.</summary>
     public async Task<KmsAnswer> HandleAsync(KmsCall call)
     {
         var target = call.Header("x-amz-target") ?? "";
         var operation = target.StartsWith("TrentService.", StringComparison.Ordinal) ? target["TrentService.".Length..] : "";
         var opName = operation.Length == 0 ? "(none)" : operation;
-        // Parsed once: the credential scope names the Region, whose quota applies before the signature is checked, and
-        // Authenticate verifies the rest.
+        // Parsed once: the credential scope names the Region (whose counters, quota and state apply), Authenticate
+        // verifies the rest.
         var auth = SigV4.ParseAuthorization(call.Header("authorization"));
         var region = auth is { } a ? _regionsByName.GetValueOrDefault(a.Region) : null;
         var counts = new Counts(_stats.GetOrAdd(opName, _ => new OperationStats()), region?.Stats.GetOrAdd(opName, _ => new OperationStats()));
         counts.Add(static s => ref s.Requests);
         var entry = new LogEntry(Log.NextSequence(), opName, auth, call.Body);
-
-        if (_options.LatencyMs > 0) await Task.Delay(_options.LatencyMs).ConfigureAwait(false);
-
-        FaultKind? fault = null;
-        if (_options.FaultRate > 0 && _faultKinds.Length > 0
-            && (_options.FaultOperations.Count == 0 || _options.FaultOperations.Contains(operation)))
-        {
-            lock (_random)
-                if (_random.NextDouble() < _options.FaultRate) fault = _faultKinds[_random.Next(_faultKinds.Length)];
-        }
-
         try
         {
+            if (_options.LatencyMs > 0) await Task.Delay(_options.LatencyMs).ConfigureAwait(false);
+            // Rolled for every request, as before refusals came first, so that a -Seed run repeats the same faults.
+            var fault = PickFault(operation);
             if (operation.Length == 0)
                 throw new KmsException("UnknownOperationException", "X-Amz-Target must be TrentService.<Operation>.");
-            if (region != null && region.Buckets.TryGetValue(operation, out var bucket) && !bucket.TryTake())
+            var caller = Authenticate(call, auth);
+            entry.Caller = caller.Arn;
+            // Authenticate has refused any Region not served.
+            if (region!.Buckets.TryGetValue(operation, out var bucket) && !bucket.TryTake())
             {
                 counts.Add(static s => ref s.Throttled);
                 throw new KmsException("ThrottlingException", "Rate exceeded");
             }
+            if (fault != null)
+            {
+                counts.Add(static s => ref s.FaultsInjected);
+                entry.Fault = fault;
+            }
             switch (fault)
             {
                 case FaultKind.Internal:
-                    counts.Add(static s => ref s.FaultsInjected);
-                    entry.Fault = fault;
                     throw new KmsException("KMSInternalException", "The request was rejected because an internal exception occurred. (injected fault)", 500);
                 case FaultKind.Unavailable:
-                    counts.Add(static s => ref s.FaultsInjected);
-                    entry.Fault = fault;
                     throw new KmsException("ServiceUnavailableException", "Service is unavailable. (injected fault)", 503);
                 case FaultKind.Reset:
-                    counts.Add(static s => ref s.FaultsInjected);
-                    entry.Fault = fault;
                     return entry.Done(new KmsAnswer(0, [], AnswerCut.BeforeAnswer));
             }
 
-            var caller = Authenticate(call, auth);
-            entry.Caller = caller.Arn;
             var request = entry.Request ?? throw new KmsException("SerializationException", "The request body is not a JSON object.");
-
             JsonObject response;
             try
             {
-                // Authenticate has refused any Region not served.
-                response = region!.State.Handle(operation, request, caller);
+                response = region.State.Handle(operation, request, caller);
             }
-            catch (InvalidOperationException e)   // a JSON member of the wrong type
+            catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)   // a JSON member of the wrong type or size
             {
                 throw new KmsException("SerializationException", e.Message);
             }
             counts.Add(static s => ref s.Succeeded);
             var bytes = Encoding.UTF8.GetBytes(response.ToJsonString());
-            if (fault == FaultKind.CommitThenDrop)
-            {
-                // Applied, then cut mid-response: the client has seen the start of an answer and must not assume the
-                // request was never processed (an HTTP stack may silently resend a request that got no bytes back).
-                counts.Add(static s => ref s.FaultsInjected);
-                entry.Fault = fault;
-                return entry.Done(new KmsAnswer(200, bytes, AnswerCut.MidBody));
-            }
-            return entry.Done(new KmsAnswer(200, bytes));
+            // commit-then-drop: applied, then cut mid-response. The client has seen the start of an answer and must not
+            // assume the request was never processed (an HTTP stack may silently resend a request that got no bytes back).
+            return entry.Done(new KmsAnswer(200, bytes, fault == FaultKind.CommitThenDrop ? AnswerCut.MidBody : AnswerCut.None));
         }
         catch (KmsException e)
         {
             if (e.Code != "ThrottlingException") counts.Add(static s => ref s.Errors);
-            var error = new JsonObject { ["__type"] = e.Code, ["message"] = e.Message };
-            return entry.Done(new KmsAnswer(e.Status, Encoding.UTF8.GetBytes(error.ToJsonString())), e.Code);
+            return entry.Done(ErrorAnswer(e.Code, e.Message, e.Status), e.Code);
+        }
+        catch (Exception e)
+        {
+            // A defect of the emulator: KMS's own answer to its internal failures, which clients retry; never a success.
+            counts.Add(static s => ref s.Errors);
+            return entry.Done(ErrorAnswer("KMSInternalException", $"The request was rejected because an internal exception occurred. (emulator: {e.GetType().Name}: {e.Message})", 500), "KMSInternalException");
         }
         finally
         {
@@ -143,25 +135,16 @@ public sealed partial class EmulatorService
         }
     }
 
-    Caller Authenticate(KmsCall call, SigV4.Authorization? parsed)
+    static KmsAnswer ErrorAnswer(string code, string message, int status) =>
+        new(status, Encoding.UTF8.GetBytes(new JsonObject { ["__type"] = code, ["message"] = message }.ToJsonString()));
+
+    FaultKind? PickFault(string operation)
     {
-        var auth = parsed ?? throw new KmsException("MissingAuthenticationTokenException", "Request is missing Authentication Token");
-        if (!_callers.TryGetValue(auth.AccessKey, out var identity))
-            throw new KmsException("UnrecognizedClientException", "The security token included in the request is invalid.");
-        var amzDate = call.Header("x-amz-date") ?? "";
-        string? Header(string name) => name == "host" ? call.Host : call.Header(name);
-        var expected = SigV4.Sign(identity.Secret, auth.Scope, auth.SignedHeaders, amzDate, Header, "POST", "/", call.Query, call.Body);
-        if (!SigV4.FixedTimeEquals(expected, auth.Signature))
-            throw new KmsException("InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
-        // Who signed the last authenticated request, and for which Region: lets tests see which credentials a client chose.
-        _lastCaller = identity.Caller.Arn;
-        _lastAccessKey = auth.AccessKey;
-        _lastRegion = auth.Region;
-        // A Region not served is refused as KMS refuses a signature scoped to the wrong Region.
-        if (!_regionsByName.ContainsKey(auth.Region))
-            throw new KmsException("InvalidSignatureException", $"Credential should be scoped to a valid region, not '{auth.Region}'. ");
-        return identity.Caller;
+        if (_options.FaultRate <= 0 || _faultKinds.Length == 0
+            || (_options.FaultOperations.Count > 0 && !_options.FaultOperations.Contains(operation)))
+            return null;
+        lock (_random)
+            return _random.NextDouble() < _options.FaultRate ? _faultKinds[_random.Next(_faultKinds.Length)] : null;
     }
 
     /// <summary>One request's counters: the totals and, when it was signed for a served Region, that Region's.</summary>
@@ -213,11 +196,32 @@ public sealed partial class EmulatorService
 
         string? Text(string name) => Request?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+        /// <summary>The body as a JSON object, or null for anything else (SerializationException). A JsonObject reads its
+        /// members lazily and throws ArgumentException then for a duplicate name: every object is read here, once, so
+        /// that such a body is refused like any malformed one rather than failing wherever it is first read.</summary>
         static JsonObject? Parse(byte[] body)
         {
             if (body.Length == 0) return new JsonObject();
-            try { return JsonNode.Parse(body) as JsonObject; }
-            catch (JsonException) { return null; }
+            try
+            {
+                var node = JsonNode.Parse(body) as JsonObject;
+                ReadAll(node);
+                return node;
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException) { return null; }
+        }
+
+        static void ReadAll(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o) ReadAll(value);
+                    break;
+                case JsonArray a:
+                    foreach (var item in a) ReadAll(item);
+                    break;
+            }
         }
     }
 }

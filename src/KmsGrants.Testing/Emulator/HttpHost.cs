@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -12,6 +13,9 @@ namespace KmsGrants.Testing.Emulator;
 public sealed class HttpHost : IDisposable
 {
     const int MaxRequestBody = 1 << 20;
+    /// <summary>How long a request body may take to arrive, all of it: a client stalled mid-body holds its connection
+    /// until then, and is cut. Loopback clients send it at once.</summary>
+    internal static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(10);
     const string KmsContentType = "application/x-amz-json-1.1";
     // Several requests are accepted at once: clients keep tens to hundreds of connections busy.
     const int AcceptLoops = 8;
@@ -19,6 +23,8 @@ public sealed class HttpHost : IDisposable
 
     readonly HttpListener _listener;
     readonly EmulatorService _service;
+    /// <summary>The requests being served: Dispose cuts them (ListenerInternals also finds them; this works without it).</summary>
+    readonly ConcurrentDictionary<HttpListenerContext, byte> _serving = new();
     int _disposed;
 
     HttpHost(EmulatorService service, HttpListener listener, int port)
@@ -122,46 +128,82 @@ public sealed class HttpHost : IDisposable
 
     async Task ServeAsync(HttpListenerContext context)
     {
-        var request = context.Request;
-        var response = context.Response;
+        _serving.TryAdd(context, 0);
         try
         {
-            var path = request.Url?.AbsolutePath ?? "/";
-            switch (request.HttpMethod, path)
-            {
-                case ("POST", "/"):
-                    var body = await ReadBodyAsync(request).ConfigureAwait(false);
-                    if (body == null) { Finish(response, 413); return; }
-                    await AnswerKmsAsync(context, await _service.HandleAsync(ToCall(request, body)).ConfigureAwait(false)).ConfigureAwait(false);
-                    return;
-                case (_, "/"):
-                    Finish(response, 405);
-                    return;
-                case ("GET", "/_emulator/stats"):
-                    await AnswerJsonAsync(response, 200, _service.Stats()).ConfigureAwait(false);
-                    return;
-                case ("GET", "/_emulator/quota"):
-                    await AnswerJsonAsync(response, 200, _service.Quotas.Table()).ConfigureAwait(false);
-                    return;
-                case ("POST", "/_emulator/quota"):
-                    await ChangeQuotaAsync(request, response).ConfigureAwait(false);
-                    return;
-                case ("GET", "/_emulator/grants"):
-                    var query = request.QueryString;
-                    await AnswerJsonAsync(response, 200, _service.GrantsJson(NullIfEmpty(query["region"]), NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
-                    return;
-                case ("GET", "/_emulator/requests"):
-                    await AnswerJsonAsync(response, 200, _service.RequestsJson()).ConfigureAwait(false);
-                    return;
-                default:
-                    Finish(response, 404);
-                    return;
-            }
+            await RouteAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpListenerException or ObjectDisposedException or SocketException)
+        {
+            // The client went away, its body was cut short or too slow, or the emulator stopped under this request.
+            Cut(context, reset: true);
         }
         catch (Exception)
         {
-            // The client went away, or the emulator stopped under this request: nothing more to say to anyone.
-            try { response.Abort(); } catch (Exception) { }
+            // A defect of the host itself: an HTTP 500, never the "200 OK" HttpListener's own Abort() would send here.
+            AnswerInternalError(context);
+        }
+        finally
+        {
+            _serving.TryRemove(context, out _);
+        }
+    }
+
+    async Task RouteAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var path = request.Url?.AbsolutePath ?? "/";
+        switch (request.HttpMethod, path)
+        {
+            case ("POST", "/"):
+                var body = await ReadBodyAsync(context).ConfigureAwait(false);
+                if (body == null) { Finish(response, 413); return; }
+                await AnswerKmsAsync(context, await _service.HandleAsync(ToCall(request, body)).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            case (_, "/"):
+                Finish(response, 405);
+                return;
+            case ("GET", "/_emulator/stats"):
+                await AnswerJsonAsync(response, 200, _service.Stats()).ConfigureAwait(false);
+                return;
+            case ("GET", "/_emulator/quota"):
+                await AnswerJsonAsync(response, 200, _service.Quotas.Table()).ConfigureAwait(false);
+                return;
+            case ("POST", "/_emulator/quota"):
+                await ChangeQuotaAsync(context).ConfigureAwait(false);
+                return;
+            case ("GET", "/_emulator/grants"):
+                var query = request.QueryString;
+                await AnswerJsonAsync(response, 200, _service.GrantsJson(NullIfEmpty(query["region"]), NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
+                return;
+            case ("GET", "/_emulator/requests"):
+                await AnswerJsonAsync(response, 200, _service.RequestsJson()).ConfigureAwait(false);
+                return;
+            default:
+                Finish(response, 404);
+                return;
+        }
+    }
+
+    /// <summary>HTTP 500 with KMS's KMSInternalException (a fault clients retry), or the connection cut if even that
+    /// cannot be written.</summary>
+    static void AnswerInternalError(HttpListenerContext context)
+    {
+        try
+        {
+            var body = Encoding.UTF8.GetBytes(new JsonObject { ["__type"] = "KMSInternalException", ["message"] = "The emulator failed to answer this request." }.ToJsonString());
+            var response = context.Response;
+            response.StatusCode = 500;
+            response.ContentType = KmsContentType;
+            response.ContentLength64 = body.Length;
+            response.KeepAlive = false;
+            response.OutputStream.Write(body);
+            response.Close();
+        }
+        catch (Exception)
+        {
+            Cut(context, reset: true);
         }
     }
 
@@ -175,18 +217,30 @@ public sealed class HttpHost : IDisposable
         return new KmsCall(headers["Host"] ?? "", q < 0 ? "" : raw[(q + 1)..], name => headers[name], body);
     }
 
-    static async Task<byte[]?> ReadBodyAsync(HttpListenerRequest request)
+    /// <summary>The request body, read as it arrives (memory for what came, not for what was declared); null when it is
+    /// larger than <see cref="MaxRequestBody"/>. A body that is not all there within <see cref="BodyTimeout"/>, or that
+    /// ends short of its Content-Length, cuts the connection and throws IOException: no answer is owed to half a request.</summary>
+    static async Task<byte[]?> ReadBodyAsync(HttpListenerContext context)
     {
-        if (request.ContentLength64 > MaxRequestBody) return null;
+        var request = context.Request;
+        var declared = request.ContentLength64;   // -1 when chunked
+        if (declared > MaxRequestBody) return null;
         if (!request.HasEntityBody) return [];
-        using var buffer = new MemoryStream(request.ContentLength64 > 0 ? (int)request.ContentLength64 : 1024);
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.InputStream.ReadAsync(chunk).ConfigureAwait(false)) > 0)
+        using var buffer = new MemoryStream();
+        var chunk = new byte[declared is > 0 and < 8192 ? (int)declared : 8192];
+        // The read itself cannot be cancelled (HttpListener's request stream ignores tokens): cutting the connection ends it.
+        using var deadline = new CancellationTokenSource(BodyTimeout);
+        using (deadline.Token.Register(() => Cut(context, reset: true)))
         {
-            if (buffer.Length + read > MaxRequestBody) return null;
-            buffer.Write(chunk, 0, read);
+            int read;
+            while ((read = await request.InputStream.ReadAsync(chunk).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxRequestBody) return null;
+                buffer.Write(chunk, 0, read);
+            }
         }
+        if (deadline.IsCancellationRequested) throw new IOException($"The request body did not arrive within {BodyTimeout.TotalSeconds} s.");
+        if (declared > 0 && buffer.Length < declared) throw new IOException($"The request body ended after {buffer.Length} of {declared} bytes.");
         return buffer.ToArray();
     }
 
@@ -213,35 +267,13 @@ public sealed class HttpHost : IDisposable
         response.Close();
     }
 
-    // HttpListener's own Abort() cuts the connection on Windows (http.sys), but its managed implementation (Linux,
-    // macOS) first finishes the response, so a client would read "200 OK" from a cut connection (seen here). There the
-    // socket is closed directly, through the connection the context holds: internal to .NET (unchanged since its Mono
-    // days, checked by Testing.Tests); without it, Abort() is all there is.
-    static readonly System.Reflection.PropertyInfo? ConnectionProperty =
-        typeof(HttpListenerContext).GetProperty("Connection", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+    /// <summary>Cuts the connection: with a reset before any answer, or after what was written (see ListenerInternals).</summary>
+    static void Cut(HttpListenerContext context, bool reset) => ListenerInternals.Cut(context, reset);
 
-    /// <summary>Cuts the connection: with a reset before any answer, or after what was written (a FIN: the client
-    /// reads the half answer it was sent, then the end).</summary>
-    static void Cut(HttpListenerContext context, bool reset)
+    async Task ChangeQuotaAsync(HttpListenerContext context)
     {
-        if (!OperatingSystem.IsWindows() && ConnectionProperty?.GetValue(context) is { } connection
-            && connection.GetType().GetField("_socket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(connection) is Socket socket)
-        {
-            try
-            {
-                if (reset) socket.LingerState = new LingerOption(true, 0);
-                else socket.Shutdown(SocketShutdown.Both);
-                socket.Close();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        }
-        // Releases the context (on the managed side, writing to the closed socket fails, as it should).
-        try { context.Response.Abort(); } catch (Exception) { }
-    }
-
-    async Task ChangeQuotaAsync(HttpListenerRequest request, HttpListenerResponse response)
-    {
-        var body = await ReadBodyAsync(request).ConfigureAwait(false) ?? [];
+        var response = context.Response;
+        var body = await ReadBodyAsync(context).ConfigureAwait(false) ?? [];
         JsonObject table;
         try
         {
@@ -270,14 +302,25 @@ public sealed class HttpHost : IDisposable
     {
         response.StatusCode = status;
         response.ContentLength64 = 0;
+        // These refusals leave any body unread: the connection closes after the answer, rather than HttpListener
+        // waiting (up to a second, on this thread) for a body that may never come.
+        response.KeepAlive = false;
         response.Close();
     }
 
-    /// <summary>Stops listening and closes the port; requests being answered are cut.</summary>
+    /// <summary>Stops listening and closes the port at once, whatever clients do: every connection is reset (requests
+    /// being answered, idle keep-alive ones, ones stalled mid-request), so none reads an answer it was not given.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        try { _listener.Stop(); } catch (ObjectDisposedException) { }
+        if (OperatingSystem.IsWindows())
+        {
+            foreach (var context in _serving.Keys) Cut(context, reset: true);
+        }
+        else
+        {
+            ListenerInternals.CutAll(_listener, Port, _serving.Keys);
+        }
         _listener.Close();
     }
 }

@@ -160,6 +160,8 @@ public sealed partial class KmsState
     {
         if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.StartsWith("alias/aws/", StringComparison.Ordinal))
             throw KmsException.Validation("AliasName must begin with 'alias/' and not 'alias/aws/'.");
+        if (name.Length > 256 || !AliasNamePattern().IsMatch(name))
+            throw KmsException.Validation($"1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$");
     }
 
     KmsKey FindAlias(string account, string name, string asGiven) =>

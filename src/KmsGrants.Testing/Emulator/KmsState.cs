@@ -43,10 +43,13 @@ public sealed partial class KmsState
     public int GrantsAlive { get { lock (_gate) return _grantsAlive; } }
     public int KeyCount { get { lock (_gate) return _keys.Count; } }
 
-    [GeneratedRegex(@"^[\w+=,.@:/-]+$", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
-    [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+$")] private static partial Regex GrantNamePattern();
-    [GeneratedRegex(@"^[0-9a-f]{64}$")] private static partial Regex GrantIdPattern();
-    [GeneratedRegex(@"^arn:aws:kms:(?<region>[a-z0-9-]+):(?<account>\d{12}):(?<kind>key|alias)/(?<id>.+)$")] private static partial Regex KmsArnPattern();
+    // The service model's patterns, anchored with \z: in .NET, $ also matches before a final newline, and KMS refuses
+    // "name\n" where a $-anchored pattern would take it.
+    [GeneratedRegex(@"^[\w+=,.@:/-]+\z", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
+    [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+\z")] private static partial Regex GrantNamePattern();
+    [GeneratedRegex(@"^[0-9a-f]{64}\z")] private static partial Regex GrantIdPattern();
+    [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+\z")] private static partial Regex AliasNamePattern();
+    [GeneratedRegex(@"^arn:aws:kms:(?<region>[a-z0-9-]+):(?<account>\d{12}):(?<kind>key|alias)/(?<id>.+)\z")] private static partial Regex KmsArnPattern();
 
     public JsonObject Handle(string operation, JsonObject request, Caller caller)
     {

@@ -87,13 +87,11 @@ public sealed class QuotaTable
             if (!KmsState.Operations.Contains(op))
                 throw new ArgumentException($"'{op}' is not an operation the emulator implements ({string.Join(", ", KmsState.Operations)}).");
             if (value == null) { changes[op] = null; continue; }
+            // Any .NET number ([byte]5 from PowerShell too); text, even "5", is not one.
             var rate = value switch
             {
-                double d => d,
-                float f => f,
-                int i => i,
-                long l => l,
-                decimal m => (double)m,
+                double or float or decimal or int or long or short or byte or sbyte or uint or ulong or ushort
+                    => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),
                 _ => double.NaN,
             };
             if (!double.IsFinite(rate) || rate < 0)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -9,7 +10,7 @@ namespace KmsGrants.Testing.Emulator;
 /// client signed: the .NET SDK signs more than boto3 and the CLI do.</summary>
 public static partial class SigV4
 {
-    [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[0-9a-f]+)$")]
+    [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[0-9a-f]+)\z")]
     private static partial Regex AuthorizationPattern();
 
     /// <summary>An Authorization header's parts. Scope is date/region/service/aws4_request.</summary>
@@ -17,6 +18,39 @@ public static partial class SigV4
     {
         public string Region => Scope.Split('/') is { Length: 4 } parts ? parts[1] : "";
     }
+
+    /// <summary>How far a request's X-Amz-Date may be from the clock, either way, as on AWS.</summary>
+    public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
+
+    /// <summary>What AWS checks before the signature itself, each refusal an InvalidSignatureException (in AWS's wording
+    /// where it is known): the scope (four parts, the service's name, aws4_request), Host and X-Amz-Date among the signed headers
+    /// (else a signature would not bind the request to this endpoint and time), the scope's date that of X-Amz-Date, and
+    /// X-Amz-Date within <see cref="MaxSkew"/> of <paramref name="now"/> (else a captured request could be replayed).</summary>
+    public static void CheckScopeAndTime(Authorization auth, string? amzDate, DateTimeOffset now, string service)
+    {
+        var parts = auth.Scope.Split('/');
+        if (parts.Length != 4 || parts[3] != "aws4_request")
+            throw Invalid($"Credential should be scoped with a valid terminator: 'aws4_request', not '{parts[^1]}'. ");
+        if (parts[2] != service)
+            throw Invalid($"Credential should be scoped to correct service: '{service}'. ");
+        var signed = auth.SignedHeaders.Split(';');
+        if (!signed.Contains("host"))
+            throw Invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+        if (!signed.Contains("x-amz-date"))
+            throw Invalid("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+        if (!DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+            throw Invalid($"X-Amz-Date must be an ISO 8601 basic date and time (yyyyMMddTHHmmssZ), not '{amzDate}'.");
+        if (parts[0] != amzDate![..8])
+            throw Invalid($"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{parts[0]}' != '{amzDate[..8]}', from '{amzDate}'.");
+        if (date < now - MaxSkew)
+            throw Invalid($"Signature expired: {amzDate} is now earlier than {Stamp(now - MaxSkew)} ({Stamp(now)} - 15 min.)");
+        if (date > now + MaxSkew)
+            throw Invalid($"Signature not yet current: {amzDate} is still later than {Stamp(now + MaxSkew)} ({Stamp(now)} + 15 min.)");
+    }
+
+    static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+    static KmsException Invalid(string message) => new("InvalidSignatureException", message);
 
     public static Authorization? ParseAuthorization(string? header)
     {

@@ -2,8 +2,9 @@ using System.Diagnostics;
 
 namespace KmsGrants.Testing.Emulator;
 
-/// <summary>A per-operation request quota as KMS applies it: a token bucket refilled at the quota's rate,
-/// holding one second's worth.</summary>
+/// <summary>A per-operation request quota as KMS applies it: a token bucket refilled at the quota's rate, holding one
+/// second's worth, and at least one request: a quota below 1 per second admits one request every 1/rate seconds (a
+/// bucket of 0.5 tokens would never hold the one a request takes).</summary>
 public sealed class TokenBucket
 {
     readonly object _gate = new();
@@ -15,8 +16,10 @@ public sealed class TokenBucket
     public TokenBucket(double ratePerSecond)
     {
         _rate = ratePerSecond;
-        _tokens = ratePerSecond;
+        _tokens = Capacity(ratePerSecond);
     }
+
+    static double Capacity(double rate) => Math.Max(1, rate);
 
     public double Rate { get { lock (_gate) return _rate; } }
 
@@ -39,14 +42,14 @@ public sealed class TokenBucket
         {
             Refill();   // what accrued at the old rate until now
             _rate = ratePerSecond;
-            _tokens = Math.Min(_tokens, ratePerSecond);
+            _tokens = Math.Min(_tokens, Capacity(ratePerSecond));
         }
     }
 
     void Refill()
     {
         var now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(_rate, _tokens + (double)(now - _last) / Stopwatch.Frequency * _rate);
+        _tokens = Math.Min(Capacity(_rate), _tokens + (double)(now - _last) / Stopwatch.Frequency * _rate);
         _last = now;
     }
 }
