@@ -11,20 +11,33 @@
                -ProfileName, its read-only part against a real account).
       Package  Build, then out/package/KmsGrants.<version>.nupkg and KmsGrants.Testing.<version>.nupkg for
                Install-PSResource.
+      TestAlone  Build, then each Pester block on its own, in a fresh pwsh: every top-level Describe (-AloneLevel
+               Describe, the default) or every It (-AloneLevel It), so that no test leans on another having run first.
+               Ends with the same summary line as Test.
+      StressTest The README's test command -Repeat times (3) in a row with -Hogs CPU-bound processes (2) beside it: the
+               suite must stay green on a busy machine. Exits non-zero unless every run is green.
       Clean    Removes out/ and the projects' bin/ and obj/.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Bench', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'TestAlone', 'StressTest', 'Bench', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
-    # Test: only the Pester suites whose file name matches this wildcard (xunit always runs).
+    # Test, TestAlone: only the Pester suites whose file name matches this wildcard (xunit always runs in Test).
     [string] $Filter = '*',
+
+    # TestAlone: run each top-level Describe alone, or each It.
+    [ValidateSet('Describe', 'It')]
+    [string] $AloneLevel = 'Describe',
+
+    # StressTest: how many runs of the test command, beside how many CPU-bound processes.
+    [ValidateRange(1, 20)] [int] $Repeat = 3,
+    [ValidateRange(0, 16)] [int] $Hogs = 2,
 
     # Demo against a real account (read-only part).
     [string] $EndpointUrl,
@@ -117,20 +130,61 @@ function Initialize-TestDependencies {
     Invoke-Native 'Building the KMS emulator host' { dotnet build (Join-Path $Root 'tests/KmsEmulator') -c Release --nologo -v quiet }
 }
 
-function Invoke-TestTask {
-    Invoke-BuildTask
-    Initialize-TestDependencies
-    if (Test-Path $ResultsDir) { Remove-Item $ResultsDir -Recurse -Force }
-    $null = New-Item -ItemType Directory -Path $ResultsDir
-
-    # Never let a test reach for instance metadata (169.254.169.254) or a developer's own AWS set-up.
+# Never let a test reach for instance metadata (169.254.169.254) or a developer's own AWS set-up.
+function Clear-AwsEnvironment {
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     foreach ($name in 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
         'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KMS', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE') {
         Remove-Item "env:$name" -ErrorAction Ignore
     }
+}
 
-    $totals = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+function Initialize-ResultsDir {
+    if (Test-Path $ResultsDir) { Remove-Item $ResultsDir -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ResultsDir
+}
+
+function Get-PesterSuite {
+    Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Where-Object Name -Like $Filter | Sort-Object Name
+}
+
+<#
+    Runs one Pester suite (or one block of it: -Line "path:line") in a fresh pwsh — a binary module cannot be unloaded,
+    and suites must not share state — and adds its counts to $Totals. Returns whether it was green.
+#>
+function Invoke-PesterSuite($Suite, [hashtable] $Totals, [string] $Line, [string] $ResultName = $Suite.BaseName) {
+    $result = Join-Path $ResultsDir ($ResultName + '.json')
+    $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Pester/Invoke-Suite.ps1'), '-Path', $Suite.FullName,
+        '-ResultPath', $result, '-ModulePath', $ModuleOut, '-TestingModulePath', $TestingOut)
+    if ($Line) { $runnerArgs += @('-Line', $Line) }
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    dotnet pwsh @runnerArgs
+    if (-not (Test-Path $result)) {
+        Write-Host "$ResultName produced no result: counted as one failure." -ForegroundColor Red
+        $Totals.Failed++
+        return $false
+    }
+    $r = Get-Content $result -Raw | ConvertFrom-Json
+    $Totals.Passed += $r.Passed; $Totals.Failed += $r.Failed; $Totals.Skipped += $r.Skipped
+    if ($r.ContainerFailed) { $Totals.Failed++ }
+    Write-Host ('{0}: {1} passed, {2} failed in {3:0} s' -f $ResultName, $r.Passed, ($r.Failed + [int]$r.ContainerFailed), $clock.Elapsed.TotalSeconds)
+    ($r.Failed -eq 0) -and -not $r.ContainerFailed
+}
+
+function Write-TestSummary([hashtable] $Totals) {
+    $summary = "Tests: $($Totals.Passed) passed, $($Totals.Failed) failed"
+    if ($Totals.Skipped) { $summary += ", $($Totals.Skipped) skipped" }
+    Write-Host ''
+    Write-Output $summary
+    if ($Totals.Failed -gt 0) { exit 1 }
+}
+
+function Invoke-TestTask {
+    Invoke-BuildTask
+    Initialize-TestDependencies
+    Initialize-ResultsDir
+    Clear-AwsEnvironment
+    $totals = @{ Passed = 0; Failed = 0; Skipped = 0 }
 
     Write-Host "`n== xunit: tests/KmsGrants.Tests" -ForegroundColor Cyan
     $trx = Join-Path $ResultsDir 'xunit.trx'
@@ -147,28 +201,70 @@ function Invoke-TestTask {
         $totals.Failed++
     }
 
-    $runner = Join-Path $Root 'tests/Pester/Invoke-Suite.ps1'
-    foreach ($suite in Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Where-Object Name -Like $Filter | Sort-Object Name) {
+    foreach ($suite in Get-PesterSuite) {
         Write-Host "`n== Pester: $($suite.Name)" -ForegroundColor Cyan
-        $result = Join-Path $ResultsDir ($suite.BaseName + '.json')
-        # A fresh process per suite: a binary module cannot be unloaded, and suites must not share state.
-        dotnet pwsh -NoProfile -NonInteractive -File $runner -Path $suite.FullName -ResultPath $result -ModulePath $ModuleOut -TestingModulePath $TestingOut
-        if (Test-Path $result) {
-            $r = Get-Content $result -Raw | ConvertFrom-Json
-            $totals.Passed += $r.Passed; $totals.Failed += $r.Failed; $totals.Skipped += $r.Skipped
-            if ($r.ContainerFailed) { $totals.Failed++ }
-        }
-        else {
-            Write-Host "$($suite.Name) produced no result: counted as one failure." -ForegroundColor Red
-            $totals.Failed++
+        $null = Invoke-PesterSuite $suite $totals
+    }
+    Write-TestSummary $totals
+}
+
+# Each top-level Describe (or each It) of each suite, alone: its line, as Pester's Filter.Line takes it.
+function Invoke-TestAloneTask {
+    Invoke-BuildTask
+    Initialize-TestDependencies
+    Initialize-ResultsDir
+    Clear-AwsEnvironment
+    $totals = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    $failing = [Collections.Generic.List[string]]::new()
+    foreach ($suite in Get-PesterSuite) {
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($suite.FullName, [ref]$null, [ref]$null)
+        $blocks = $ast.FindAll({
+                param($node)
+                $node -is [System.Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq $AloneLevel -and
+                ($AloneLevel -eq 'It' -or -not (Get-EnclosingBlock $node))
+            }, $true)
+        foreach ($block in $blocks) {
+            $line = $block.Extent.StartLineNumber
+            $name = "$($suite.BaseName)-$line"
+            Write-Host "`n== Alone: $($suite.Name):$line $($block.CommandElements[1].Extent.Text)" -ForegroundColor Cyan
+            if (-not (Invoke-PesterSuite $suite $totals -Line "$($suite.FullName):$line" -ResultName $name)) { $failing.Add("$($suite.Name):$line") }
         }
     }
+    if ($failing.Count) { Write-Host "`nFailed alone: $($failing -join ', ')" -ForegroundColor Red }
+    Write-TestSummary $totals
+}
 
-    $line = "Tests: $($totals.Passed) passed, $($totals.Failed) failed"
-    if ($totals.Skipped) { $line += ", $($totals.Skipped) skipped" }
+# Whether a Describe sits inside another Describe (only the top-level ones are run alone).
+function Get-EnclosingBlock($Node) {
+    for ($p = $Node.Parent; $p; $p = $p.Parent) {
+        if ($p -is [System.Management.Automation.Language.CommandAst] -and $p.GetCommandName() -eq 'Describe') { return $p }
+    }
+}
+
+# The README's test command, -Repeat times, each beside -Hogs processes that spin on the CPU.
+function Invoke-StressTestTask {
+    $hogs = @(1..$Hogs | Where-Object { $Hogs -gt 0 } | ForEach-Object {
+            Start-Process -FilePath ([Environment]::ProcessPath) -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', 'while ($true) { }') -PassThru
+        })
+    $lines = [Collections.Generic.List[string]]::new()
+    try {
+        foreach ($i in 1..$Repeat) {
+            Write-Host "`n=== StressTest run $i of $Repeat, beside $Hogs CPU-bound processes" -ForegroundColor Cyan
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') -Task Test -Configuration $Configuration | Tee-Object -Variable shown | Out-Host
+            $summary = @($shown | Where-Object { $_ -match '^Tests: ' })[-1]
+            $lines.Add(('run {0}: {1} (exit {2}) in {3:0} s' -f $i, $summary, $LASTEXITCODE, $clock.Elapsed.TotalSeconds))
+            Write-Host $lines[-1]
+        }
+    }
+    finally {
+        foreach ($hog in $hogs) { if (-not $hog.HasExited) { $hog.Kill($true) } }
+    }
+    $green = @($lines | Where-Object { $_ -match ', 0 failed' -and $_ -match '\(exit 0\)' }).Count
     Write-Host ''
-    Write-Output $line
-    if ($totals.Failed -gt 0) { exit 1 }
+    $lines | ForEach-Object { Write-Host $_ }
+    Write-Output "StressTest: $green of $Repeat runs green beside $Hogs CPU-bound processes"
+    if ($green -ne $Repeat) { exit 1 }
 }
 
 function Invoke-BenchTask {
@@ -215,6 +311,8 @@ function Invoke-PackageTask {
 switch ($Task) {
     'Build' { Invoke-BuildTask }
     'Test' { Invoke-TestTask }
+    'TestAlone' { Invoke-TestAloneTask }
+    'StressTest' { Invoke-StressTestTask }
     'Bench' { Invoke-BenchTask }
     'Demo' { Invoke-DemoTask }
     'Package' { Invoke-PackageTask }

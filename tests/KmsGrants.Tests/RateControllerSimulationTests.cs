@@ -103,6 +103,20 @@ public class RateControllerSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Paces_below_one_request_a_second_when_told_to()
+    {
+        // -MaxRequestsPerSecond 0.5, under the controller's floor of 1: one send every 2 s, the first at once. (The Pester
+        // suite checks only the run's lower bound: on a loaded machine a late first send shortens the next gap.)
+        var r = Simulate(new QuotaSimulator.Scenario { Quota = 50, RoundTripSeconds = 0.02, Grants = 4 }, maxRequestsPerSecond: 0.5);
+        var sent = r.AcceptedAt.OrderBy(t => t).ToArray();
+        Assert.Equal(4, sent.Length);
+        Assert.InRange(sent[0], 0, 0.01);
+        // The schedule lets a send go its burst allowance early, never more.
+        for (var i = 1; i < sent.Length; i++) Assert.InRange(sent[i] - sent[i - 1], 2 - PacingSchedule.BurstSeconds - 0.01, 2.01);
+        Assert.True(r.RateTrace.All(p => p.Rate <= 0.5));
+    }
+
+    [Fact]
     public void Keeps_enough_requests_in_flight_for_a_raised_quota_at_a_long_round_trip()
     {
         // 500 rps at 100 ms needs 50 in flight; the default must not be what caps it.

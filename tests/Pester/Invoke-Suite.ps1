@@ -7,7 +7,9 @@ param(
     [Parameter(Mandatory)] [string] $Path,
     [Parameter(Mandatory)] [string] $ResultPath,
     [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'),
-    [string] $TestingModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants.Testing')
+    [string] $TestingModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants.Testing'),
+    # One block only ("path:line" of a Describe, Context or It): build.ps1 -Task TestAlone.
+    [string] $Line
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'TestPaths.ps1')
@@ -18,6 +20,7 @@ $env:KMSGRANTS_TESTING_MODULE = (Resolve-Path $TestingModulePath).Path
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
+if ($Line) { $config.Filter.Line = $Line }
 $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'

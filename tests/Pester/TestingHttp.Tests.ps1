@@ -60,7 +60,8 @@ Describe 'Stop-KmsEmulator, whatever clients do' {
             Wait-Settled
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $kms | Stop-KmsEmulator
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+            # Cutting them is immediate; waiting on them would take a second each (minutes here): 5 s holds under load.
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
             # HttpListener's own close answers each of these "200 OK"; cut, they read a reset (or the end) instead.
             foreach ($c in @($stalled[0], $stalled[-1], $halfSent[0], $idle)) { Read-Outcome $c | Should -BeIn 'reset', 'closed' }
             @($stalled | Where-Object { (Read-Outcome $_ 200) -like 'HTTP/*' }).Count | Should -Be 0
@@ -105,7 +106,7 @@ Describe 'Stop-KmsEmulator, whatever clients do' {
             $process.StandardInput.WriteLine('exit')
             # It used to live on a second per stalled client (20 s here).
             $process.WaitForExit(10000) | Should -BeTrue
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'a second per stalled client would be 20 s'
             $process.ExitCode | Should -Be 0
         }
         finally {
@@ -139,7 +140,7 @@ Describe 'Request bodies that do not all arrive' {
             $seconds = $watch.Elapsed.TotalSeconds
             $outcome | Should -BeIn 'reset', 'closed'
             $seconds | Should -BeGreaterThan 8
-            $seconds | Should -BeLessThan 15
+            $seconds | Should -BeLessThan 30 -Because 'it must be cut, not left open (the upper bound has room for a loaded machine)'
         }
         finally { $client.Dispose() }
     }
