@@ -56,11 +56,11 @@ AfterAll { $kms | Stop-KmsEmulator }'
         'Stop-KmsEmulator' = @{
             Synopsis    = 'Stops a KMS emulator and frees its port.'
             Description = @(
-                'Stop-KmsEmulator stops listening and closes the port at once, whatever clients are doing: every open connection is reset (requests being answered, idle keep-alive connections, clients stalled mid-request), so none reads an answer it was not given and stopping never waits for a client. The emulator''s keys, grants, counts and request log stay readable with Get-KmsEmulatorGrant, Get-KmsEmulatorRequest and Get-KmsEmulatorStatistic.'
+                'Stop-KmsEmulator stops listening and closes the port at once, whatever clients are doing: every open connection is reset (requests being answered, idle keep-alive connections, clients stalled mid-request), so none reads an answer it was not given and stopping never waits for a client. A request still waiting out -LatencyMs is cut, not applied: once Stop-KmsEmulator returns, the state and the request log no longer change. The emulator''s keys, grants, counts and request log stay readable with Get-KmsEmulatorGrant, Get-KmsEmulatorRequest and Get-KmsEmulatorStatistic.'
                 'Stopping an emulator that is stopped does nothing, and so does $null (as an AfterAll block passes it when its BeforeAll failed before starting one), so AfterAll { $kms | Stop-KmsEmulator } is always safe. Emulators also stop by themselves when the runspace that started them closes, when the module is removed, and when the process exits.'
             )
             Parameters  = @{
-                Emulator = 'The emulators to stop, from Start-KmsEmulator (from the pipeline too). $null and stopped emulators are skipped.'
+                Emulator = 'The emulators to stop, from Start-KmsEmulator (from the pipeline too). $null and stopped emulators are skipped. Not given at all: the one emulator this session started (an error when there are several, or none).'
                 PassThru = 'Writes each emulator after stopping it.'
             }
             Inputs      = @(@{ Type = 'KmsGrants.Testing.KmsEmulator'; Description = 'Emulators to stop.' })

@@ -96,7 +96,16 @@ namespace KmsGrants.Engine
 
         /// <param name="timedOut">The attempt's own time-out cancelled it.</param>
         /// <param name="sends">How often the request went on the wire (0: never), when known.</param>
-        public static KmsError From(Exception exception, bool timedOut = false, int? sends = null)
+        /// <param name="redact">Takes the session's secrets out of text the endpoint sent (KmsSession.ErrorFrom).</param>
+        public static KmsError From(Exception exception, Func<string, string> redact, bool timedOut = false, int? sends = null)
+        {
+            var error = From(exception, timedOut, sends);
+            var message = redact(error.Message);
+            return ReferenceEquals(message, error.Message) ? error
+                : new KmsError(error.Kind, redact(error.Code), message, error.HttpStatus, error.RequestId is null ? null : redact(error.RequestId));
+        }
+
+        internal static KmsError From(Exception exception, bool timedOut = false, int? sends = null)
         {
             if (exception is AggregateException { InnerExceptions.Count: 1 } agg)
                 exception = agg.InnerException!;

@@ -67,6 +67,8 @@ namespace KmsGrants.Engine
         public string? DefaultRegion => Routing.DefaultRegion;
         public string RegionSource { get; }
         public string CredentialSource => _credentials.Source;
+        /// <summary>The credentials carry a session token (temporary credentials).</summary>
+        public bool HasSessionToken => _credentials.HasSessionToken;
         /// <summary>The custom endpoint, without any user info; null for the Regions' public endpoints.</summary>
         public Uri? Endpoint { get; }
         /// <summary>The endpoint as people should see it.</summary>
@@ -170,6 +172,10 @@ namespace KmsGrants.Engine
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
                 throw new ConfigurationException(ConfigurationProblem.InvalidEndpoint,
                     $"-EndpointUrl '{Redact(url!)}' is not an absolute http:// or https:// URL (for example https://kms.us-east-1.amazonaws.com or http://127.0.0.1:5000).");
+            if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+                // KMS's endpoints take no query; one would be sent with every request, and it may hold anything: not quoted.
+                throw new ConfigurationException(ConfigurationProblem.InvalidEndpoint,
+                    $"-EndpointUrl '{new UriBuilder(uri) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri}' has a query or fragment (the part from '?' or '#' on, not shown here); a KMS endpoint has none.");
             if (uri.UserInfo.Length > 0)
             {
                 // KMS authenticates by signature, never by URL user info: drop it, so that it cannot reach any message.
@@ -177,6 +183,23 @@ namespace KmsGrants.Engine
                 warnings.Add($"-EndpointUrl had a user name or password; KMS does not use them, so they were removed (endpoint: {uri}).");
             }
             return uri;
+        }
+
+        /// <summary>What a failed request means, with the session's secrets (secret key, session token) taken out of the text
+        /// the endpoint sent back: a proxy or a server that echoes the request's headers must not put them in a log.</summary>
+        public KmsError ErrorFrom(Exception exception, bool timedOut = false, int? sends = null) =>
+            KmsError.From(exception, RedactSecrets, timedOut, sends);
+
+        internal string RedactSecrets(string text)
+        {
+            ImmutableCredentials? current;
+            try { current = _credentials.Credentials.GetCredentials(); }
+            catch (Exception) { return text; }   // no credentials came, so none can have been sent
+            var redacted = text;
+            foreach (var secret in new[] { current?.SecretKey, current?.Token })
+                if (!string.IsNullOrEmpty(secret) && redacted.IndexOf(secret, StringComparison.Ordinal) >= 0)
+                    redacted = redacted.Replace(secret, "***");
+            return redacted;
         }
 
         /// <summary>A URL with anything that may be user info replaced, for messages about a URL that did not parse: all

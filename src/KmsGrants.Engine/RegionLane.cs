@@ -255,7 +255,7 @@ namespace KmsGrants.Engine
                 catch (Exception e)
                 {
                     error = _run.AbortToken.IsCancellationRequested ? KmsError.StoppedInFlight()
-                        : KmsError.From(e, timedOut: attempt.IsCancellationRequested, sends: counter.Sends);
+                        : _run.Session.ErrorFrom(e, timedOut: attempt.IsCancellationRequested, sends: counter.Sends);
                 }
             }
             // A request given up before any of it was sent was not a request.

@@ -63,6 +63,7 @@ public sealed class KmsEmulator : IDisposable
     public void Stop()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        Service.Stop();
         _host.Dispose();
         Stopped?.Invoke(this);
     }

@@ -88,7 +88,9 @@ namespace KmsGrants
                 KmsErrorKind.InvalidState or KmsErrorKind.Disabled => "The key is not in a state that allows this operation (disabled, pending deletion or pending import).",
                 KmsErrorKind.Throttled => "KMS's request quota was exceeded even after retries. Try again later, or lower -MaxRequestsPerSecond.",
                 KmsErrorKind.InvalidSignature => $"The secret key does not match the access key, or the Region is not one {where} serves; check the credentials from {credentials}.",
-                KmsErrorKind.UnrecognizedClient => $"KMS does not know the access key; check the credentials from {credentials}.",
+                KmsErrorKind.UnrecognizedClient => session?.HasSessionToken == true
+                    ? $"KMS does not know the access key, or the session token is not valid for it (from another session, or revoked); check the credentials from {credentials}."
+                    : $"KMS does not know the access key; check the credentials from {credentials}.",
                 KmsErrorKind.ExpiredToken => $"The session token has expired; refresh the credentials from {credentials}.",
                 KmsErrorKind.NetworkError or KmsErrorKind.NotSent => $"Check the network path to {where}.",
                 KmsErrorKind.TimedOut or KmsErrorKind.Unresponsive => $"{where} did not answer in time; check that it is a KMS endpoint and reachable.",

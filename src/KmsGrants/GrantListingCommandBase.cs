@@ -95,7 +95,7 @@ namespace KmsGrants.Commands
                 }
                 catch (Exception e)
                 {
-                    WriteServiceError(KmsError.From(e), what, target);
+                    WriteServiceError(OpenSession().ErrorFrom(e), what, target);
                     return;
                 }
                 if (!more) return;

@@ -144,7 +144,7 @@ namespace KmsGrants.Commands
             }
             catch (Exception e)
             {
-                failure = KmsError.From(e);
+                failure = session.ErrorFrom(e);
                 return null;
             }
             if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");

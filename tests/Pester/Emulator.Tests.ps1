@@ -655,12 +655,16 @@ print(json.dumps(results))
                 @{ label = 'Limit not whole'; target = 'ListGrants'; body = "{`"KeyId`":`"$($grant.KeyId)`",`"Limit`":1.5}" }
                 @{ label = 'Limit beyond any int'; target = 'ListGrants'; body = "{`"KeyId`":`"$($grant.KeyId)`",`"Limit`":1e30}" }
                 @{ label = 'an array'; target = 'RetireGrant'; body = '[]' }
-                @{ label = 'not JSON'; target = 'RetireGrant'; body = 'GrantToken=x' })
+                @{ label = 'not JSON'; target = 'RetireGrant'; body = 'GrantToken=x' }
+                # JSON that parses, with a string that is not text (a lone surrogate): it used to escape as a 500, unlogged.
+                @{ label = 'a lone surrogate (DescribeKey)'; target = 'DescribeKey'; body = '{"KeyId":"\ud800"}' }
+                @{ label = 'a lone surrogate (RetireGrant)'; target = 'RetireGrant'; body = "{`"GrantToken`":`"$t`",`"KeyId`":`"\ud800`"}" })
         }
 
         It 'refuses <Case> with HTTP 400 SerializationException' -ForEach @(
             @{ Case = 'DryRun twice' }, @{ Case = 'GrantToken twice' }, @{ Case = 'a duplicate inside Constraints' }, @{ Case = 'Limit as text' },
-            @{ Case = 'Limit not whole' }, @{ Case = 'Limit beyond any int' }, @{ Case = 'an array' }, @{ Case = 'not JSON' }
+            @{ Case = 'Limit not whole' }, @{ Case = 'Limit beyond any int' }, @{ Case = 'an array' }, @{ Case = 'not JSON' },
+            @{ Case = 'a lone surrogate (DescribeKey)' }, @{ Case = 'a lone surrogate (RetireGrant)' }
         ) {
             $r[$Case].status | Should -Be 400
             $r[$Case].type | Should -Be 'SerializationException'
@@ -669,12 +673,30 @@ print(json.dumps(results))
         It 'changes nothing, and logs and counts each as an error' {
             @(Get-KmsEmulatorGrant -Emulator $emulator -GrantId $grant.GrantId).Count | Should -Be 1
             @(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $grant.KeyId).Count | Should -Be 1
-            $logged = @(Get-KmsEmulatorRequest -Emulator $emulator -Last 8)
+            $logged = @(Get-KmsEmulatorRequest -Emulator $emulator -Last 10)
+            $logged.Count | Should -Be 10
             $logged.ErrorCode | Sort-Object -Unique | Should -Be 'SerializationException'
             $logged.StatusCode | Sort-Object -Unique | Should -Be 400
             $after = (Get-KmsEmulatorStatistic $emulator).operations
-            $after.RetireGrant.errors - $before.RetireGrant.errors | Should -Be 4
+            $after.RetireGrant.errors - $before.RetireGrant.errors | Should -Be 5
             $after.RetireGrant.succeeded | Should -Be $before.RetireGrant.succeeded
+        }
+    }
+
+    Context 'Operations the emulator does not implement' {
+        It 'refuses an invented operation before the signature, and does not keep a counter per invented name' {
+            $names = 'Invented' + ('A' * 5000), 'AlsoInvented'
+            $r = Send-Raw $url @(
+                @{ label = 'signed'; target = $names[0] }
+                @{ label = 'unsigned'; target = $names[1]; set_headers = @{ Authorization = '' } })
+            foreach ($label in 'signed', 'unsigned') {
+                $r[$label].status | Should -Be 400
+                $r[$label].type | Should -Be 'UnknownOperationException'
+            }
+            $r['signed'].message.Length | Should -BeLessThan 200
+            $operations = (Get-KmsEmulatorStatistic $emulator).operations.PSObject.Properties.Name
+            $operations | Where-Object { $_ -like '*Invented*' } | Should -BeNullOrEmpty
+            $operations | Should -Contain '(unknown)'
         }
     }
 

@@ -203,6 +203,47 @@ Describe 'Stop-KmsEmulator' {
         }
         finally { $kms.Stop() }
     }
+
+    It 'stops the one emulator this session started when none is named' {
+        $kms = Start-KmsEmulator
+        try {
+            Stop-KmsEmulator
+            $kms.IsRunning | Should -BeFalse
+            { Stop-KmsEmulator } | Should -Throw -ErrorId 'KmsGrants.Testing.NoEmulator,KmsGrants.Testing.Commands.StopKmsEmulatorCommand'
+        }
+        finally { $kms.Stop() }
+    }
+
+    It 'cuts a request still waiting out its latency: not applied, and nothing changes after it returns' {
+        $kms = Start-KmsEmulator -SeedGrants 1 -LatencyMs 3000
+        try {
+            $grant = Get-KmsEmulatorGrant -Emulator $kms
+            $run = Invoke-Isolated 'param($Url, $Key, $Id) Remove-KmsGrant -KeyId $Key -GrantId $Id -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -Force -PassThru -ErrorAction SilentlyContinue' `
+                -Arguments @{ Url = $kms.Url; Key = $grant.KeyId; Id = $grant.GrantId } -NoWait
+            # Stop once the request has arrived (counted at arrival, logged when answered): it is then in its 3 s wait.
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (-not (Get-KmsEmulatorStatistic $kms).operations.RetireGrant -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            (Get-KmsEmulatorStatistic $kms).operations.RetireGrant.requests | Should -Be 1
+            $kms | Stop-KmsEmulator
+            $logged = @(Get-KmsEmulatorRequest -Emulator $kms -Operation RetireGrant)
+            $alive = @(Get-KmsEmulatorGrant -Emulator $kms)
+            $logged.Count | Should -Be 1
+            $logged[0].StatusCode | Should -BeNullOrEmpty -Because 'it was cut, never answered'
+            $alive.GrantId | Should -Be $grant.GrantId
+            $result = (Complete-Isolated $run).Output
+            $run = $null
+            $result.Status | Should -Be 'Unknown' -Because 'the client saw its connection cut, and cannot know'
+            # Past the 3 s the request would have waited: still not applied, nothing more logged.
+            Start-Sleep -Seconds 3
+            @(Get-KmsEmulatorGrant -Emulator $kms).GrantId | Should -Be $grant.GrantId
+            @(Get-KmsEmulatorRequest -Emulator $kms -Operation RetireGrant).Count | Should -Be 1
+        }
+        finally {
+            $kms.Stop()
+            # Waited for before it is disposed: disposing a running pipeline ends the process.
+            if ($run) { $null = Complete-Isolated $run; $run.PowerShell.Dispose() }
+        }
+    }
 }
 
 Describe 'Two emulators side by side' {

@@ -1,4 +1,4 @@
-"""Loopback HTTP servers that are not KMS, for tests/Pester/Hostile.Tests.ps1.
+"""Loopback HTTP servers that are not KMS, for the Pester suites (NotKms, Silence, Secrets, OneResult, DryRunSafety).
 
 Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT] [--location URL]
        [--request-id TEXT | --duplicate-request-id | --no-request-id]
@@ -22,6 +22,9 @@ Every answer carries an x-amzn-RequestId header, as AWS's do: --request-id TEXT 
 empty), twice with --duplicate-request-id, not at all with --no-request-id.
 GETs other than /_stats are counted too (target "GET": a POST redirected with 302 comes back as one), and
 "securityTokens" counts the requests that carried an X-Amz-Security-Token header.
+  echo      --body TYPE (default AccessDeniedException): HTTP 400, a KMS-shaped error of that __type whose message
+            quotes every request header (X-Amz-Security-Token and Authorization included), as a proxy or a WAF that
+            echoes what it received might.
   silent    reads the request, never answers; holds the connection until the client closes it.
   trickle   200 with every header at once and Content-Length 64, then the body (a KMS-shaped '{ ... }') at one byte
             a second: a client that does not bound the body read waits a minute, then sees a success.
@@ -119,6 +122,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.reply(400, "application/x-amz-json-1.1", b'{"__type":"NotFoundException","message":"Grant not found"}')
                 else:
                     self.reply(200, "application/x-amz-json-1.1", b"{}")
+            elif mode == "echo":
+                headers = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                kind = self.options.body if self.options.body not in ("", "{}") else "AccessDeniedException"
+                error = {"__type": kind, "message": f"Denied. You sent {headers}"}
+                self.reply(400, "application/x-amz-json-1.1", json.dumps(error).encode())
             elif mode == "silent":
                 self.hold()
             elif mode == "trickle":
@@ -207,7 +215,7 @@ class Server(ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "ignores-dryrun", "silent", "trickle", "huge", "stream"])
+    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "ignores-dryrun", "echo", "silent", "trickle", "huge", "stream"])
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--status", type=int, default=0)
     parser.add_argument("--body", default="{}")

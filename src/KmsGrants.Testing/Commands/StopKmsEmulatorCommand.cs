@@ -3,12 +3,12 @@ using System.Management.Automation;
 namespace KmsGrants.Testing.Commands;
 
 /// <summary>Stop-KmsEmulator: stops listening and frees the port. Stopping a stopped emulator (or $null, as an AfterAll
-/// after a failed BeforeAll gives it) does nothing.</summary>
+/// after a failed BeforeAll gives it) does nothing; with no -Emulator at all, the one this session started.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "KmsEmulator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(KmsEmulator))]
-public sealed class StopKmsEmulatorCommand : PSCmdlet
+public sealed class StopKmsEmulatorCommand : EmulatorCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [AllowNull]
     [AllowEmptyCollection]
     public KmsEmulator?[]? Emulator { get; set; }
@@ -18,7 +18,9 @@ public sealed class StopKmsEmulatorCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var emulator in Emulator ?? [])
+        // Not named at all (not even as $null): as the other cmdlets, the one emulator running here.
+        var emulators = MyInvocation.BoundParameters.ContainsKey(nameof(Emulator)) ? Emulator ?? [] : [Resolve(null, mustRun: false)];
+        foreach (var emulator in emulators)
         {
             if (emulator == null) continue;
             if (emulator.IsRunning && ShouldProcess(emulator.Url, "Stop KMS emulator")) emulator.Stop();

@@ -18,6 +18,8 @@ public sealed partial class EmulatorService
     readonly ConcurrentDictionary<string, OperationStats> _stats = new(StringComparer.Ordinal);
     readonly Random _random;
     readonly FaultKind[] _faultKinds;
+    readonly CancellationTokenSource _stopping = new();
+    int _handling;
     string? _lastCaller, _lastAccessKey, _lastRegion;
 
     /// <summary>Takes options that <see cref="EmulatorOptions.Validate"/> has passed.</summary>
@@ -64,7 +66,8 @@ public sealed partial class EmulatorService
     {
         var target = call.Header("x-amz-target") ?? "";
         var operation = target.StartsWith("TrentService.", StringComparison.Ordinal) ? target["TrentService.".Length..] : "";
-        var opName = operation.Length == 0 ? "(none)" : operation;
+        // Counted under its name only when it is one the emulator implements: invented names must not grow the stats.
+        var opName = KmsState.Operations.Contains(operation) ? operation : operation.Length == 0 ? "(none)" : "(unknown)";
         // Parsed once: the credential scope names the Region (whose counters, quota and state apply), Authenticate
         // verifies the rest.
         var auth = SigV4.ParseAuthorization(call.Header("authorization"));
@@ -72,13 +75,16 @@ public sealed partial class EmulatorService
         var counts = new Counts(_stats.GetOrAdd(opName, _ => new OperationStats()), region?.Stats.GetOrAdd(opName, _ => new OperationStats()));
         counts.Add(static s => ref s.Requests);
         var entry = new LogEntry(Log.NextSequence(), opName, auth, call.Body);
+        Interlocked.Increment(ref _handling);
         try
         {
-            if (_options.LatencyMs > 0) await Task.Delay(_options.LatencyMs).ConfigureAwait(false);
+            if (_options.LatencyMs > 0) await Task.Delay(_options.LatencyMs, _stopping.Token).ConfigureAwait(false);
             // Rolled for every request, as before refusals came first, so that a -Seed run repeats the same faults.
             var fault = PickFault(operation);
             if (operation.Length == 0)
                 throw new KmsException("UnknownOperationException", "X-Amz-Target must be TrentService.<Operation>.");
+            if (!KmsState.Operations.Contains(operation))
+                throw new KmsException("UnknownOperationException", $"The emulator does not implement {(operation.Length > 100 ? operation[..100] + "..." : operation)}.");
             var caller = Authenticate(call, auth);
             entry.Caller = caller.Arn;
             // Authenticate has refused any Region not served.
@@ -106,6 +112,8 @@ public sealed partial class EmulatorService
             JsonObject response;
             try
             {
+                // Stop has begun: nothing more is applied, so the state read after Stop-KmsEmulator is the final one.
+                _stopping.Token.ThrowIfCancellationRequested();
                 response = region.State.Handle(operation, request, caller);
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)   // a JSON member of the wrong type or size
@@ -123,6 +131,11 @@ public sealed partial class EmulatorService
             if (e.Code != "ThrottlingException") counts.Add(static s => ref s.Errors);
             return entry.Done(ErrorAnswer(e.Code, e.Message, e.Status), e.Code);
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Cut by Stop before it was applied: the connection is reset, and the log shows no answer.
+            return entry.Done(new KmsAnswer(0, [], AnswerCut.BeforeAnswer));
+        }
         catch (Exception e)
         {
             // A defect of the emulator: KMS's own answer to its internal failures, which clients retry; never a success.
@@ -132,7 +145,16 @@ public sealed partial class EmulatorService
         finally
         {
             Log.Add(entry.ToRequest());
+            Interlocked.Decrement(ref _handling);
         }
+    }
+
+    /// <summary>Cuts the requests being handled (a latency wait ends at once; nothing more is applied) and returns once
+    /// none is left, so that the state and the log no longer change.</summary>
+    public void Stop()
+    {
+        _stopping.Cancel();
+        SpinWait.SpinUntil(() => Volatile.Read(ref _handling) == 0, TimeSpan.FromSeconds(5));
     }
 
     static KmsAnswer ErrorAnswer(string code, string message, int status) =>
@@ -194,7 +216,11 @@ public sealed partial class EmulatorService
             Fault = Fault is { } f ? FaultKinds.Name(f) : null,
         };
 
-        string? Text(string name) => Request?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        string? Text(string name)
+        {
+            try { return Request?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null; }
+            catch (InvalidOperationException) { return null; }   // not valid UTF-16 (a lone surrogate): refused by the operation
+        }
 
         /// <summary>The body as a JSON object, or null for anything else (SerializationException). A JsonObject reads its
         /// members lazily and throws ArgumentException then for a duplicate name: every object is read here, once, so
