@@ -1,7 +1,8 @@
 # What the hostile review of this round found, kept found: -WhatIf against endpoints that do not honour DryRun or never
-# answer, a stop while results are handed over with the read-ahead full, alias lookups after a stop, and DescribeKey
-# answers whose key ARN KMS would never give. Each endpoint is a loopback server of tests/peers/hostile_server.py; what
-# reached it is its own count (/_stats), not the module's.
+# answer (and against moto when the first grant's key does not exist there), a stop while results are handed over with
+# the read-ahead full, alias lookups after a stop, and DescribeKey answers whose key ARN KMS would never give. Each
+# endpoint is a loopback server of tests/peers/hostile_server.py, the emulator or moto; what reached it is its own count
+# (/_stats, the emulator's log), and what is alive its own state (boto3 for moto), not the module's.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
@@ -128,5 +129,29 @@ Describe 'Revoke-KmsGrant given a key and a token but no grant ID' {
         { [pscustomobject]@{ KeyId = $FakeKey; GrantToken = 'AQpAM2sometoken' } |
             Revoke-KmsGrant -Region us-east-1 -EndpointUrl 'http://127.0.0.1:9' -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'InputObjectMissingMandatory,KmsGrants.Commands.RevokeKmsGrantCommand' -ExpectedMessage '*GrantId*'
+    }
+}
+
+Describe '-WhatIf against moto when the first grant''s key does not exist there' {
+    BeforeAll {
+        # moto ignores DryRun, and answers one on an unknown key with HTTP 500: that proves nothing, so the grant after
+        # it must get its own proof (which moto fails) instead of being sent.
+        $moto = Start-MotoServer
+        $set = New-TestGrantSet -Endpoint $moto.Url -Count 3
+        $missing = [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:123456789012:key/00000000-1111-2222-3333-444444444444'; GrantId = 'f' * 64 }
+        $results = @(@($missing) + @($set.Grants | Select-Object KeyId, GrantId) |
+            Remove-KmsGrant -EndpointUrl $moto.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+    }
+    AfterAll { Stop-TestServer $moto }
+
+    It 'retires nothing' {
+        @(Get-AliveGrantId $set.KeyId -Server $moto).Count | Should -Be 3
+    }
+
+    It 'stops with KmsGrants.DryRunNotHonored, every grant NotAttempted' {
+        $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 4
+        $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        ($results | Where-Object GrantId -EQ ('f' * 64)).Message | Should -BeLike '*to prove that the endpoint honours DryRun*'
     }
 }
