@@ -243,7 +243,7 @@ Describe 'Answers of hundreds of MB' {
     }
 
     It 'refuses them early' {
-        # A "did not hang" bound, not a speed test: each refusal takes about a second idle, and load only stretches it
+        # A "did not hang" bound, not a speed test: each refusal takes a tenth of a second idle, and load stretches it
         # by a few times; reading the whole answer would be the SDK's minute-long time-outs, or 1 GB of stream.
         foreach ($m in [regex]::Matches($run.Output, 'SECONDS=([\d.]+)')) { [double]$m.Groups[1].Value | Should -BeLessThan 10 }
         # What reached the servers, by their count: a few attempts each, not the SDK's reads of hundreds of MB retried.
