@@ -3,7 +3,7 @@ using KmsGrants.Engine;
 using Xunit;
 
 /// <summary>What counts as KMS's answer, without HTTP: the same rules the HTTP handler applies to every answer (the
-/// Hostile suites check them over the wire).</summary>
+/// Pester suite NotKms.Tests.ps1 checks them over the wire).</summary>
 public class KmsAnswerCheckTests
 {
     static readonly string[] OneId = ["req-1"];

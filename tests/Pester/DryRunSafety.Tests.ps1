@@ -1,30 +1,12 @@
 # What the hostile review of this round found, kept found: -WhatIf against endpoints that do not honour DryRun or never
-# answer, a stop while results are handed over with the read-ahead full, alias lookups after a stop, and DescribeKey
-# answers whose key ARN KMS would never give. Each endpoint is a loopback server of tests/peers/hostile_server.py; what
-# reached it is its own count (/_stats), not the module's.
+# answer (and against moto when the first grant's key does not exist there), a stop while results are handed over with
+# the read-ahead full, alias lookups after a stop, and DescribeKey answers whose key ARN KMS would never give. Each
+# endpoint is a loopback server of tests/peers/hostile_server.py, the emulator or moto; what reached it is its own count
+# (/_stats, the emulator's log), and what is alive its own state (boto3 for moto), not the module's.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
-    $HostileScript = Join-Path $PSScriptRoot '../peers/hostile_server.py'
-    $Key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
-
-    function Start-Peer([string] $Mode, [string[]] $Options = @()) {
-        $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
-        foreach ($a in @($HostileScript, $Mode) + $Options) { $info.ArgumentList.Add($a) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($info)
-        $read = $process.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait([TimeSpan]::FromSeconds(15)) -or $read.Result -notmatch '^\d+$') {
-            Stop-TestServer ([pscustomobject]@{ Process = $process })
-            throw "hostile_server.py $Mode did not print its port: $($read.Result)"
-        }
-        [pscustomobject]@{ Url = "http://127.0.0.1:$($read.Result)"; Process = $process }
-    }
-    function Get-PeerStats($Peer) { Invoke-RestMethod "$($Peer.Url)/_stats" -NoProxy }
-    function New-Grant([int] $Count, [string] $KeyId = $Key) { 1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = $KeyId; GrantId = ('{0:x64}' -f $_) } } }
 }
 
 Describe '-WhatIf against an endpoint that refuses impossible grants as KMS does but ignores DryRun on real ones' {
@@ -32,10 +14,10 @@ Describe '-WhatIf against an endpoint that refuses impossible grants as KMS does
         @{ Command = 'Remove-KmsGrant'; Target = 'TrentService.RetireGrant' }
         @{ Command = 'Revoke-KmsGrant'; Target = 'TrentService.RevokeGrant' }
     ) {
-        $peer = Start-Peer ignores-dryrun
+        $peer = Start-HostileServer ignores-dryrun
         try {
-            $results = @(New-Grant 20 | & $Command -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
-            $stats = Get-PeerStats $peer
+            $results = @(New-FakeGrant 20 | & $Command -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            $stats = Get-HostileStats $peer
             # Every request the peer got for a real grant (1..20) rather than a canary (64 zeros).
             $real = @($stats.grants.PSObject.Properties | Where-Object Name -NE ('0' * 64))
             ($real | ForEach-Object { $_.Value.Count } | Measure-Object -Sum).Sum | Should -BeLessOrEqual 1
@@ -50,13 +32,13 @@ Describe '-WhatIf against an endpoint that refuses impossible grants as KMS does
 
 Describe '-WhatIf against an endpoint that never answers' {
     It 'stops with KmsGrants.EndpointUnresponsive while the DryRun proof waits, not a canary''s time-outs per grant' {
-        $peer = Start-Peer silent
+        $peer = Start-HostileServer silent
         try {
-            $results = @(New-Grant 6 | Remove-KmsGrant -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            $results = @(New-FakeGrant 6 | Remove-KmsGrant -EndpointUrl $peer.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
             $results.Count | Should -Be 6
             $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.EndpointUnresponsive,KmsGrants.Commands.RemoveKmsGrantCommand'
             # One canary, retried within the 15 s of silence; no canary per grant (which would be 18 requests).
-            (Get-PeerStats $peer).requests | Should -BeLessOrEqual 3
+            (Get-HostileStats $peer).requests | Should -BeLessOrEqual 3
             $results.Outcome | Sort-Object -Unique | Should -Be 'NotAttempted'
         }
         finally { Stop-TestServer $peer }
@@ -65,32 +47,32 @@ Describe '-WhatIf against an endpoint that never answers' {
 
 Describe 'An alias lookup' {
     It 'that fails with a fault gives no made-up DryRun verdict: NotAttempted, nothing sent for the grant' {
-        $peer = Start-Peer json @('--status', '500', '--body', '{"__type":"KMSInternalException","message":"boom"}')
+        $peer = Start-HostileServer json @('--status', '500', '--body', '{"__type":"KMSInternalException","message":"boom"}')
         try {
             $result = Remove-KmsGrant -KeyId alias/app -GrantId ('a' * 64) -Region us-east-1 -EndpointUrl $peer.Url -WhatIf -PassThru `
                 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
             $result.Outcome | Should -Be 'NotAttempted'
             $result.Message | Should -BeLike '*No DryRun verdict*'
-            (Get-PeerStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
+            (Get-HostileStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
         }
         finally { Stop-TestServer $peer }
     }
 
     It 'is not sent once the run has stopped: later grants named by alias are NotAttempted without a request' {
-        $peer = Start-Peer html
+        $peer = Start-HostileServer html
         try {
             $aliased = @(1..5 | ForEach-Object { [pscustomobject]@{ KeyId = "alias/app-$_"; GrantId = ('b' * 64) } })
             # The aliases come once the first grant's answer has reached the module (it stops the run then).
             $results = @(& {
-                    New-Grant 1
+                    New-FakeGrant 1
                     $deadline = [DateTime]::UtcNow.AddSeconds(20)
-                    while ((Get-PeerStats $peer).requests -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                    while ((Get-HostileStats $peer).requests -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
                     Start-Sleep -Milliseconds 1000
                     $aliased
                 } | Remove-KmsGrant -Region us-east-1 -EndpointUrl $peer.Url -Force -PassThru -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
             $results.Count | Should -Be 6
             ($results | Where-Object KeyId -Like 'alias/*').Outcome | Sort-Object -Unique | Should -Be 'NotAttempted'
-            (Get-PeerStats $peer).targets.'TrentService.DescribeKey' | Should -BeNullOrEmpty
+            (Get-HostileStats $peer).targets.'TrentService.DescribeKey' | Should -BeNullOrEmpty
         }
         finally { Stop-TestServer $peer }
     }
@@ -102,12 +84,12 @@ Describe 'An alias lookup' {
         @{ Arn = 'arn:aws:kms:eu-west-1:111122223333:key/x' }
     ) {
         $body = @{ KeyMetadata = @{ KeyId = 'x'; Arn = $Arn } } | ConvertTo-Json -Compress
-        $peer = Start-Peer json @('--body', $body)
+        $peer = Start-HostileServer json @('--body', $body)
         try {
             $result = Remove-KmsGrant -KeyId alias/app -GrantId ('a' * 64) -Region us-east-1 -EndpointUrl $peer.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
             $result.Outcome | Should -Be 'Failed'
             $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.RemoveKmsGrantCommand'
-            (Get-PeerStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
+            (Get-HostileStats $peer).targets.'TrentService.RetireGrant' | Should -BeNullOrEmpty
         }
         finally { Stop-TestServer $peer }
     }
@@ -144,8 +126,32 @@ Describe 'A later command''s stop while the read-ahead window is full' {
 Describe 'Revoke-KmsGrant given a key and a token but no grant ID' {
     # PowerShell's binder prefers the default (key and ID) set once KeyId binds, and names what is missing; nothing is sent.
     It 'is refused by the binder, naming GrantId as missing' {
-        { [pscustomobject]@{ KeyId = $Key; GrantToken = 'AQpAM2sometoken' } |
+        { [pscustomobject]@{ KeyId = $FakeKey; GrantToken = 'AQpAM2sometoken' } |
             Revoke-KmsGrant -Region us-east-1 -EndpointUrl 'http://127.0.0.1:9' -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'InputObjectMissingMandatory,KmsGrants.Commands.RevokeKmsGrantCommand' -ExpectedMessage '*GrantId*'
+    }
+}
+
+Describe '-WhatIf against moto when the first grant''s key does not exist there' {
+    BeforeAll {
+        # moto ignores DryRun, and answers one on an unknown key with HTTP 500: that proves nothing, so the grant after
+        # it must get its own proof (which moto fails) instead of being sent.
+        $moto = Start-MotoServer
+        $set = New-TestGrantSet -Endpoint $moto.Url -Count 3
+        $missing = [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:123456789012:key/00000000-1111-2222-3333-444444444444'; GrantId = 'f' * 64 }
+        $results = @(@($missing) + @($set.Grants | Select-Object KeyId, GrantId) |
+            Remove-KmsGrant -EndpointUrl $moto.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+    }
+    AfterAll { Stop-TestServer $moto }
+
+    It 'retires nothing' {
+        @(Get-AliveGrantId $set.KeyId -Server $moto).Count | Should -Be 3
+    }
+
+    It 'stops with KmsGrants.DryRunNotHonored, every grant NotAttempted' {
+        $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 4
+        $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        ($results | Where-Object GrantId -EQ ('f' * 64)).Message | Should -BeLike '*to prove that the endpoint honours DryRun*'
     }
 }

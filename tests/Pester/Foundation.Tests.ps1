@@ -1,4 +1,5 @@
-# The built module is complete and real, and its first cmdlet works end to end against moto.
+# The built module is complete and real, its first cmdlet works end to end against moto, and removing it from one
+# runspace leaves it working in another.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     $ModulePath = Get-KmsGrantsModulePath
@@ -93,5 +94,35 @@ Describe 'Get-KmsRetirableGrant against moto (third-party backend)' {
 
     It 'returns nothing for a principal with no grants' {
         Get-KmsRetirableGrant -RetiringPrincipal 'arn:aws:iam::111122223333:role/nobody' -EndpointUrl $moto.Url | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Remove-Module KmsGrants in one runspace' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -SeedGrants 3
+        # A HOME with no ~/.aws, and explicit credentials: Invoke-Isolated -NewProcess clears the AWS variables.
+        $emptyHome = Join-Path $TestDrive 'empty-home'
+        $null = New-Item -ItemType Directory $emptyHome -Force
+        $testEnvironment = @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'; AWS_REGION = 'us-east-1' }
+    }
+    AfterAll { Stop-TestServer $emulator }
+
+    It 'leaves the module working in another runspace that imported it' {
+        # The emulator's own state: what the listing must find.
+        $alive = @(Get-AliveGrantId $emulator.KeyArn -Server $emulator).Count
+        # A fresh pwsh: the engine must be resolved for the first time after the removal.
+        $run = Invoke-Isolated -NewProcess -NoImport -HomeDirectory $emptyHome -Environment $testEnvironment -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -Script @'
+            $a = [runspacefactory]::CreateRunspace(); $a.Open()
+            $b = [runspacefactory]::CreateRunspace(); $b.Open()
+            foreach ($rs in $a, $b) { $ps = [powershell]::Create($rs); $null = $ps.AddScript("Import-Module '$Module'").Invoke(); $ps.Dispose() }
+            $ps = [powershell]::Create($a); $null = $ps.AddScript('Remove-Module KmsGrants').Invoke()
+            "REMOVED=$(-not (Get-Module KmsGrants)) ERRORS=$($ps.Streams.Error.Count)"
+            $ps = [powershell]::Create($b)
+            $found = $ps.AddScript("Get-KmsGrant -KeyId '$Key' -EndpointUrl '$Url'").Invoke()
+            "LISTED=$($found.Count) ERRORS=$($ps.Streams.Error.Count) $($ps.Streams.Error | Out-String)"
+'@
+        $run.Output | Should -Match 'REMOVED=True ERRORS=0'
+        $alive | Should -BeGreaterThan 0
+        $run.Output | Should -Match "LISTED=$alive ERRORS=0"
     }
 }

@@ -1,5 +1,6 @@
 # Get-KmsRetirableGrant and Get-KmsGrant stream pages lazily, honour PowerShell paging, validate
-# locally, and emit KmsGrants.GrantInfo with readable views.
+# locally (Regions, principals, key ARNs: nothing sent, by the emulator's own request count), and emit
+# KmsGrants.GrantInfo with readable views.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
@@ -161,5 +162,27 @@ Describe 'Smoke against moto (third-party backend)' {
         $left | Should -Not -Contain $listed[0].GrantId
         $left | Should -Not -Contain $motoSet.Grants[1].GrantId
         (Get-KmsRetirableGrant 'arn:aws:iam::111122223333:role/retirer' -EndpointUrl $moto.Url).Count | Should -Be 2
+    }
+}
+
+Describe 'Regions, principals and key ARNs that cannot be right send nothing' {
+    It '<Case> -> <Id>' -ForEach @(
+        @{ Case = '-Region with a trailing space'; Run = { Get-KmsGrant -KeyId $FakeKey -EndpointUrl $emulator.Url -Region 'us-east-1 ' }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.GetKmsGrantCommand' }
+        @{ Case = '-Region xx-nowhere-9'; Run = { Get-KmsRetirableGrant arn:aws:iam::111122223333:role/x -EndpointUrl $emulator.Url -Region xx-nowhere-9 }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.GetKmsRetirableGrantCommand' }
+        @{ Case = 'a principal ending in a newline'; Run = { Get-KmsRetirableGrant "arn:aws:iam::111122223333:role/x`n" -EndpointUrl $emulator.Url -ErrorAction Stop }; Id = 'KmsGrants.InvalidPrincipal,KmsGrants.Commands.GetKmsRetirableGrantCommand' }
+        @{ Case = 'a key ARN naming a bogus Region (Get)'; Run = { Get-KmsGrant -KeyId 'arn:aws:kms:xx-nowhere-9:111122223333:key/k' -EndpointUrl $emulator.Url -ErrorAction Stop }; Id = 'KmsGrants.InvalidArn,KmsGrants.Commands.GetKmsGrantCommand' }
+    ) {
+        $before = Get-TotalRequestCount $emulator
+        { & $Run } | Should -Throw -ErrorId $Id
+        Get-TotalRequestCount $emulator | Should -Be $before
+    }
+
+    It 'reports that error alone: <Command> writes no other' -ForEach @(
+        @{ Command = 'Get-KmsGrant'; Script = 'Get-KmsGrant -KeyId arn:aws:kms:us-east-1:111122223333:key/k' }
+        @{ Command = 'Get-KmsRetirableGrant'; Script = 'Get-KmsRetirableGrant arn:aws:iam::111122223333:role/x' }
+    ) {
+        $run = Invoke-Isolated "param(`$Url) $Script -EndpointUrl `$Url -Region 'us-east-1 '; `$Error.FullyQualifiedErrorId" -Arguments @{ Url = $emulator.Url }
+        $run.Output | Should -Be "KmsGrants.InvalidRegion,KmsGrants.Commands.$($Command -replace '-', '')Command"
+        $run.PowerShell.Dispose()
     }
 }

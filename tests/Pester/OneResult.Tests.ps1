@@ -19,28 +19,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
-    $HostileScript = Join-Path $PSScriptRoot '../peers/hostile_server.py'
-    $FakeKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
-
-    function Start-HostileServer([string] $Mode, [string[]] $Options = @()) {
-        $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
-        foreach ($a in @($HostileScript, $Mode) + $Options) { $info.ArgumentList.Add($a) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($info)
-        $read = $process.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait([TimeSpan]::FromSeconds(15)) -or $read.Result -notmatch '^\d+$') {
-            Stop-TestServer ([pscustomobject]@{ Process = $process })
-            throw "hostile_server.py $Mode did not print its port: $($read.Result)"
-        }
-        [pscustomobject]@{ Url = "http://127.0.0.1:$($read.Result)"; Process = $process }
-    }
-
-    <# Grants that exist nowhere, named by key ARN and ID: for endpoints that never look at them. #>
-    function New-FakeGrant([int] $Count) {
-        1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = $FakeKey; GrantId = ('{0:x64}' -f $_) } }
-    }
 
     <# Asserts the rule on a run: every grant given has exactly one result, among those written and those kept. #>
     function Assert-OneResultEach([string[]] $GrantIds, [object[]] $Written, $Summary) {

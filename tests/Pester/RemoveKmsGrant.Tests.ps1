@@ -1,5 +1,7 @@
 # Remove-KmsGrant through the built module against the emulator: parameter sets, every pipeline source,
-# -WhatIf as DryRun, -Confirm, errors that do not stop the pipeline, and local validation that sends nothing.
+# -WhatIf as DryRun, -Confirm, errors that do not stop the pipeline, local validation that sends nothing (Regions and key
+# ARNs too), input objects the binder must refuse, and a by-token CSV fed back in. What was sent is the emulator's own
+# request count; what is alive, its own state.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
@@ -303,5 +305,69 @@ Describe 'Service errors' {
     It 'writes nothing by default (Remove-* convention)' {
         $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
         $set.Grants | Remove-KmsGrant -Force | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Input objects the binder must refuse' {
+    BeforeAll {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $mine = @($set.Grants | Select-Object KeyId, GrantId)
+        $grants = @(Get-KmsGrant -KeyId $set.KeyId | Where-Object GrantId -In $mine.GrantId)
+        $csv = Join-Path $TestDrive 'grants.csv'
+        $grants | Select-Object KeyId, GrantId | Export-Csv $csv
+    }
+
+    It 'refuses <Case> with the object as target, and sends nothing' -ForEach @(
+        # Each scriptblock writes the one pipeline object.
+        @{ Case = 'a hashtable'; Make = { @{ KeyId = $mine[0].KeyId; GrantId = $mine[0].GrantId } }; Type = 'System.Collections.Hashtable' }
+        @{ Case = 'an array of two grants as one object'; Make = { , @($grants[0], $grants[1]) }; Type = 'System.Object[]' }
+        @{ Case = 'a CSV row read with the wrong delimiter'; Make = { @(Import-Csv $csv -Delimiter ';')[0] }; Type = 'System.Management.Automation.PSCustomObject' }
+        @{ Case = 'an int'; Make = { 42 }; Type = 'System.Int32' }
+    ) {
+        $before = Get-TotalRequestCount $emulator
+        & $Make | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeIn @('InputObjectNotBound,KmsGrants.Commands.RemoveKmsGrantCommand', 'InputObjectMissingMandatory,KmsGrants.Commands.RemoveKmsGrantCommand')
+        $errors[0].TargetObject.GetType().FullName | Should -Be $Type
+        Get-TotalRequestCount $emulator | Should -Be $before
+        @(Get-AliveGrantIds $set.KeyId).Count | Should -Be 2
+    }
+}
+
+Describe 'A CSV exported from by-token results' {
+    It 'binds back by token (empty KeyId and GrantId columns) and retires' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3
+        $csv = Join-Path $TestDrive 'by-token.csv'
+        # The report of a -WhatIf run, reviewed, then fed back in.
+        $set.Grants.GrantToken | Remove-KmsGrant -EndpointUrl $emulator.Url -WhatIf -PassThru | Export-Csv $csv
+        $rows = Import-Csv $csv
+        $rows.KeyId | Sort-Object -Unique | Should -Be ''
+        $rows.GrantId | Sort-Object -Unique | Should -Be ''
+        $results = $rows | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        ($results.GrantToken | Sort-Object) | Should -Be ($set.Grants.GrantToken | Sort-Object)
+        Get-AliveGrantIds $set.KeyId | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Regions and key ARNs that cannot be right send nothing' {
+    It '<Case> -> <Id>' -ForEach @(
+        @{ Case = '-Region with a trailing space'; Run = { New-FakeGrant 2 | Remove-KmsGrant -EndpointUrl $emulator.Url -Region 'us-east-1 ' -Force }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.RemoveKmsGrantCommand' }
+        @{ Case = '$StoredAWSRegion = ''bogus'''; Run = {
+                $global:StoredAWSRegion = 'bogus'
+                try { New-FakeGrant 1 | Remove-KmsGrant -EndpointUrl $emulator.Url -Force } finally { Remove-Variable StoredAWSRegion -Scope Global }
+            }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.RemoveKmsGrantCommand'
+        }
+        @{ Case = 'a key ARN naming a bogus Region'; Run = { [pscustomobject]@{ KeyId = 'arn:aws:kms:xx-nowhere-9:111122223333:key/k'; GrantId = ('a' * 64) } | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -ErrorAction Stop }; Id = 'KmsGrants.InvalidArn,KmsGrants.Commands.RemoveKmsGrantCommand' }
+    ) {
+        $before = Get-TotalRequestCount $emulator
+        { & $Run } | Should -Throw -ErrorId $Id
+        Get-TotalRequestCount $emulator | Should -Be $before
+    }
+
+    It 'reports that error alone: Remove-KmsGrant writes no other' {
+        $run = Invoke-Isolated "param(`$Url) Remove-KmsGrant -KeyId arn:aws:kms:us-east-1:111122223333:key/k -GrantId abc -Force -EndpointUrl `$Url -Region 'us-east-1 '; `$Error.FullyQualifiedErrorId" -Arguments @{ Url = $emulator.Url }
+        $run.Output | Should -Be 'KmsGrants.InvalidRegion,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $run.PowerShell.Dispose()
     }
 }

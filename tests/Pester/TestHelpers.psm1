@@ -255,6 +255,61 @@ function Complete-Isolated($Run) {
     }
 }
 
+# A key ARN that names no key anywhere: for grants sent to endpoints that never look at them.
+$script:FakeKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+$script:HostileScript = Join-Path $script:RepoRoot 'tests/peers/hostile_server.py'
+
+<#
+.SYNOPSIS
+    Starts tests/peers/hostile_server.py (a loopback server that is not KMS) in MODE on a free port of BIND; returns
+    @{ Url; Process } (stop it with Stop-TestServer).
+#>
+function Start-HostileServer([string] $Mode, [string[]] $Options = @(), [string] $Bind = '127.0.0.1') {
+    $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
+    foreach ($a in @($script:HostileScript, $Mode, '--bind', $Bind) + $Options) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    # It prints its port first.
+    $read = $process.StandardOutput.ReadLineAsync()
+    if (-not $read.Wait([TimeSpan]::FromSeconds(15)) -or $read.Result -notmatch '^\d+$') {
+        Stop-TestServer ([pscustomobject]@{ Process = $process })
+        throw "hostile_server.py $Mode did not print its port: $($read.Result)"
+    }
+    [pscustomobject]@{ Url = "http://${Bind}:$($read.Result)"; Process = $process }
+}
+
+<#
+.SYNOPSIS
+    What reached a hostile server, by its own count: requests (POSTs), targets (by X-Amz-Target), grants (by grant ID
+    or token), securityTokens.
+#>
+function Get-HostileStats($Server) { Invoke-RestMethod "$($Server.Url)/_stats" -NoProxy }
+
+<#
+.SYNOPSIS Every request the emulator has seen, of any operation.
+#>
+function Get-TotalRequestCount($Emulator) {
+    $ops = (Get-EmulatorStats $Emulator).operations
+    $total = 0
+    foreach ($p in $ops.PSObject.Properties) { $total += $p.Value.requests }
+    $total
+}
+
+<#
+.SYNOPSIS COUNT grants that exist nowhere, named by key ARN (-KeyId, $FakeKey by default) and IDs 00…01, 00…02, …
+#>
+function New-FakeGrant([int] $Count, [string] $KeyId = $script:FakeKey) {
+    1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = $KeyId; GrantId = ('{0:x64}' -f $_) } }
+}
+
+<#
+.SYNOPSIS Text with all white space removed (line wrapping undone): a secret split over two lines is still found.
+#>
+function Get-FlatText([string] $Text) { $Text -replace '\s', '' }
+
 Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
     Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
-    Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder -Variable AccountRoot
+    Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder,
+    Start-HostileServer, Get-HostileStats, Get-TotalRequestCount, New-FakeGrant, Get-FlatText -Variable AccountRoot, FakeKey

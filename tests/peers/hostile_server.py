@@ -1,4 +1,4 @@
-"""Loopback HTTP servers that are not KMS, for the Pester suites (NotKms, Silence, Secrets, OneResult, DryRunSafety).
+"""Loopback HTTP servers that are not KMS, for the Pester suites (Start-HostileServer in tests/Pester/TestHelpers.psm1).
 
 Usage: hostile_server.py MODE [--bind ADDRESS] [--status N] [--body TEXT] [--location URL]
        [--request-id TEXT | --duplicate-request-id | --no-request-id]
