@@ -164,6 +164,67 @@ Describe '-EndpointUrl with a user name and password' {
     }
 }
 
+Describe '-EndpointUrl with a query or fragment' {
+    It 'is refused before sending, with KmsGrants.InvalidEndpoint, not quoting what follows ? or # (<Command>)' -ForEach @(
+        @{ Command = 'Get-KmsGrant'; Suffix = '/?X-Amz-Signature=QuerySecret123' }
+        @{ Command = 'Remove-KmsGrant'; Suffix = '/#QuerySecret123' }
+    ) {
+        $before = Get-TotalRequestCount $emulator
+        $run = Invoke-Isolated -Arguments @{ Url = $emulator.Url + $Suffix; Key = $emulator.KeyArn; Command = $Command } -Script @'
+            param($Url, $Key, $Command)
+            if ($Command -eq 'Get-KmsGrant') { Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 -Verbose }
+            else { Remove-KmsGrant -KeyId $Key -GrantId ('a' * 64) -EndpointUrl $Url -Region us-east-1 -Force -Verbose }
+'@
+        $run.Errors.FullyQualifiedErrorId | Should -Be "KmsGrants.InvalidEndpoint,KmsGrants.Commands.$($Command -replace '-', '')Command"
+        $all = (@($run.Errors | Format-List * -Force | Out-String -Width 300) + @($run.PowerShell.Streams.Verbose.Message)) -join "`n"
+        $all | Should -Match ([regex]::Escape($emulator.Url))
+        $all | Should -Not -Match 'QuerySecret123'
+        Get-TotalRequestCount $emulator | Should -Be $before
+        $run.PowerShell.Dispose()
+    }
+}
+
+Describe 'An endpoint that echoes the request''s headers in its error messages' {
+    BeforeAll {
+        # A proxy or a WAF that quotes what it received: the session token (X-Amz-Security-Token) and the Authorization
+        # header come back in a KMS-shaped error, for every operation and for the errors that stop a run.
+        $token = 'FwoGZXIvYXdzEChoSecretSessionToken0123456789abcdef'
+        $echo = @{ AccessDenied = Start-HostileServer echo; Unrecognized = Start-HostileServer echo @('--body', 'UnrecognizedClientException') }
+        $run = Invoke-Isolated -Arguments @{ Denied = $echo.AccessDenied.Url; Unrecognized = $echo.Unrecognized.Url; Token = $token } -Script @'
+            param($Denied, $Unrecognized, $Token)
+            $c = @{ Region = 'us-east-1'; AccessKey = 'ASIAECHOTEST'; SecretKey = 'echo-secret-key-0123456789'; SessionToken = $Token; ErrorAction = 'SilentlyContinue' }
+            $key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+            ('a' * 64) | Revoke-KmsGrant -KeyId $key -Force -PassThru -EndpointUrl $Denied @c -Verbose
+            [pscustomobject]@{ KeyId = $key; GrantId = 'b' * 64 } | Remove-KmsGrant -Force -PassThru -EndpointUrl $Denied @c -Verbose
+            Get-KmsGrant -KeyId $key -EndpointUrl $Denied @c
+            Get-KmsRetirableGrant arn:aws:iam::111122223333:role/x -EndpointUrl $Denied @c
+            Get-KmsGrant -KeyId alias/echo -EndpointUrl $Denied @c
+            ('c' * 64) | Remove-KmsGrant -KeyId $key -Force -PassThru -EndpointUrl $Unrecognized @c
+'@
+        $streams = $run.PowerShell.Streams
+        $text = (@($run.Output | Format-List * -Force | Out-String -Width 300) + @($streams.Verbose.Message) + @($streams.Warning.Message) +
+            @($streams.Error | Format-List * -Force | Out-String -Width 300) + @($streams.Error.Exception | Format-List * -Force | Out-String -Width 300) +
+            @($streams.Error.ErrorDetails | Format-List * -Force | Out-String -Width 300)) -join "`n"
+    }
+    AfterAll { $run.PowerShell.Dispose(); foreach ($s in $echo.Values) { Stop-TestServer $s } }
+
+    It 'was answered with the headers quoted: the errors carry the echo' {
+        (Get-HostileStats $echo.AccessDenied).securityTokens | Should -BeGreaterOrEqual 5
+        $streams.Error.FullyQualifiedErrorId | Should -Contain 'KmsGrants.AccessDenied,KmsGrants.Commands.RevokeKmsGrantCommand'
+        $streams.Error.FullyQualifiedErrorId | Should -Contain 'KmsGrants.UnrecognizedClient,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $text | Should -Match 'X-Amz-Security-Token: \*\*\*'
+    }
+
+    It 'shows the session token and the secret key nowhere: not in results, verbose, errors, their details or exceptions' {
+        Get-FlatText $text | Should -Not -Match $token
+        Get-FlatText $text | Should -Not -Match 'echo-secret-key'
+    }
+
+    It 'says the session token may be the one refused' {
+        ($streams.Error | Where-Object FullyQualifiedErrorId -Like 'KmsGrants.UnrecognizedClient,*').ErrorDetails.RecommendedAction | Should -Match 'session token'
+    }
+}
+
 Describe 'Plain http to <Name>' -ForEach $PlainHttpCases {
     BeforeAll {
         # A web page on the non-loopback address: the command stops at the first answer, after the warning.
