@@ -192,7 +192,7 @@ Describe 'An endpoint that echoes the request''s headers in its error messages' 
         $echo = @{ AccessDenied = Start-HostileServer echo; Unrecognized = Start-HostileServer echo @('--body', 'UnrecognizedClientException') }
         $run = Invoke-Isolated -Arguments @{ Denied = $echo.AccessDenied.Url; Unrecognized = $echo.Unrecognized.Url; Token = $token } -Script @'
             param($Denied, $Unrecognized, $Token)
-            $c = @{ Region = 'us-east-1'; AccessKey = 'ASIAECHOTEST'; SecretKey = 'echo-secret-key-0123456789'; SessionToken = $Token; ErrorAction = 'SilentlyContinue' }
+            $c = @{ Region = 'us-east-1'; AccessKey = 'ASIAECHOTEST'; SecretKey = 'echo-secret-key-0123456789'; SessionToken = $Token; ErrorAction = 'Continue' }
             $key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
             ('a' * 64) | Revoke-KmsGrant -KeyId $key -Force -PassThru -EndpointUrl $Denied @c -Verbose
             [pscustomobject]@{ KeyId = $key; GrantId = 'b' * 64 } | Remove-KmsGrant -Force -PassThru -EndpointUrl $Denied @c -Verbose
