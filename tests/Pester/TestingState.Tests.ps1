@@ -66,6 +66,17 @@ Describe 'Keys and grants made in the emulator' {
         @(Get-KmsEmulatorGrant -KeyId $key.KeyId | Where-Object { "$($_.Name)$($_.GranteePrincipal)$($_.RetiringPrincipal)" -match "`n" }).Count | Should -Be 0
     }
 
+    It 'refuses an encryption context whose value is not text (<Case>), making nothing' -ForEach @(
+        @{ Case = '$null'; Context = @{ a = $null } }
+        @{ Case = 'a list'; Context = @{ b = @(1, 2) } }
+    ) {
+        $count = @(Get-KmsEmulatorGrant -KeyId $key.KeyId).Count
+        New-KmsEmulatorGrant -KeyId $key.KeyId -EncryptionContextSubset $Context -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+        $failed.FullyQualifiedErrorId | Should -Be 'KmsGrants.Testing.InvalidGrant,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+        "$failed" | Should -Match "maps names to text"
+        @(Get-KmsEmulatorGrant -KeyId $key.KeyId).Count | Should -Be $count
+    }
+
     It 'refuses an alias or an account ending in a newline' {
         { New-KmsEmulatorKey -Alias "alias/nl`n" } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
         { New-KmsEmulatorKey -Account "444455556666`n" } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
@@ -88,6 +99,10 @@ Describe 'Keys and grants made in the emulator' {
         (Get-KmsEmulatorGrant -RetiringPrincipal arn:aws:iam::111122223333:role/eu -Name '*-2').GrantId | Should -Be $euGrants[1].GrantId
         (Get-KmsEmulatorGrant -GrantId $euGrants[0].GrantId).Name | Should -Be 'eu-1'
         (Invoke-RestMethod "$($kms.Url)/_emulator/grants?region=eu-west-1&keyId=$($eu.Arn)").grants.grantId | Should -Be $euGrants.GrantId
+        # A Region not served is an error over HTTP, as -Region is for the cmdlet: not an empty list.
+        $answer = Invoke-WebRequest "$($kms.Url)/_emulator/grants?region=ap-south-1" -SkipHttpErrorCheck
+        $answer.StatusCode | Should -Be 400
+        ($answer.Content | ConvertFrom-Json).message | Should -BeLike '*does not serve ap-south-1*'
     }
 }
 
@@ -166,6 +181,11 @@ Describe 'Set-KmsEmulatorQuota' {
         $table.PSObject.Properties.Name | Should -Be 'ListGrants'
         $table.ListGrants | Should -Be 5
         { $kms | Set-KmsEmulatorQuota @{ ListGrants = 1; CreateGrants = 1 } } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidQuota,KmsGrants.Testing.Commands.SetKmsEmulatorQuotaCommand'
+        (Invoke-RestMethod "$($kms.Url)/_emulator/quota").ListGrants | Should -Be 5
+        # An operation named twice in the HTTP body: a clear 400, nothing applied.
+        $answer = Invoke-WebRequest "$($kms.Url)/_emulator/quota" -Method Post -Body '{"ListGrants": 7, "ListGrants": 8}' -SkipHttpErrorCheck
+        $answer.StatusCode | Should -Be 400
+        ($answer.Content | ConvertFrom-Json).message | Should -Be "'ListGrants' is named twice."
         (Invoke-RestMethod "$($kms.Url)/_emulator/quota").ListGrants | Should -Be 5
     }
 }

@@ -62,9 +62,15 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
         var emulator = Resolve(Emulator, mustRun: true);
         // One grant per name (or unnamed), Count times over.
         var names = Name.Length == 0 ? [null] : Name.Select(n => (string?)n).ToArray();
+        JsonObject? constraints;
+        try { constraints = Constraints(); }
+        catch (ArgumentException e)
+        {
+            WriteError(ErrorRecords.New(ErrorIds.InvalidGrant, ErrorCategory.InvalidArgument, e.Message, KeyId));
+            return;
+        }
         if (!ShouldProcess($"{emulator.Url} {KeyId}", $"Create {names.Length * Count} KMS grant(s)")) return;
         var grantee = GranteePrincipal ?? DefaultGrantee(emulator);
-        var constraints = Constraints();
         for (var i = 0; i < Count; i++)
         {
             foreach (var name in names)
@@ -102,7 +108,14 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
         };
         if (name == null || table == null) return null;
         var context = new JsonObject();
-        foreach (DictionaryEntry e in table) context[$"{e.Key}"] = LanguagePrimitives.ConvertTo<string>(e.Value);
+        foreach (DictionaryEntry e in table)
+        {
+            // An encryption context maps text to text: $null or a list is not turned into "" or "1 2" behind the user's back.
+            var value = e.Value is PSObject wrapped ? wrapped.BaseObject : e.Value;
+            if (value is null or IEnumerable and not string)
+                throw new ArgumentException($"-{name} maps names to text: the value of '{e.Key}' is {(value == null ? "$null" : "a list")}.");
+            context[$"{e.Key}"] = LanguagePrimitives.ConvertTo<string>(value);
+        }
         return new JsonObject { [name] = context };
     }
 }

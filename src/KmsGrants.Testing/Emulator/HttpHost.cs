@@ -175,7 +175,12 @@ public sealed class HttpHost : IDisposable
                 return;
             case ("GET", "/_emulator/grants"):
                 var query = request.QueryString;
-                await AnswerJsonAsync(response, 200, _service.GrantsJson(NullIfEmpty(query["region"]), NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
+                var region = NullIfEmpty(query["region"]);
+                // A Region it does not serve has no grants because it is not there: say so, not "no grants".
+                if (region != null && _service.FindRegion(region) == null)
+                    await AnswerJsonAsync(response, 400, new JsonObject { ["message"] = $"The emulator does not serve {region} (it serves {string.Join(", ", _service.Regions.Select(r => r.Name))})." }, Relaxed).ConfigureAwait(false);
+                else
+                    await AnswerJsonAsync(response, 200, _service.GrantsJson(region, NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/requests"):
                 await AnswerJsonAsync(response, 200, _service.RequestsJson()).ConfigureAwait(false);

@@ -59,19 +59,27 @@ public sealed class QuotaTable
     /// 0 or null to remove that operation's quota. Throws ArgumentException with what is wrong.</summary>
     public static Dictionary<string, double?> ParseChanges(byte[] body)
     {
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = body.Length == 0 ? null : JsonNode.Parse(body);
+            if (body.Length == 0) throw new ArgumentException(EmptyMessage);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException e)
         {
             throw new ArgumentException($"The body is not JSON: {e.Message}");
         }
-        if (node is not JsonObject obj)
-            throw new ArgumentException(EmptyMessage);
-        return Check(obj.Select(p => (p.Key, p.Value == null ? null
-            : p.Value.GetValueKind() == JsonValueKind.Number ? (object)p.Value.GetValue<double>() : new JsonText(p.Value.ToJsonString()))));
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new ArgumentException(EmptyMessage);
+            // JsonDocument keeps a member named twice (JsonObject would throw a message meant for programmers): Check says so.
+            return Check(document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.Number => (object?)p.Value.GetDouble(),
+                _ => new JsonText(p.Value.GetRawText()),
+            })).ToList());
+        }
     }
 
     const string EmptyMessage = "The quota must name at least one operation, e.g. {\"RetireGrant\": 30}.";
@@ -84,6 +92,7 @@ public sealed class QuotaTable
         var changes = new Dictionary<string, double?>(StringComparer.Ordinal);
         foreach (var (op, value) in given)
         {
+            if (changes.ContainsKey(op)) throw new ArgumentException($"'{op}' is named twice.");
             if (!KmsState.Operations.Contains(op))
                 throw new ArgumentException($"'{op}' is not an operation the emulator implements ({string.Join(", ", KmsState.Operations)}).");
             if (value == null) { changes[op] = null; continue; }
