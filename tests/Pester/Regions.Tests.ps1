@@ -399,7 +399,8 @@ Describe '-EndpointUrl: each request signed for its grant''s Region' {
     }
 
     It 'signs for us-east-1 the listing of a us-east-1 key, though -Region is eu-west-1 (lastRegion)' {
-        (Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region eu-west-1 -ErrorAction SilentlyContinue).GrantId | Should -Be $us[20].GrantId
+        (Get-KmsGrant $emulator.KeyArns[0] -EndpointUrl $url -Region eu-west-1 -ErrorAction SilentlyContinue).GrantId | Sort-Object |
+            Should -Be (Get-GrantIdsLeft $emulator.KeyArns[0] | Sort-Object)
         (Get-KmsEmulatorStatistic $emulator).lastRegion | Should -Be 'us-east-1'
     }
 }
