@@ -4,7 +4,8 @@
 .DESCRIPTION
     One entry point, one task per run:
       Build    (default) out/KmsGrants/ and out/KmsGrants.Testing/ (the KMS emulator): the complete module folders.
-      Test     Build, then the xunit tests and every Pester suite (each in a fresh pwsh), then one summary line:
+      Test     Build, then the xunit tests and every Pester suite (each in a fresh pwsh, -Parallel 2 at a time, each
+               one's output printed whole when it ends), then one summary line:
                "Tests: N passed, M failed[, K skipped]". Exits non-zero on any failure.
       Bench    Build, then tests/bench/*.ps1, each printing its figures.
       Demo     Build, then the main job against the KMS emulator of KmsGrants.Testing (or, with -EndpointUrl/-Region/
@@ -34,6 +35,9 @@ param(
     # TestAlone: run each top-level Describe alone, or each It.
     [ValidateSet('Describe', 'It')]
     [string] $AloneLevel = 'Describe',
+
+    # Test, TestAlone: how many Pester suites (or blocks) run at once, each in its own pwsh.
+    [ValidateRange(1, 8)] [int] $Parallel = 2,
 
     # StressTest: how many runs of the test command, beside how many CPU-bound processes.
     [ValidateRange(1, 20)] [int] $Repeat = 3,
@@ -149,26 +153,39 @@ function Get-PesterSuite {
 }
 
 <#
-    Runs one Pester suite (or one block of it: -Line "path:line") in a fresh pwsh — a binary module cannot be unloaded,
-    and suites must not share state — and adds its counts to $Totals. Returns whether it was green.
+    Runs Pester suites (or blocks of them: Line "path:line"), each in a fresh pwsh — a binary module cannot be unloaded,
+    and suites must not share state — -Parallel at a time; prints each one's output as a whole when it ends, and adds its
+    counts to $Totals. Returns the names of the runs that were not green. Runs: @{ Suite; Line; Name }.
 #>
-function Invoke-PesterSuite($Suite, [hashtable] $Totals, [string] $Line, [string] $ResultName = $Suite.BaseName) {
-    $result = Join-Path $ResultsDir ($ResultName + '.json')
-    $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Pester/Invoke-Suite.ps1'), '-Path', $Suite.FullName,
-        '-ResultPath', $result, '-ModulePath', $ModuleOut, '-TestingModulePath', $TestingOut)
-    if ($Line) { $runnerArgs += @('-Line', $Line) }
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    dotnet pwsh @runnerArgs
-    if (-not (Test-Path $result)) {
-        Write-Host "$ResultName produced no result: counted as one failure." -ForegroundColor Red
-        $Totals.Failed++
-        return $false
+function Invoke-PesterRuns([object[]] $Runs, [hashtable] $Totals) {
+    $runner = Join-Path $Root 'tests/Pester/Invoke-Suite.ps1'
+    $failing = [Collections.Generic.List[string]]::new()
+    $Runs | ForEach-Object -ThrottleLimit $Parallel -Parallel {
+        $run = $_
+        $result = Join-Path $using:ResultsDir ($run.Name + '.json')
+        $log = Join-Path $using:ResultsDir ($run.Name + '.log')
+        $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', $using:runner, '-Path', $run.Suite.FullName, '-ResultPath', $result,
+            '-ModulePath', $using:ModuleOut, '-TestingModulePath', $using:TestingOut)
+        if ($run.Line) { $runnerArgs += @('-Line', $run.Line) }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        dotnet pwsh @runnerArgs *> $log
+        [pscustomobject]@{ Run = $run; Result = $result; Log = $log; Seconds = $clock.Elapsed.TotalSeconds }
+    } | ForEach-Object {
+        Write-Host "`n== Pester: $($_.Run.Name) ($($_.Run.Title))" -ForegroundColor Cyan
+        Get-Content $_.Log | ForEach-Object { Write-Host $_ }
+        if (-not (Test-Path $_.Result)) {
+            Write-Host "$($_.Run.Name) produced no result: counted as one failure." -ForegroundColor Red
+            $Totals.Failed++
+            $failing.Add($_.Run.Name)
+            return
+        }
+        $r = Get-Content $_.Result -Raw | ConvertFrom-Json
+        $Totals.Passed += $r.Passed; $Totals.Failed += $r.Failed; $Totals.Skipped += $r.Skipped
+        if ($r.ContainerFailed) { $Totals.Failed++ }
+        if ($r.Failed -or $r.ContainerFailed) { $failing.Add($_.Run.Name) }
+        Write-Host ('{0}: {1} passed, {2} failed in {3:0} s' -f $_.Run.Name, $r.Passed, ($r.Failed + [int]$r.ContainerFailed), $_.Seconds)
     }
-    $r = Get-Content $result -Raw | ConvertFrom-Json
-    $Totals.Passed += $r.Passed; $Totals.Failed += $r.Failed; $Totals.Skipped += $r.Skipped
-    if ($r.ContainerFailed) { $Totals.Failed++ }
-    Write-Host ('{0}: {1} passed, {2} failed in {3:0} s' -f $ResultName, $r.Passed, ($r.Failed + [int]$r.ContainerFailed), $clock.Elapsed.TotalSeconds)
-    ($r.Failed -eq 0) -and -not $r.ContainerFailed
+    , $failing
 }
 
 function Write-TestSummary([hashtable] $Totals) {
@@ -201,10 +218,9 @@ function Invoke-TestTask {
         $totals.Failed++
     }
 
-    foreach ($suite in Get-PesterSuite) {
-        Write-Host "`n== Pester: $($suite.Name)" -ForegroundColor Cyan
-        $null = Invoke-PesterSuite $suite $totals
-    }
+    $runs = foreach ($suite in Get-PesterSuite) { @{ Suite = $suite; Name = $suite.BaseName; Title = $suite.Name } }
+    $failing = Invoke-PesterRuns $runs $totals
+    if ($failing.Count) { Write-Host "`nNot green: $($failing -join ', ')" -ForegroundColor Red }
     Write-TestSummary $totals
 }
 
@@ -215,8 +231,7 @@ function Invoke-TestAloneTask {
     Initialize-ResultsDir
     Clear-AwsEnvironment
     $totals = @{ Passed = 0; Failed = 0; Skipped = 0 }
-    $failing = [Collections.Generic.List[string]]::new()
-    foreach ($suite in Get-PesterSuite) {
+    $runs = foreach ($suite in Get-PesterSuite) {
         $ast = [System.Management.Automation.Language.Parser]::ParseFile($suite.FullName, [ref]$null, [ref]$null)
         $blocks = $ast.FindAll({
                 param($node)
@@ -225,11 +240,10 @@ function Invoke-TestAloneTask {
             }, $true)
         foreach ($block in $blocks) {
             $line = $block.Extent.StartLineNumber
-            $name = "$($suite.BaseName)-$line"
-            Write-Host "`n== Alone: $($suite.Name):$line $($block.CommandElements[1].Extent.Text)" -ForegroundColor Cyan
-            if (-not (Invoke-PesterSuite $suite $totals -Line "$($suite.FullName):$line" -ResultName $name)) { $failing.Add("$($suite.Name):$line") }
+            @{ Suite = $suite; Line = "$($suite.FullName):$line"; Name = "$($suite.BaseName)-$line"; Title = "alone: $($block.CommandElements[1].Extent.Text)" }
         }
     }
+    $failing = Invoke-PesterRuns $runs $totals
     if ($failing.Count) { Write-Host "`nFailed alone: $($failing -join ', ')" -ForegroundColor Red }
     Write-TestSummary $totals
 }
