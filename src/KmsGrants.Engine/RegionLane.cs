@@ -31,6 +31,9 @@ namespace KmsGrants.Engine
         // KMS has answered a real grant's DryRun with "would succeed": until then DryRuns go one at a time, so that an
         // endpoint refusing impossible grants as KMS does but ignoring DryRun on real ones changes at most one grant.
         bool _dryRunVerdictSeen;
+        // The lane has been empty (nothing in flight, backing off or queued) since its last send: the next send ends an
+        // idle stretch (StopRules.OnBusyAgain). Grants queued behind the pacer are not idle, however few are in flight.
+        bool _wentIdle = true;
 
         public RegionLane(ILaneOwner run, string region)
         {
@@ -80,6 +83,7 @@ namespace KmsGrants.Engine
                     _controller.OnTick(Now);
                     FinishUnsendable();
                     next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
+                    if (next == null && _inFlight == 0 && _backingOff == 0) _wentIdle = true;
                     var window = _run.Options.DryRun && !_dryRunVerdictSeen ? 1 : _controller.MaxInFlight;
                     if (next != null && _inFlight >= window) next = null;
                 }
@@ -110,11 +114,11 @@ namespace KmsGrants.Engine
                 {
                     // A throttle came while this permit was awaited at the old rate: wait again at the new one.
                     if (_controller.Rate < 0.99 * rate) continue;
-                    var wasIdle = _inFlight == 0 && _backingOff == 0 && _retries.Count == 0;
                     if (_retries.Count > 0) work = _retries.Dequeue();
                     else if (_new.Count > 0 && !stopping.IsCancellationRequested) work = _new.Dequeue();
                     else continue;
-                    if (wasIdle) _run.OnBusyAgain(Region);
+                    if (_wentIdle) _run.OnBusyAgain(Region);
+                    _wentIdle = false;
                     _inFlight++;
                     work.InFlight = true;
                     ticket = _controller.OnSent(Now);
@@ -179,7 +183,8 @@ namespace KmsGrants.Engine
             bool wasIdle;
             lock (_gate)
             {
-                wasIdle = _inFlight == 0 && _backingOff == 0 && _retries.Count == 0;
+                wasIdle = _wentIdle;
+                _wentIdle = false;
                 _inFlight++;
             }
             if (wasIdle) _run.OnBusyAgain(Region);

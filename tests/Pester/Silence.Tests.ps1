@@ -172,9 +172,10 @@ Describe 'A Region that throttles every request' {
         $run.Results.ErrorCode | Sort-Object -Unique | Should -Be 'ThrottlingException'
         # Every attempt the module counts reached the server (its own count), and no other request did.
         ($run.Results | Measure-Object Attempts -Sum).Sum | Should -Be $stats.requests
-        # Paced down, not a storm: unpaced, twenty grants would spend their 600 attempts in seconds. About 3/s is seen
-        # idle; load only slows the sends, so it only lowers this count.
-        $stats.requests | Should -BeLessThan 150
+        # Stopped by the 30 s rule, not by running out of attempts: twenty grants never spent their 20 x 30. (Seen: 44
+        # requests idle, 198 beside two CPU hogs, where the rate controller holds a higher estimate. A grant that did
+        # run out used to restart the 30 s clock for the next, and all 600 went.)
+        $stats.requests | Should -BeLessThan 600
     }
 }
 
