@@ -257,7 +257,7 @@ function Get-EnclosingBlock($Node) {
 
 # The README's test command, -Repeat times, each beside -Hogs processes that spin on the CPU.
 function Invoke-StressTestTask {
-    $hogs = @(1..$Hogs | Where-Object { $Hogs -gt 0 } | ForEach-Object {
+    $hogProcesses = @(1..$Hogs | Where-Object { $Hogs -gt 0 } | ForEach-Object {
             Start-Process -FilePath ([Environment]::ProcessPath) -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', 'while ($true) { }') -PassThru
         })
     $lines = [Collections.Generic.List[string]]::new()
@@ -272,7 +272,7 @@ function Invoke-StressTestTask {
         }
     }
     finally {
-        foreach ($hog in $hogs) { if (-not $hog.HasExited) { $hog.Kill($true) } }
+        foreach ($hog in $hogProcesses) { if (-not $hog.HasExited) { $hog.Kill($true) } }
     }
     $green = @($lines | Where-Object { $_ -match ', 0 failed' -and $_ -match '\(exit 0\)' }).Count
     Write-Host ''
