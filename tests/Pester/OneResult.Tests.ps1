@@ -51,8 +51,11 @@ Describe 'A run stopped by <Id>: one result per grant, and the stop written last
     }
 
     It 'retired none, and reports each grant sent Unknown or Failed and the others NotAttempted' {
-        $results.Status | ForEach-Object { $_ | Should -BeIn 'Unknown', 'Failed', 'NotAttempted' }
-        @($results | Where-Object Status -EQ 'NotAttempted').Count | Should -BeGreaterThan 0
+        # Which grants went before the first answer stopped the run depends on the machine's load; that each result says
+        # truly whether its grant went does not: the server counts what reached it.
+        @($results | Where-Object Attempts -GT 0).Status | ForEach-Object { $_ | Should -BeIn 'Unknown', 'Failed' }
+        @($results | Where-Object Attempts -EQ 0).Status | ForEach-Object { $_ | Should -Be 'NotAttempted' }
+        ($results | Measure-Object Attempts -Sum).Sum | Should -Be (Get-HostileStats $server).requests
     }
 
     It 'writes <Id> as the last error, naming the grant whose answer it was' {
