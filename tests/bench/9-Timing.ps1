@@ -35,6 +35,8 @@ function Measure-Stop($Run) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $Run.PowerShell.Stop()
     $seconds = $clock.Elapsed.TotalSeconds
+    # Its bookkeeping finished before it is disposed: disposing a pipeline still winding down ends the process.
+    try { $null = $Run.PowerShell.EndInvoke($Run.Handle) } catch [System.Management.Automation.PipelineStoppedException] { }
     $Run.PowerShell.Dispose()
     $seconds
 }
