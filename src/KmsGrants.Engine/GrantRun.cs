@@ -86,12 +86,11 @@ namespace KmsGrants.Engine
         public long Requests => _lanes.Values.Sum(l => l.Requests);
         public long ThrottledResponses => _lanes.Values.Sum(l => l.Throttled);
 
-        /// <summary>Takes one grant into the run (its Region must be known: <see cref="RegionRouting.RegionOf"/>). Blocks
+        /// <summary>Takes one grant into the run, for <paramref name="region"/> (<see cref="RegionRouting.RegionOf"/>). Blocks
         /// while <see cref="ReadAhead"/> grants are outstanding, handing results to <paramref name="onResult"/> meanwhile.
         /// Once the run has stopped, the grant is finished at once, unsent.</summary>
-        public void Submit(GrantReference grant, Action<GrantReport> onResult)
+        public void Submit(GrantReference grant, string region, Action<GrantReport> onResult)
         {
-            var region = Session.Routing.RegionOf(grant) ?? throw new InvalidOperationException($"{grant} has no Region: check RegionRouting.RegionOf first.");
             // Taken in first: a stop thrown while results are handed over below (a later Select-Object -First) leaves it
             // pending, and the stop gives it its result.
             var work = TakeIn(grant, region);

@@ -98,12 +98,14 @@ namespace KmsGrants.Engine
         /// <summary>The key ARN an alias (alias/NAME or an alias ARN) points to, asked of KMS with DescribeKey once per
         /// alias for this session; a key ID or key ARN is returned as it is. An unknown alias is KMS's NotFound. A failure
         /// is remembered too and thrown again: many grant IDs of a mistyped alias ask KMS once, not once per grant.</summary>
-        public string ResolveKey(string keyId, CancellationToken cancellation)
+        /// <param name="region">Where an alias name is looked up (<see cref="RegionRouting.RegionOfKey"/>); an alias ARN
+        /// names its own.</param>
+        public string ResolveKey(string keyId, string region, CancellationToken cancellation)
         {
             if (!KmsArn.IsAliasName(keyId)) return keyId;
-            if (_resolvedAliases.TryGetValue(keyId, out var known)) return known;
-            if (_unresolvedAliases.TryGetValue(keyId, out var failure)) failure.Throw();
-            var region = Routing.RequireRegionOfKey(keyId, $"the alias {keyId}");
+            var alias = $"{region} {keyId}";   // one alias name may point to different keys in different Regions
+            if (_resolvedAliases.TryGetValue(alias, out var known)) return known;
+            if (_unresolvedAliases.TryGetValue(alias, out var failure)) failure.Throw();
             try
             {
                 var client = ClientsFor(region).List;
@@ -111,11 +113,11 @@ namespace KmsGrants.Engine
                     .GetAwaiter().GetResult();
                 var arn = response.KeyMetadata?.Arn ?? throw KmsAnswerCheck.KeyWithoutArn(keyId, (int)response.HttpStatusCode);
                 if (KmsAnswerCheck.KeyArnProblem(arn, region) is string problem) throw KmsAnswerCheck.KeyArnNotKms(keyId, (int)response.HttpStatusCode, problem);
-                return _resolvedAliases[keyId] = arn;
+                return _resolvedAliases[alias] = arn;
             }
             catch (Exception e) when (!(e is OperationCanceledException && cancellation.IsCancellationRequested))
             {
-                _unresolvedAliases[keyId] = ExceptionDispatchInfo.Capture(e);
+                _unresolvedAliases[alias] = ExceptionDispatchInfo.Capture(e);
                 throw;
             }
         }

@@ -31,9 +31,10 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
                 return;
             }
-            // A bare key ID or alias name is looked up in the default Region; with none set, only this key fails.
+            // A bare key ID or alias name is looked up in its input object's Region or the default one; with none set,
+            // only this key fails.
             if (RegionOfKeyOrReport(KeyId, $"the key {KeyId}", KeyId) is not string region) return;
-            if (ResolveKey(KeyId, out var failure) is not string keyId)
+            if (ResolveKey(KeyId, region, out var failure) is not string keyId)
             {
                 if (failure != null) WriteServiceError(failure, $"resolve the alias {KeyId}", KeyId);
                 return;

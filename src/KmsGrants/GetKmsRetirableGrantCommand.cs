@@ -23,9 +23,9 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, RetiringPrincipal));
                 return;
             }
-            var session = OpenSession();
             // ListRetirableGrants lists one Region's grants, and a principal names no Region.
-            var clients = session.ClientsFor(DefaultRegionOrStop("listing the grants a principal may retire (ListRetirableGrants lists one Region)"));
+            if (RegionOrStop("listing the grants a principal may retire (ListRetirableGrants lists one Region)", RetiringPrincipal) is not string region) return;
+            var clients = OpenSession().ClientsFor(region);
             WriteGrants((limit, marker) => GrantPager.ListRetirableGrants(clients, RetiringPrincipal, limit, marker, Cancellation),
                 $"list grants retirable by {RetiringPrincipal}", RetiringPrincipal);
         }

@@ -59,6 +59,7 @@ namespace KmsGrants.Commands
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             if (SelectsGrants || Select == "*" || Select.StartsWith("^", StringComparison.Ordinal)) return;
             _selectPath = Select.Split('.');
             if (!PathExists(typeof(GrantPage), _selectPath))

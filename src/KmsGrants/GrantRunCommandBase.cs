@@ -56,6 +56,7 @@ namespace KmsGrants.Commands
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             _dryRun = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf)
                 ? ((SwitchParameter)whatIf).IsPresent
                 : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
@@ -81,8 +82,8 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, grant));
                 return;
             }
-            // Only a key ARN names its Region; anything else goes to the default Region, and with none set only such
-            // grants fail (a command naming every grant by key ARN needs no default Region).
+            // Only a key ARN names its Region; anything else goes to its input object's Region or the default one, and with
+            // none set only such grants fail (a command naming every grant by key ARN needs no default Region).
             if (RegionOfGrantOrReport(grant) is not string region)
             {
                 _summary!.Invalid++;
@@ -93,7 +94,7 @@ namespace KmsGrants.Commands
             var unsendable = _run != null && (_run.Stopping || _run.RegionStop(region) != null);
             if (!grant.ByToken && KmsArn.IsAliasName(grant.KeyId!) && !unsendable)
             {
-                var arn = ResolveKey(grant.KeyId!, out var failure);
+                var arn = ResolveKey(grant.KeyId!, region, out var failure);
                 if (failure != null)
                 {
                     // No request can go out for it; its result says why, and a Region that refused stops as for a key ARN there.
@@ -111,7 +112,7 @@ namespace KmsGrants.Commands
                 _summary!.Declined++;
                 return;
             }
-            Run().Submit(resolved, Report);
+            Run().Submit(resolved, region, Report);
             ShowProgress();
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using KmsGrants.Engine;
@@ -13,39 +14,60 @@ namespace KmsGrants.Commands
         readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         KmsSession? _session;
 
+        /// <summary>The command's Region, from the command line. Bound from a pipeline object's Region property, it is that
+        /// object's Region (<see cref="InputRegion"/>), as AWS.Tools takes it.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("RegionToCall")]
         [ArgumentCompleter(typeof(RegionCompleter))]
         public string? Region { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        // The credential and endpoint parameters bind from the command line only (AWS.Tools also binds them by property
+        // name): a column of a CSV someone else wrote must not choose where signed requests go or whose keys sign them.
+        [Parameter]
         [Alias("StoredCredentials", "AWSProfileName")]
         [ArgumentCompleter(typeof(ProfileCompleter))]
         public string? ProfileName { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         [Alias("AWSProfilesLocation", "ProfilesLocation")]
         public string? ProfileLocation { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         [Alias("AK")]
         public string? AccessKey { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         [Alias("SK", "SecretAccessKey")]
         public string? SecretKey { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         [Alias("ST")]
         public string? SessionToken { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         public PSObject? Credential { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter]
         public string? EndpointUrl { get; set; }
 
         protected CancellationToken Cancellation => _stopping.Token;
+
+        /// <summary>The Region the current pipeline object names (a Region property: an exported result, a row of a CSV
+        /// with a Region column, AWS.Tools' Get-AWSRegion): its grants or key go there, not to the command's default
+        /// Region. Null when -Region was given on the command line (it is then the command's for every object) or when
+        /// the object names none (the binder restores a parameter bound from one object before the next).</summary>
+        protected string? InputRegion => MyInvocation.ExpectingInput && !_regionOnCommandLine && !string.IsNullOrEmpty(Region) ? Region : null;
+
+        bool _regionOnCommandLine;
+        readonly HashSet<string> _inputRegionsSaid = new HashSet<string>(StringComparer.Ordinal);
+        string? _commandRegion;
+
+        /// <summary>Notes -Region as the command line gave it, before any pipeline object binds its own.</summary>
+        protected override void BeginProcessing()
+        {
+            _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Region));
+            _commandRegion = Region;
+        }
 
         /// <summary>Opens this invocation's session on first use: resolves credentials (once) and the Region, and says
         /// where the calls go. Anything that stops every request (no credentials, no Region, a missing profile, a bad
@@ -57,7 +79,7 @@ namespace KmsGrants.Commands
             {
                 _session = KmsSession.Open(new ConnectionOptions
                 {
-                    Region = Region,
+                    Region = _commandRegion,
                     ProfileName = ProfileName,
                     ProfileLocation = ProfileLocation,
                     AccessKey = AccessKey,
@@ -83,11 +105,13 @@ namespace KmsGrants.Commands
             return _session;
         }
 
-        /// <summary>The default Region, for what always needs one (ListRetirableGrants); with none set, the command's
-        /// terminating KmsGrants.NoRegion.</summary>
-        protected string DefaultRegionOrStop(string what)
+        /// <summary>The Region for what always needs one (ListRetirableGrants): the pipeline object's Region, else the
+        /// default one; null, with the error reported for this object, when the object's Region is not one; with no
+        /// Region at all, the command's terminating KmsGrants.NoRegion.</summary>
+        protected string? RegionOrStop(string what, object target)
         {
             var session = OpenSession();
+            if (InputRegion != null) return InputRegionUsable(null, what, target) ? InputRegion : null;
             try
             {
                 return session.Routing.RequireDefaultRegion(what);
@@ -99,14 +123,31 @@ namespace KmsGrants.Commands
             }
         }
 
-        /// <summary>The Region a key goes to (<see cref="RegionRouting"/>); null, with KmsGrants.NoRegion reported for this
-        /// item only, when it needs the default Region and none is set (a key named by ARN needs none).</summary>
+        /// <summary>The Region a key goes to (<see cref="RegionRouting"/>); null, with the error reported for this item
+        /// only, when it needs the default Region and none is set (a key named by ARN needs none), or when its input
+        /// object's Region is not one or not the key ARN's.</summary>
         protected string? RegionOfKeyOrReport(string keyId, string what, object target) =>
-            OpenSession().Routing.RegionOfKey(keyId) ?? ReportNoRegion(what, target);
+            InputRegionUsable(keyId, what, target) ? OpenSession().Routing.RegionOfKey(keyId, InputRegion) ?? ReportNoRegion(what, target) : null;
 
-        /// <summary>As <see cref="RegionOfKeyOrReport"/>, for a grant (a token always needs the default Region).</summary>
+        /// <summary>As <see cref="RegionOfKeyOrReport"/>, for a grant (a token always needs the default Region or its
+        /// object's).</summary>
         protected string? RegionOfGrantOrReport(GrantReference grant) =>
-            OpenSession().Routing.RegionOf(grant) ?? ReportNoRegion(grant.ToString(), grant);
+            InputRegionUsable(grant.KeyId, grant.ToString(), grant)
+                ? OpenSession().Routing.RegionOf(grant, InputRegion) ?? ReportNoRegion(grant.ToString(), grant)
+                : null;
+
+        bool InputRegionUsable(string? keyId, string what, object target)
+        {
+            if (InputRegion == null) return true;
+            if (RegionRouting.InputRegionProblem(InputRegion, keyId, what) is not ValidationFailure invalid)
+            {
+                if (_inputRegionsSaid.Add(InputRegion))
+                    WriteVerbose($"Input objects naming Region {InputRegion} (their Region property) go to {InputRegion}, not to the command's Region.");
+                return true;
+            }
+            WriteError(ErrorRecords.Invalid(invalid, target));
+            return false;
+        }
 
         string? ReportNoRegion(string what, object target)
         {
@@ -127,7 +168,7 @@ namespace KmsGrants.Commands
         /// command); a key ID or ARN is returned as given. A failure is returned in <paramref name="failure"/>, for the
         /// caller to report as its item's; null and no failure when the command was stopped. The Region must be known
         /// (<see cref="RegionOfKeyOrReport"/>).</summary>
-        protected string? ResolveKey(string keyId, out KmsError? failure)
+        protected string? ResolveKey(string keyId, string region, out KmsError? failure)
         {
             failure = null;
             // Outside the try: a session that cannot open (bad Region, credentials, profile file) has already thrown the
@@ -136,7 +177,7 @@ namespace KmsGrants.Commands
             string resolved;
             try
             {
-                resolved = session.ResolveKey(keyId, Cancellation);
+                resolved = session.ResolveKey(keyId, region, Cancellation);
             }
             catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
             {

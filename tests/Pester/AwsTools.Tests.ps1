@@ -232,9 +232,12 @@ $R.Prefixed = @(Get-XKmsRetirableGrant -RetiringPrincipal $P -EndpointUrl $Url |
 $R.PrefixedRequests = (Requests ListRetirableGrants) - $before
 $R.AnsweringAfterPrefix = (Get-Command Get-KMSRetirableGrant).Source
 
-# Every parameter and alias of theirs must exist on ours with at least their pipeline binding and position.
+# Every parameter and alias of theirs must exist on ours with at least their pipeline binding and position, except
+# that credentials and endpoint bind from the command line only (a CSV column must not choose them): listed apart.
+$commandLineOnly = 'ProfileName', 'ProfileLocation', 'AccessKey', 'SecretKey', 'SessionToken', 'Credential', 'EndpointUrl'
 $ours = @{ 'Get-KMSRetirableGrant' = 'KmsGrants\Get-KmsRetirableGrant'; 'Get-KMSGrantList' = 'KmsGrants\Get-KmsGrant' }
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+$R.CommandLineOnly = @()
 $R.Missing = @(foreach ($name in $ours.Keys) {
     $their = Get-Command "AWS.Tools.KeyManagementService\$name"
     $our = Get-Command $ours[$name]
@@ -244,7 +247,9 @@ $R.Missing = @(foreach ($name in $ours.Keys) {
         foreach ($alias in $p.Aliases) { if ($match.Name -ne $alias -and $match.Aliases -notcontains $alias) { "$name -$($p.Name): no alias $alias" } }
         $t = $p.ParameterSets.Values | Select-Object -First 1
         $o = $match.ParameterSets.Values
-        if ($t.ValueFromPipelineByPropertyName -and -not ($o | Where-Object ValueFromPipelineByPropertyName)) { "$name -$($p.Name): not by property name" }
+        if ($t.ValueFromPipelineByPropertyName -and -not ($o | Where-Object ValueFromPipelineByPropertyName)) {
+            if ($match.Name -in $commandLineOnly) { $R.CommandLineOnly += @("$name -$($match.Name)") } else { "$name -$($p.Name): not by property name" }
+        }
         if ($t.ValueFromPipeline -and -not ($o | Where-Object ValueFromPipeline)) { "$name -$($p.Name): not from the pipeline" }
         if ($t.Position -ge 0 -and -not ($o | Where-Object Position -EQ $t.Position)) { "$name -$($p.Name): not at position $($t.Position)" }
     }
@@ -276,6 +281,11 @@ $R | ConvertTo-Json -Depth 6 | Set-Content $ResultFile
     It 'ours takes every parameter and alias of theirs, bound from the pipeline as theirs are' {
         $R.TheirParameterCount | Should -BeGreaterThan 20   # the stand-in really has their parameters (and the common ones)
         $R.Missing | Should -BeNullOrEmpty
+    }
+
+    It 'ours binds credentials and endpoint from the command line only, where theirs also takes them by property name' {
+        $R.CommandLineOnly | Sort-Object -Unique | Should -Be (@('Get-KMSGrantList', 'Get-KMSRetirableGrant') | ForEach-Object { $c = $_
+            'AccessKey', 'Credential', 'EndpointUrl', 'ProfileLocation', 'ProfileName', 'SecretKey', 'SessionToken' | ForEach-Object { "$c -$_" } } | Sort-Object)
     }
 }
 

@@ -247,6 +247,122 @@ Describe 'A token or a bare key ID goes to the command''s Region; a key ARN to i
     }
 }
 
+Describe 'A pipeline object''s Region property routes its grants; credentials and endpoint come from the command line only' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1
+        $url = $emulator.Url
+        $retiring = 'arn:aws:iam::111122223333:role/region-rows'
+        # Grants in both Regions, as rows of a CSV of earlier results would name them: a token (or a bare key ID) and a Region.
+        function New-Rows([string] $Region, [int] $Count) {
+            $key = New-KmsEmulatorKey -Emulator $emulator -Region $Region
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -RetiringPrincipal $retiring -Count $Count |
+                ForEach-Object { [pscustomobject]@{ KeyArn = $key.Arn; KeyId = Get-BareKeyId $key.Arn; GrantId = $_.GrantId; GrantToken = $_.GrantToken; Region = $Region } }
+        }
+        function Get-RetireCount([string] $Region) { @(Get-KmsEmulatorRequest RetireGrant -Emulator $emulator -Region $Region).Count }
+    }
+    AfterAll { Stop-KmsEmulator $emulator }
+
+    It 'sends each Import-Csv row''s token to the row''s Region (no -Region given; AWS_REGION says us-east-1)' {
+        $rows = @(New-Rows eu-west-1 3) + @(New-Rows us-east-1 2)
+        $csv = Join-Path $TestDrive 'tokens.csv'
+        $rows | Select-Object GrantToken, Region | Export-Csv $csv
+        $eu = Get-RetireCount eu-west-1; $us = Get-RetireCount us-east-1
+        $verbose = @()
+        $results = @(Import-Csv $csv | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed -Verbose 4>&1 |
+            Where-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose += "$_"; $false } else { $true } })
+        $failed | Should -BeNullOrEmpty
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        ($results | Sort-Object GrantToken).Region | Should -Be ($rows | Sort-Object GrantToken).Region
+        (Get-RetireCount eu-west-1) - $eu | Should -Be 3
+        (Get-RetireCount us-east-1) - $us | Should -Be 2
+        foreach ($r in $rows) { Get-GrantIdsLeft $r.KeyArn | Should -Not -Contain $r.GrantId }
+        # The command's Region came from the environment; the rows' Regions are said as theirs.
+        $verbose | Where-Object { $_ -like '*Region us-east-1 from*' } | Should -Not -BeLike '*from -Region*'
+        $verbose | Should -Contain 'Input objects naming Region eu-west-1 (their Region property) go to eu-west-1, not to the command''s Region.'
+    }
+
+    It 'looks a bare key ID up in its row''s Region, for Remove-KmsGrant and Revoke-KmsGrant alike' {
+        $retire = @(New-Rows eu-west-1 2); $revoke = @(New-Rows eu-west-1 2)
+        $retired = @($retire | Select-Object KeyId, GrantId, Region | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed1)
+        $revoked = @($revoke | Select-Object KeyId, GrantId, Region | Revoke-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed2)
+        @($failed1) + @($failed2) | Should -BeNullOrEmpty
+        $retired.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $revoked.Status | Sort-Object -Unique | Should -Be 'Revoked'
+        @($retired.Region) + @($revoked.Region) | Sort-Object -Unique | Should -Be 'eu-west-1'
+        Get-GrantIdsLeft $retire[0].KeyArn | Should -BeNullOrEmpty
+        Get-GrantIdsLeft $revoke[0].KeyArn | Should -BeNullOrEmpty
+    }
+
+    It 'keeps -Region, given on the command line, for every object: the row''s Region is not used' {
+        $row = @(New-Rows eu-west-1 1)[0]
+        $before = Get-RetireCount us-east-1
+        $result = $row | Select-Object GrantToken, Region | Remove-KmsGrant -Region us-east-1 -EndpointUrl $url -Force -PassThru -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorCode | Should -Be 'NotFoundException'
+        $result.Region | Should -Be 'us-east-1'
+        (Get-RetireCount us-east-1) - $before | Should -Be 1
+        Get-GrantIdsLeft $row.KeyArn | Should -Contain $row.GrantId
+    }
+
+    It 'refuses a row whose Region is not a Region, or contradicts its key ARN, before sending; the other rows go on' {
+        $rows = @(New-Rows us-east-1 3)
+        $objects = @(
+            [pscustomobject]@{ GrantToken = $rows[0].GrantToken; Region = 'nowhere-9' }
+            [pscustomobject]@{ KeyId = $rows[1].KeyArn; GrantId = $rows[1].GrantId; Region = 'eu-west-1' }
+            [pscustomobject]@{ GrantToken = $rows[2].GrantToken; Region = '' })   # an empty cell: the command's Region
+        $sent = Get-TotalRequestCount $emulator
+        $results = @($objects | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $failed.Count | Should -Be 2
+        $failed.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'KmsGrants.InvalidRegion,*' }
+        $failed[0].TargetObject.GrantToken | Should -Be $rows[0].GrantToken
+        $failed[0].Exception.Message | Should -BeLike "*'nowhere-9'*"
+        $failed[1].TargetObject.GrantId | Should -Be $rows[1].GrantId
+        $failed[1].Exception.Message | Should -BeLike '*names Region us-east-1 in its ARN*eu-west-1*'
+        $results.Count | Should -Be 1
+        $results[0].Status | Should -Be 'Retired'
+        $results[0].Region | Should -Be 'us-east-1'
+        (Get-TotalRequestCount $emulator) - $sent | Should -Be 1
+        $KmsGrantsLastRun.Invalid | Should -Be 2
+        Get-GrantIdsLeft $rows[0].KeyArn | Sort-Object | Should -Be @($rows[0].GrantId, $rows[1].GrantId | Sort-Object)
+    }
+
+    It 'lists retirable grants in each piped object''s Region (as Get-AWSRegion''s objects name them)' {
+        $principal = 'arn:aws:iam::111122223333:role/listed-by-region'
+        $made = foreach ($region in 'us-east-1', 'eu-west-1') {
+            $key = New-KmsEmulatorKey -Emulator $emulator -Region $region
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -RetiringPrincipal $principal -Count 2
+        }
+        $listed = @([pscustomobject]@{ Region = 'eu-west-1' }, [pscustomobject]@{ Region = 'us-east-1' } |
+            Get-KmsRetirableGrant -RetiringPrincipal $principal -EndpointUrl $url)
+        ($listed.GrantId | Sort-Object) | Should -Be ($made.GrantId | Sort-Object)
+        @($listed | Where-Object KeyId -Like 'arn:aws:kms:eu-west-1:*').Count | Should -Be 2
+    }
+
+    It 'ignores EndpointUrl, AccessKey and SecretKey columns: the requests go where the command says, signed as it says' {
+        $other = Start-KmsEmulator
+        try {
+            $rows = @(New-Rows us-east-1 2)
+            $env:AWS_ENDPOINT_URL_KMS = $url
+            $results = @($rows | Select-Object GrantToken, @{ n = 'EndpointUrl'; e = { $other.Url } }, @{ n = 'AccessKey'; e = { 'AKIAEVILEVILEVILEVIL' } },
+                    @{ n = 'SecretKey'; e = { 'not-the-secret' } }, @{ n = 'ProfileName'; e = { 'nowhere' } } |
+                Remove-KmsGrant -Force -PassThru -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+            Get-TotalRequestCount $other | Should -Be 0
+            Get-GrantIdsLeft $rows[0].KeyArn | Should -BeNullOrEmpty
+            foreach ($name in 'EndpointUrl', 'AccessKey', 'SecretKey', 'SessionToken', 'Credential', 'ProfileName', 'ProfileLocation') {
+                foreach ($command in 'Remove-KmsGrant', 'Revoke-KmsGrant', 'Get-KmsGrant', 'Get-KmsRetirableGrant') {
+                    (Get-Command $command).Parameters[$name].ParameterSets.Values.ValueFromPipelineByPropertyName | Should -Not -Contain $true -Because "$command -$name"
+                }
+            }
+        }
+        finally {
+            Remove-Item Env:AWS_ENDPOINT_URL_KMS -ErrorAction SilentlyContinue
+            Stop-KmsEmulator $other
+        }
+    }
+}
+
 Describe 'Accounts and assumed roles' {
     BeforeAll {
         $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret' }
