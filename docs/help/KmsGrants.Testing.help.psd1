@@ -60,7 +60,7 @@ AfterAll { $kms | Stop-KmsEmulator }'
                 'Stopping an emulator that is stopped does nothing, and so does $null (as an AfterAll block passes it when its BeforeAll failed before starting one), so AfterAll { $kms | Stop-KmsEmulator } is always safe. Emulators also stop by themselves when the runspace that started them closes, when the module is removed, and when the process exits.'
             )
             Parameters  = @{
-                Emulator = 'The emulators to stop, from Start-KmsEmulator (from the pipeline too). $null and stopped emulators are skipped. Not given at all: the one emulator this session started (an error when there are several, or none).'
+                Emulator = 'The emulators to stop, from Start-KmsEmulator (from the pipeline too). $null and stopped emulators are skipped. Not given at all: the one emulator this session started that is running (nothing when none is; KmsGrants.Testing.AmbiguousEmulator when there are several).'
                 PassThru = 'Writes each emulator after stopping it.'
             }
             Inputs      = @(@{ Type = 'KmsGrants.Testing.KmsEmulator'; Description = 'Emulators to stop.' })

@@ -197,12 +197,14 @@ namespace KmsGrants.Engine
             ImmutableCredentials? current;
             try { current = _credentials.Credentials.GetCredentials(); }
             catch (Exception) { return text; }   // no credentials came, so none can have been sent
-            var redacted = text;
-            foreach (var secret in new[] { current?.SecretKey, current?.Token })
-                if (!string.IsNullOrEmpty(secret) && redacted.IndexOf(secret, StringComparison.Ordinal) >= 0)
-                    redacted = redacted.Replace(secret, "***");
-            return redacted;
+            var secrets = new[] { current?.SecretKey, current?.Token };
+            var redaction = _redaction;
+            if (redaction == null || !redaction.IsFor(secrets)) _redaction = redaction = new SecretRedaction(secrets);
+            return redaction.Redact(text);
         }
+
+        // Built once per set of credentials: an echoing endpoint may fail every request.
+        SecretRedaction? _redaction;
 
         /// <summary>A URL with anything that may be user info replaced, for messages about a URL that did not parse: all
         /// before the last '@' (after any scheme), whether or not the text has a "://".</summary>

@@ -23,8 +23,10 @@ namespace KmsGrants.Commands
         GrantRunSummary? _summary;
         bool _dryRun;
         bool _ended;
-        // Grants never sent, per Region: said once at the end.
+        // Grants never sent, per Region: said once at the end (a stopped Region's with its error).
         readonly Dictionary<string, int> _unsent = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Grants a stopped Region left undone after sending them (Failed or Unknown), per Region: said with the unsent.
+        readonly Dictionary<string, int> _undone = new Dictionary<string, int>(StringComparer.Ordinal);
         // False once the pipeline takes no more output (Ctrl+C, a downstream stop, -ErrorAction Stop): results then go to
         // $KmsGrantsLastRun.UnreportedResults.
         bool _acceptsOutput = true;
@@ -169,8 +171,9 @@ namespace KmsGrants.Commands
             var result = report.Result;
             if (report.ReportedInBulk)
             {
+                var tally = result.Outcome == GrantOutcome.NotAttempted ? _unsent : _undone;
                 var region = result.Region ?? "";
-                _unsent[region] = _unsent.TryGetValue(region, out var n) ? n + 1 : 1;
+                tally[region] = tally.TryGetValue(region, out var n) ? n + 1 : 1;
             }
             else
             {
@@ -272,13 +275,17 @@ namespace KmsGrants.Commands
             foreach (var region in stopped.OrderBy(r => r.Key, StringComparer.Ordinal))
             {
                 var unsent = _unsent.TryGetValue(region.Key, out var n) ? n : 0;
+                var undone = _undone.TryGetValue(region.Key, out var u) ? u : 0;
                 var reason = AttemptPolicy.RegionStopReason(region.Value);
-                var what = unsent > 0
-                    ? $"{Operation.Verb} {unsent} more grant(s) in {region.Key}: the Region {reason}, so they were left as they were"
+                var left = unsent + undone;
+                var undoneSaid = $"sent, but {Operation.PastParticiple} by none of their attempts: Failed";
+                var split = undone == 0 ? "never sent: NotAttempted" : unsent == 0 ? undoneSaid : $"{unsent} never sent: NotAttempted; {undone} {undoneSaid}";
+                var what = left > 0
+                    ? $"{Operation.Verb} {left} more grant(s) in {region.Key} ({split}): the Region {reason}, so they were left as they were"
                     : $"{Operation.Verb} grants in {region.Key}: the Region {reason}";
                 // The grant whose answer stopped the Region has its own error already: say more for those not sent, or
                 // when no Region could do anything (the command failed).
-                if (unsent > 0 || everyRegionStopped)
+                if (left > 0 || everyRegionStopped)
                     WriteError(ErrorRecords.Service(region.Value, what + (stopped.Count < summary.Regions.Count ? " (the other Regions went on)" : ""), region.Key, session, Operation));
             }
             var unsentElsewhere = _unsent.Where(a => !stopped.ContainsKey(a.Key)).Sum(a => a.Value);

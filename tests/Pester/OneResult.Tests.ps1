@@ -141,6 +141,17 @@ Describe 'Stops from the pipeline: one result per grant, written or kept' {
         ($KmsGrantsLastRun.UnreportedResults + $written | Where-Object GrantId -EQ ('f' * 64)).Status | Should -Be 'Failed'
     }
 
+    It '-ErrorAction Stop with the results assigned: -OutVariable keeps those written before the stop, as the README says' {
+        # An assignment ($r = ...) gets nothing when the pipeline throws: PowerShell's rule, not the module's.
+        $grants = @(New-Grants 9) + @([pscustomobject]@{ KeyId = $key.Arn; GrantId = 'e' * 64 }) + @(New-Grants 20)
+        $assigned = 'untouched'
+        try { $assigned = $grants | Revoke-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru -ErrorAction Stop -OutVariable kept } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RevokeKmsGrantCommand'
+        $assigned | Should -Be 'untouched'
+        $kept.Count | Should -BeGreaterThan 0
+        Assert-OneResultEach $grants.GrantId @($kept) $KmsGrantsLastRun
+    }
+
     It 'Ctrl+C' {
         $grants = New-Grants 300
         $run = Invoke-Isolated 'param($Url, $Grants) $Grants | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' `

@@ -220,6 +220,15 @@ Describe 'An endpoint that echoes the request''s headers in its error messages' 
         Get-FlatText $text | Should -Not -Match 'echo-secret-key'
     }
 
+    It 'shows no altered echo of the token either: lower case, URL-encoded, base64 or half of it' {
+        $text | Should -Match 'Token as seen: \*\*\*'   # the server did echo them
+        $flat = Get-FlatText $text
+        foreach ($form in $token.ToLowerInvariant(), [uri]::EscapeDataString($token), [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($token)),
+                $token.Substring(0, [int]($token.Length / 2))) {
+            $flat.Contains($form, [StringComparison]::OrdinalIgnoreCase) | Should -BeFalse -Because "the form $form must be masked"
+        }
+    }
+
     It 'says the session token may be the one refused' {
         ($streams.Error | Where-Object FullyQualifiedErrorId -Like 'KmsGrants.UnrecognizedClient,*').ErrorDetails.RecommendedAction | Should -Match 'session token'
     }

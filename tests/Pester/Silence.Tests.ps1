@@ -177,6 +177,15 @@ Describe 'A Region that throttles every request' {
         # run out used to restart the 30 s clock for the next, and all 600 went.)
         $stats.requests | Should -BeLessThan 600
     }
+
+    It 'says in its one error how many grants were never sent and how many were sent and not retired, as the results say' {
+        $notAttempted = @($run.Results | Where-Object Status -EQ NotAttempted).Count
+        $failed = @($run.Results | Where-Object Status -EQ Failed).Count
+        $said = if ($failed -eq 0) { "*20 more grant(s) in us-east-1 (never sent: NotAttempted)*" }
+            elseif ($notAttempted -eq 0) { "*20 more grant(s) in us-east-1 (sent, but retired by none of their attempts: Failed)*" }
+            else { "*20 more grant(s) in us-east-1 ($notAttempted never sent: NotAttempted; $failed sent, but retired by none of their attempts: Failed)*" }
+        $run.Stop.Exception.Message | Should -BeLike $said
+    }
 }
 
 Describe '-MaxRequestsPerSecond 0.5, below the rate controller''s floor of 1' {

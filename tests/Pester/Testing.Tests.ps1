@@ -94,9 +94,19 @@ Describe 'Start-KmsEmulator' {
     }
 }
 
+Describe 'Regions of every AWS partition' {
+    It 'serves cn-north-1, us-gov-west-1 and eusc-de-east-1 beside us-east-1' {
+        $kms = Start-KmsEmulator -Region us-east-1, cn-north-1, us-gov-west-1, eusc-de-east-1
+        try { $kms.Regions | Should -Be 'us-east-1', 'cn-north-1', 'us-gov-west-1', 'eusc-de-east-1' }
+        finally { $kms.Stop() }
+    }
+}
+
 Describe 'Bad input stops Start-KmsEmulator with an error ID and leaves nothing listening' {
     It '<Case>' -ForEach @(
         @{ Case = 'a Region that is not one'; Parameters = @{ Region = 'us-east-1', 'Frankfurt' }; Id = 'KmsGrants.Testing.InvalidRegion' }
+        @{ Case = 'a Region of no AWS partition (KmsGrants would refuse it)'; Parameters = @{ Region = 'xx-nowhere-9' }; Id = 'KmsGrants.Testing.InvalidRegion' }
+        @{ Case = 'an identity whose principal is no IAM or STS ARN'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = 'bob' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
         @{ Case = 'a Region given twice'; Parameters = @{ Region = 'eu-west-1', 'eu-west-1' }; Id = 'KmsGrants.Testing.InvalidRegion' }
         @{ Case = 'a quota of an operation it lacks'; Parameters = @{ Quota = @{ RetireGrants = 5 } }; Id = 'KmsGrants.Testing.InvalidQuota' }
         @{ Case = 'a negative quota'; Parameters = @{ Quota = @{ RetireGrant = -1 } }; Id = 'KmsGrants.Testing.InvalidQuota' }
@@ -209,9 +219,24 @@ Describe 'Stop-KmsEmulator' {
         try {
             Stop-KmsEmulator
             $kms.IsRunning | Should -BeFalse
-            { Stop-KmsEmulator } | Should -Throw -ErrorId 'KmsGrants.Testing.NoEmulator,KmsGrants.Testing.Commands.StopKmsEmulatorCommand'
+            # Again, with none running: nothing to do, as for a stopped one (an AfterAll run twice, or after a failed BeforeAll).
+            $again = @(Stop-KmsEmulator -PassThru -ErrorVariable failed -Verbose 4>&1)
+            $failed | Should -BeNullOrEmpty
+            "$again" | Should -BeLike '*nothing to stop*'
+            # The other cmdlets still need one.
+            { Get-KmsEmulatorGrant } | Should -Throw -ErrorId 'KmsGrants.Testing.NoEmulator,KmsGrants.Testing.Commands.GetKmsEmulatorGrantCommand'
         }
         finally { $kms.Stop() }
+    }
+
+    It 'refuses, bare, to choose between two emulators running side by side' {
+        $a = Start-KmsEmulator; $b = Start-KmsEmulator
+        try {
+            { Stop-KmsEmulator } | Should -Throw -ErrorId 'KmsGrants.Testing.AmbiguousEmulator,KmsGrants.Testing.Commands.StopKmsEmulatorCommand'
+            $a.IsRunning | Should -BeTrue
+            $b.IsRunning | Should -BeTrue
+        }
+        finally { $a.Stop(); $b.Stop() }
     }
 
     It 'cuts a request still waiting out its latency: not applied, and nothing changes after it returns' {

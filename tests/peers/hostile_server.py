@@ -24,7 +24,7 @@ GETs other than /_stats are counted too (target "GET": a POST redirected with 30
 "securityTokens" counts the requests that carried an X-Amz-Security-Token header.
   echo      --body TYPE (default AccessDeniedException): HTTP 400, a KMS-shaped error of that __type whose message
             quotes every request header (X-Amz-Security-Token and Authorization included), as a proxy or a WAF that
-            echoes what it received might.
+            echoes what it received might, and the session token again in lower case, URL-encoded, base64 and halved.
   silent    reads the request, never answers; holds the connection until the client closes it.
   trickle   200 with every header at once and Content-Length 64, then the body (a KMS-shaped '{ ... }') at one byte
             a second: a client that does not bound the body read waits a minute, then sees a success.
@@ -33,11 +33,13 @@ GETs other than /_stats are counted too (target "GET": a POST redirected with 30
             (filler until the client hangs up, at most 1 GB).
 """
 import argparse
+import base64
 import json
 import select
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PAGE = b"""<!DOCTYPE html>
@@ -124,8 +126,12 @@ class Handler(BaseHTTPRequestHandler):
                     self.reply(200, "application/x-amz-json-1.1", b"{}")
             elif mode == "echo":
                 headers = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                token = self.headers.get("X-Amz-Security-Token") or ""
+                # Altered echoes too, as a log formatter or a WAF may write them: another case, encoded, cut in half.
+                altered = (f" Token as seen: {token.lower()} / {urllib.parse.quote(token, safe='')} / "
+                           f"{base64.b64encode(token.encode()).decode()} / {token[:len(token) // 2]}") if token else ""
                 kind = self.options.body if self.options.body not in ("", "{}") else "AccessDeniedException"
-                error = {"__type": kind, "message": f"Denied. You sent {headers}"}
+                error = {"__type": kind, "message": f"Denied. You sent {headers}.{altered}"}
                 self.reply(400, "application/x-amz-json-1.1", json.dumps(error).encode())
             elif mode == "silent":
                 self.hold()

@@ -3,7 +3,8 @@ using System.Management.Automation;
 namespace KmsGrants.Testing.Commands;
 
 /// <summary>Stop-KmsEmulator: stops listening and frees the port. Stopping a stopped emulator (or $null, as an AfterAll
-/// after a failed BeforeAll gives it) does nothing; with no -Emulator at all, the one this session started.</summary>
+/// after a failed BeforeAll gives it) does nothing; with no -Emulator at all, the one this session started, and nothing
+/// when none is running (a second bare Stop-KmsEmulator, an AfterAll whose BeforeAll failed before starting one).</summary>
 [Cmdlet(VerbsLifecycle.Stop, "KmsEmulator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(KmsEmulator))]
 public sealed class StopKmsEmulatorCommand : EmulatorCommandBase
@@ -18,8 +19,14 @@ public sealed class StopKmsEmulatorCommand : EmulatorCommandBase
 
     protected override void ProcessRecord()
     {
-        // Not named at all (not even as $null): as the other cmdlets, the one emulator running here.
-        var emulators = MyInvocation.BoundParameters.ContainsKey(nameof(Emulator)) ? Emulator ?? [] : [Resolve(null, mustRun: false)];
+        // Not named at all (not even as $null): as the other cmdlets, the one emulator running here (several: ambiguous).
+        var named = MyInvocation.BoundParameters.ContainsKey(nameof(Emulator));
+        if (!named && EmulatorRegistry.RunningIn(System.Management.Automation.Runspaces.Runspace.DefaultRunspace).Count == 0)
+        {
+            WriteVerbose("No KMS emulator started in this session is running: nothing to stop.");
+            return;
+        }
+        var emulators = named ? Emulator ?? [] : [Resolve(null, mustRun: false)];
         foreach (var emulator in emulators)
         {
             if (emulator == null) continue;

@@ -40,7 +40,9 @@ public sealed partial class EmulatorOptions
     public string RootPrincipal => Principals.Root(Account);
 
     // \z, not $: in .NET, $ also matches before a final newline, which would let "us-east-1\n" through.
-    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-[0-9]+\z")] private static partial Regex RegionPattern();
+    // A Region name of an AWS partition (their region patterns: us-, eu-, ap-, …, cn-, us-gov-, us-iso-, eusc-de-), so
+    // that the emulator serves no Region a client would refuse to sign for.
+    [GeneratedRegex(@"^(?:af|ap|ca|cn|eu|eusc|il|me|mx|sa|us)(-[a-z]+)+-[0-9]+\z")] private static partial Regex RegionPattern();
     [GeneratedRegex(@"^[0-9]{12}\z")] private static partial Regex AccountPattern();
     [GeneratedRegex(@"^[\w+=,.@:/-]{1,256}\z", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
     // An access key ID ends at the first '/' of a SigV4 credential and may not hold a separator of that header.
@@ -57,7 +59,7 @@ public sealed partial class EmulatorOptions
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in Regions)
         {
-            if (r == null || !RegionPattern().IsMatch(r)) throw new EmulatorOptionsException(OptionProblem.Region, $"'{r}' is not a Region name (e.g. us-east-1).");
+            if (r == null || !RegionPattern().IsMatch(r)) throw new EmulatorOptionsException(OptionProblem.Region, $"'{r}' is not an AWS Region name (e.g. us-east-1, eu-west-2, ap-southeast-1, cn-north-1, us-gov-west-1).");
             if (!seen.Add(r)) throw new EmulatorOptionsException(OptionProblem.Region, $"The Region {r} is given twice.");
         }
         if (Account == null || !AccountPattern().IsMatch(Account))
@@ -97,8 +99,8 @@ public sealed partial class EmulatorOptions
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has no secret key: requests are signed with it.");
             if (i.SessionToken != null && !SessionTokenPattern().IsMatch(i.SessionToken))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has a session token that is empty or holds white space or control characters: it is sent in a header.");
-            if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal))
-                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs a principal ARN (e.g. arn:aws:iam::{Account}:role/ci), not '{i.Principal}'.");
+            if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal) || Principals.AccountOf(i.Principal) == null)
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs an IAM or STS principal ARN (e.g. arn:aws:iam::{Account}:role/ci): the account it names decides what it may do; not '{i.Principal}'.");
             if (!keys.Add(i.AccessKey))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The access key {i.AccessKey} is given twice.");
         }
