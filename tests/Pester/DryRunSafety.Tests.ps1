@@ -97,14 +97,20 @@ Describe 'An alias lookup' {
 
 Describe 'A later command''s stop while the read-ahead window is full' {
     It 'still gives the grant being taken in its result (10,003 grants, Select-Object -First 1)' {
-        # The first answer, which Select-Object -First 1 stops on, comes after the latency: by then the input must have
-        # filled the read-ahead window (10,000). Idle that takes about 3 s; 10 s holds beside two CPU hogs.
-        $emulator = Start-KmsEmulator -LatencyMs 10000
+        # The first answer, which Select-Object -First 1 stops on, must come once the input has filled the read-ahead
+        # window (10,000), however slowly the machine takes it in: the emulator throttles every request until the
+        # 10,001st grant, the first that waits for room, is handed over; then its quota is lifted and retries succeed.
+        $emulator = Start-KmsEmulator -Quota @{ RetireGrant = 0.01 }
         try {
             $key = New-KmsEmulatorKey -Emulator $emulator
-            $grants = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/app' -Count 10003 |
+            $grants = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/app' -Count 10004 |
                 Select-Object KeyId, GrantId)
-            $first = @($grants | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru | Select-Object -First 1)
+            # The first takes the bucket's one token (its burst); the next comes in 100 s.
+            (Remove-KmsGrant -KeyId $key.Arn -GrantId $grants[0].GrantId -EndpointUrl $emulator.Url -Force -PassThru).Status | Should -Be 'Retired'
+            $grants = $grants[1..10003]
+            $handedOver = 0
+            $first = @($grants | ForEach-Object { if (++$handedOver -eq 10001) { Set-KmsEmulatorQuota -Emulator $emulator -Quota @{ RetireGrant = $null } }; $_ } |
+                Remove-KmsGrant -EndpointUrl $emulator.Url -Force -PassThru | Select-Object -First 1)
             $summary = $KmsGrantsLastRun
             $first.Count | Should -Be 1
             $all = @($first) + @($summary.UnreportedResults)
@@ -116,7 +122,7 @@ Describe 'A later command''s stop while the read-ahead window is full' {
             $alive = [Collections.Generic.HashSet[string]]::new([string[]]@(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn | ForEach-Object GrantId))
             $gone = [Collections.Generic.HashSet[string]]::new([string[]]@($grants.GrantId | Where-Object { -not $alive.Contains($_) }))
             $retired = [Collections.Generic.HashSet[string]]::new([string[]]@($all | Where-Object Status -In 'Retired', 'RetiredOnRetry' | ForEach-Object GrantId))
-            # Unknown: in flight when the stop's grace ran out (10 s of latency); the emulator may have retired it since.
+            # Unknown: in flight when the stop's grace ran out; the emulator may have retired it since.
             $unknown = [Collections.Generic.HashSet[string]]::new([string[]]@($all | Where-Object Status -EQ 'Unknown' | ForEach-Object GrantId))
             $retired.IsSubsetOf($gone) | Should -BeTrue -Because 'every grant reported retired is gone'
             @($gone | Where-Object { -not $retired.Contains($_) -and -not $unknown.Contains($_) }) | Should -BeNullOrEmpty -Because 'a grant gone is reported retired, or unknown'

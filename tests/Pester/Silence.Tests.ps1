@@ -179,11 +179,14 @@ Describe 'A Region that throttles every request' {
     }
 
     It 'says in its one error how many grants were never sent and how many were sent and not retired, as the results say' {
+        # Grants that ran out of attempts before the Region stopped have their own errors (before the stop, the last).
+        $own = @($run.Errors | Select-Object -SkipLast 1)
+        $own.TargetObject.GrantId | ForEach-Object { ($run.Results | Where-Object GrantId -EQ $_).Status | Should -Be 'Failed' }
         $notAttempted = @($run.Results | Where-Object Status -EQ NotAttempted).Count
-        $failed = @($run.Results | Where-Object Status -EQ Failed).Count
-        $said = if ($failed -eq 0) { "*20 more grant(s) in us-east-1 (never sent: NotAttempted)*" }
-            elseif ($notAttempted -eq 0) { "*20 more grant(s) in us-east-1 (sent, but retired by none of their attempts: Failed)*" }
-            else { "*20 more grant(s) in us-east-1 ($notAttempted never sent: NotAttempted; $failed sent, but retired by none of their attempts: Failed)*" }
+        $undone = @($run.Results | Where-Object Status -EQ Failed).Count - $own.Count
+        $said = if ($undone -eq 0) { "*$notAttempted more grant(s) in us-east-1 (never sent: NotAttempted)*" }
+            elseif ($notAttempted -eq 0) { "*$undone more grant(s) in us-east-1 (sent, but retired by none of their attempts: Failed)*" }
+            else { "*$($notAttempted + $undone) more grant(s) in us-east-1 ($notAttempted never sent: NotAttempted; $undone sent, but retired by none of their attempts: Failed)*" }
         $run.Stop.Exception.Message | Should -BeLike $said
     }
 }
