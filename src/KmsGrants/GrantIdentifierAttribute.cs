@@ -37,8 +37,12 @@ namespace KmsGrants.Commands
 
             public NotAnIdentifier(object? value) => _value = value;
 
-            public override string ToString() => throw new PSInvalidCastException(
-                $"A grant identifier must be text; this is {(_value is PSObject p ? p.BaseObject : _value)?.GetType().FullName ?? "empty"}.");
+            public override string ToString() => throw new PSInvalidCastException((_value is PSObject p ? p.BaseObject : _value) switch
+            {
+                null or "" => "A grant identifier cannot be empty.",
+                IEnumerable items and not IDictionary and not string => "Each grant identifier of a list must be non-empty text.",
+                var other => $"A grant identifier must be text; this is {other.GetType().FullName}.",
+            });
         }
     }
 }
