@@ -37,7 +37,7 @@ namespace KmsGrants.Engine
             var request = new ListRetirableGrantsRequest { RetiringPrincipal = retiringPrincipal, Limit = pageSize };
             if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
             var responses = clients.List.Paginators.ListRetirableGrants(request).Responses;
-            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
+            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated), clients.RedactSecrets), cancellation);
         }
 
         public static GrantPager ListGrants(RegionClients clients, string keyId, string? grantId, string? granteePrincipal, int pageSize, string? marker, CancellationToken cancellation)
@@ -47,11 +47,11 @@ namespace KmsGrants.Engine
             if (!string.IsNullOrEmpty(granteePrincipal)) request.GranteePrincipal = granteePrincipal;
             if (!string.IsNullOrEmpty(marker)) request.Marker = marker;
             var responses = clients.List.Paginators.ListGrants(request).Responses;
-            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated)), cancellation);
+            return new GrantPager(Pages(responses, marker, r => (r.Grants, r.NextMarker, r.Truncated), clients.RedactSecrets), cancellation);
         }
 
         static async IAsyncEnumerable<GrantPage> Pages<TResponse>(IAsyncEnumerable<TResponse> responses, string? firstMarker,
-            Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read,
+            Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read, Func<string, string> redact,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
         {
             // The paginator asks for the next page with the last NextMarker for as long as there is one: one given before
@@ -63,30 +63,38 @@ namespace KmsGrants.Engine
                 var (grants, nextMarker, truncated) = read(response);
                 if (!string.IsNullOrEmpty(nextMarker) && !markersSent.Add(nextMarker!))
                     throw KmsAnswerCheck.RepeatedMarker();
+                // What reaches the pipeline carries none of the session's secrets, whatever the endpoint echoed (the
+                // paginator keeps the marker as sent, for the next request to the endpoint that sent it).
                 yield return new GrantPage
                 {
-                    Grants = (grants ?? new List<GrantListEntry>()).Select(ToGrantInfo).ToArray(),
-                    NextMarker = nextMarker,
+                    Grants = (grants ?? new List<GrantListEntry>()).Select(e => ToGrantInfo(e, redact)).ToArray(),
+                    NextMarker = nextMarker == null ? null : redact(nextMarker),
                     Truncated = truncated ?? !string.IsNullOrEmpty(nextMarker),
                 };
             }
         }
 
-        internal static GrantInfo ToGrantInfo(GrantListEntry e) => new GrantInfo
+        internal static GrantInfo ToGrantInfo(GrantListEntry e, Func<string, string> redact)
         {
-            KeyId = e.KeyId ?? "",
-            GrantId = e.GrantId ?? "",
-            Name = e.Name,
-            CreationDate = e.CreationDate,
-            GranteePrincipal = e.GranteePrincipal,
-            RetiringPrincipal = e.RetiringPrincipal,
-            IssuingAccount = e.IssuingAccount,
-            Operations = e.Operations?.ToArray() ?? Array.Empty<string>(),
-            Constraints = e.Constraints == null ? null : new GrantConstraints
+            string? Clean(string? text) => text == null ? null : redact(text);
+            Dictionary<string, string>? CleanContext(Dictionary<string, string>? context) =>
+                context?.ToDictionary(p => redact(p.Key), p => p.Value == null ? p.Value! : redact(p.Value));
+            return new GrantInfo
             {
-                EncryptionContextEquals = e.Constraints.EncryptionContextEquals,
-                EncryptionContextSubset = e.Constraints.EncryptionContextSubset,
-            },
-        };
+                KeyId = Clean(e.KeyId) ?? "",
+                GrantId = Clean(e.GrantId) ?? "",
+                Name = Clean(e.Name),
+                CreationDate = e.CreationDate,
+                GranteePrincipal = Clean(e.GranteePrincipal),
+                RetiringPrincipal = Clean(e.RetiringPrincipal),
+                IssuingAccount = Clean(e.IssuingAccount),
+                Operations = e.Operations?.Select(redact).ToArray() ?? Array.Empty<string>(),
+                Constraints = e.Constraints == null ? null : new GrantConstraints
+                {
+                    EncryptionContextEquals = CleanContext(e.Constraints.EncryptionContextEquals),
+                    EncryptionContextSubset = CleanContext(e.Constraints.EncryptionContextSubset),
+                },
+            };
+        }
     }
 }

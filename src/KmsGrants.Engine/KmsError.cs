@@ -100,9 +100,10 @@ namespace KmsGrants.Engine
         public static KmsError From(Exception exception, Func<string, string> redact, bool timedOut = false, int? sends = null)
         {
             var error = From(exception, timedOut, sends);
-            var message = redact(error.Message);
-            return ReferenceEquals(message, error.Message) ? error
-                : new KmsError(error.Kind, redact(error.Code), message, error.HttpStatus, error.RequestId is null ? null : redact(error.RequestId));
+            // Every text the endpoint chose: the message, the error code and the request ID.
+            var (message, code, requestId) = (redact(error.Message), redact(error.Code), error.RequestId is null ? null : redact(error.RequestId));
+            return message == error.Message && code == error.Code && requestId == error.RequestId ? error
+                : new KmsError(error.Kind, code, message, error.HttpStatus, requestId);
         }
 
         internal static KmsError From(Exception exception, bool timedOut = false, int? sends = null)

@@ -20,14 +20,17 @@ namespace KmsGrants.Engine
     /// after a lost response).</summary>
     public sealed class RegionClients
     {
-        internal RegionClients(IAmazonKeyManagementService list, IAmazonKeyManagementService run)
+        internal RegionClients(IAmazonKeyManagementService list, IAmazonKeyManagementService run, Func<string, string> redactSecrets)
         {
             List = list;
             Run = run;
+            RedactSecrets = redactSecrets;
         }
 
         internal IAmazonKeyManagementService List { get; }
         internal IAmazonKeyManagementService Run { get; }
+        /// <summary>The session's <see cref="KmsSession.RedactSecrets"/>, for text its answers carry.</summary>
+        internal Func<string, string> RedactSecrets { get; }
     }
 
     /// <summary>A resolved identity, default Region and endpoint for one command invocation, and the KMS clients of every
@@ -145,7 +148,8 @@ namespace KmsGrants.Engine
             runConfig.HttpClientFactory = new KmsHttpClientFactory("run");
             return new RegionClients(
                 new AmazonKeyManagementServiceClient(_credentials.Credentials, listConfig),
-                new AmazonKeyManagementServiceClient(_credentials.Credentials, runConfig));
+                new AmazonKeyManagementServiceClient(_credentials.Credentials, runConfig),
+                RedactSecrets);
         }
 
         /// <param name="region">Null only to read settings that do not depend on it (the retry mode's attempts).</param>
@@ -192,7 +196,8 @@ namespace KmsGrants.Engine
         public KmsError ErrorFrom(Exception exception, bool timedOut = false, int? sends = null) =>
             KmsError.From(exception, RedactSecrets, timedOut, sends);
 
-        internal string RedactSecrets(string text)
+        /// <summary>Text an endpoint sent back, without the session's secrets (<see cref="SecretRedaction"/>).</summary>
+        public string RedactSecrets(string text)
         {
             ImmutableCredentials? current;
             try { current = _credentials.Credentials.GetCredentials(); }

@@ -18,6 +18,7 @@ namespace KmsGrants.Commands
         /// object's Region (<see cref="InputRegion"/>), as AWS.Tools takes it.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("RegionToCall")]
+        [RegionName]
         [ArgumentCompleter(typeof(RegionCompleter))]
         public string? Region { get; set; }
 

@@ -45,10 +45,34 @@ public class SecretRedactionTests
     }
 
     [Fact]
-    public void Matches_a_short_secret_only_whole_and_exact()
+    public void Matches_a_short_secret_only_where_it_stands_alone()
     {
         var redaction = new SecretRedaction(new[] { "testing", null, "" });
-        Assert.Equal("KmsGrants.Testing said *** twice: ***", redaction.Redact("KmsGrants.Testing said testing twice: testing"));
+        Assert.Equal("KmsGrants.Testing said *** twice: *** (\"***\"), not in alias/testing-app or testing.example",
+            redaction.Redact("KmsGrants.Testing said testing twice: testing (\"testing\"), not in alias/testing-app or testing.example"));
+    }
+
+    /// <summary>An echo, and how many of its characters may be left: those that encode what came before the token, and
+    /// a base64 group that mixes the token's last bytes with padding.</summary>
+    public static TheoryData<string, int> EncodedEchoes() => new()
+    {
+        // Base64 of a header line, as a logger may write it: the token at another byte offset.
+        { Convert.ToBase64String(Encoding.UTF8.GetBytes("X-Amz-Security-Token: " + Token)), 32 },
+        { Convert.ToBase64String(Encoding.UTF8.GetBytes("x" + Token)), 8 },
+        { Convert.ToBase64String(Encoding.Unicode.GetBytes(Token)), 4 },
+        { Uri.EscapeDataString(Uri.EscapeDataString(Token)), 0 },
+        { string.Concat(Array.ConvertAll(Encoding.UTF8.GetBytes(Token), b => b.ToString("X2"))), 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(EncodedEchoes))]
+    public void Masks_the_token_encoded_at_any_offset(string echo, int mayBeLeft)
+    {
+        var redacted = Redaction.Redact($"echo: {echo} end");
+        Assert.StartsWith("echo: ", redacted);
+        Assert.EndsWith(" end", redacted);
+        Assert.Contains(SecretRedaction.Mask, redacted);
+        Assert.True(redacted.Length - "echo:  end".Length - SecretRedaction.Mask.Length <= mayBeLeft, redacted);
     }
 
     [Fact]

@@ -326,6 +326,27 @@ Describe 'A pipeline object''s Region property routes its grants; credentials an
         Get-GrantIdsLeft $rows[0].KeyArn | Sort-Object | Should -Be @($rows[0].GrantId, $rows[1].GrantId | Sort-Object)
     }
 
+    It 'refuses a row whose Region is a list (which PowerShell would otherwise leave unbound): that row only, nothing sent for it' {
+        $rows = @(New-Rows eu-west-1 2)
+        $objects = @(
+            [pscustomobject]@{ GrantToken = $rows[0].GrantToken; Region = @('eu-west-1') }
+            ('{"GrantToken":"' + $rows[1].GrantToken + '","Region":["eu-west-1","us-east-1"]}' | ConvertFrom-Json)
+            [pscustomobject]@{ KeyId = 'alias/nowhere'; Region = @('eu-west-1', 'us-east-1') })
+        $sent = Get-TotalRequestCount $emulator
+        $results = @($objects[0..1] | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $listed = @($objects[2] | Get-KmsGrant -EndpointUrl $url -ErrorVariable listFailed -ErrorAction SilentlyContinue)
+        $results + $listed | Should -BeNullOrEmpty
+        @($failed) + @($listFailed) | ForEach-Object {
+            $_.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+            $_.Exception.Message | Should -BeLike '*A Region is one Region name*not a list*'
+        }
+        $failed.Count | Should -Be 2
+        $listFailed.Count | Should -Be 1
+        $failed[0].TargetObject.GrantToken | Should -Be $rows[0].GrantToken
+        (Get-TotalRequestCount $emulator) - $sent | Should -Be 0
+        Get-GrantIdsLeft $rows[0].KeyArn | Sort-Object | Should -Be ($rows.GrantId | Sort-Object)
+    }
+
     It 'lists retirable grants in each piped object''s Region (as Get-AWSRegion''s objects name them)' {
         $principal = 'arn:aws:iam::111122223333:role/listed-by-region'
         $made = foreach ($region in 'us-east-1', 'eu-west-1') {
