@@ -39,7 +39,7 @@ namespace KmsGrants.Engine
 
         /// <summary>Sends <paramref name="operation"/>'s canaries for <paramref name="sample"/>, one after another, each retried
         /// as a grant would be (what would end a grant's attempts ends the canary's), until each has proved something.
-        /// Returns null when all were refused (proven) or when the run stopped meanwhile; the not-honoured error (the run
+        /// Returns null when all were refused (proven) or when the run or its Region stopped meanwhile; the not-honoured error (the run
         /// must stop); or the answer that proved nothing (this grant is not sent).</summary>
         /// <param name="send">Paces and sends one DryRun request of an operation: its error (null: success) and sends;
         /// throws OperationCanceledException when the run stops while it waits for its turn.</param>
@@ -52,6 +52,7 @@ namespace KmsGrants.Engine
                 var attempts = new GrantAttempts();
                 while (true)
                 {
+                    if (stopping()) return null;   // the run or its Region stopped: the queued grants are the run's to finish
                     KmsError? error;
                     int sends;
                     try
@@ -66,8 +67,13 @@ namespace KmsGrants.Engine
                     if (verdict == CanaryVerdict.Honoured) break;
                     if (verdict == CanaryVerdict.NotHonored) return NotHonoredError(endpoint);
                     var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
-                    if (!decision.IsRetry) return error;
-                    try { await Task.Delay(decision.RetryAfter!.Value, stopToken).ConfigureAwait(false); }
+                    if (!decision.IsRetry) return stopping() ? null : error;
+                    // A grant's throttled retry waits only for the pacer, among others; the canary is the Region's one
+                    // request meanwhile, so a throttle also backs it off (up to 5 s), as an SDK would, for the quota to recover.
+                    var wait = error?.Kind == KmsErrorKind.Throttled
+                        ? TimeSpan.FromTicks(Math.Max(decision.RetryAfter!.Value.Ticks, AttemptPolicy.Backoff(attempts.Throttles, random).Ticks))
+                        : decision.RetryAfter!.Value;
+                    try { await Task.Delay(wait, stopToken).ConfigureAwait(false); }
                     catch (OperationCanceledException) { return null; }
                 }
             }

@@ -161,7 +161,7 @@ namespace KmsGrants.Engine
         /// waits for the canaries (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
         async Task ProveDryRunAsync(Work head)
         {
-            var answer = await ProofFor(head.Grant).ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping, _random,
+            var answer = await ProofFor(head.Grant).ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping || _run.RegionStop(Region) != null, _random,
                 _run.Session.EndpointDisplay, _run.StopToken).ConfigureAwait(false);
             if (answer is { Kind: KmsErrorKind.DryRunNotHonored })
             {
@@ -179,24 +179,34 @@ namespace KmsGrants.Engine
             double rate;
             lock (_gate) rate = _controller.Rate;
             await _pacer.WaitAsync(rate, _run.StopToken).ConfigureAwait(false);
-            // In flight like any request: a canary that gets no answer is the silence the stop rules watch for.
+            // In flight like any request: a canary that gets no answer is the silence the stop rules watch for, and its
+            // throttles slow the Region as a grant's do (else a throttled canary is retried at the starting rate).
             bool wasIdle;
+            long ticket;
             lock (_gate)
             {
                 wasIdle = _wentIdle;
                 _wentIdle = false;
                 _inFlight++;
+                ticket = _controller.OnSent(Now);
             }
             if (wasIdle) _run.OnBusyAgain(Region);
+            KmsError? error = null;
+            var answered = false;
             try
             {
-                var (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
-                Heard(error);
+                int sends;
+                (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
+                answered = Heard(error);
                 return (error, sends);
             }
             finally
             {
-                lock (_gate) _inFlight--;
+                lock (_gate)
+                {
+                    _controller.OnResponse(ticket, Now, error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost);
+                    _inFlight--;
+                }
             }
         }
 

@@ -280,9 +280,10 @@ namespace KmsGrants.Commands
                 var left = unsent + undone;
                 var undoneSaid = $"sent, but {Operation.PastParticiple} by none of their attempts: Failed";
                 var split = undone == 0 ? "never sent: NotAttempted" : unsent == 0 ? undoneSaid : $"{unsent} never sent: NotAttempted; {undone} {undoneSaid}";
+                var verb = _dryRun ? $"get KMS's DryRun verdict on" : Operation.Verb;
                 var what = left > 0
-                    ? $"{Operation.Verb} {left} more grant(s) in {region.Key} ({split}): the Region {reason}, so they were left as they were"
-                    : $"{Operation.Verb} grants in {region.Key}: the Region {reason}";
+                    ? $"{verb} {left} more grant(s) in {region.Key} ({split}): the Region {reason}, so they were left as they were"
+                    : $"{verb} grants in {region.Key}: the Region {reason}";
                 // The grant whose answer stopped the Region has its own error already: say more for those not sent, or
                 // when no Region could do anything (the command failed).
                 if (left > 0 || everyRegionStopped)

@@ -99,6 +99,19 @@ public class DryRunProofTests
         Assert.Equal(new[] { "RetireGrant:" + new string('0', 64), "RevokeGrant:" + new string('0', 64) }, sent);
     }
 
+    [Fact]
+    public async Task A_throttled_canary_stops_retrying_once_its_Region_or_run_stops()
+    {
+        var sent = 0;
+        var proof = new DryRunProof();
+        var result = await proof.ProveAsync(new GrantReference("arn:aws:kms:us-east-1:111122223333:key/k", new string('a', 64), null), GrantOperation.Retire,
+            (_, _) => { sent++; return Task.FromResult<(KmsError?, int)>((Error(KmsErrorKind.Throttled, "ThrottlingException", 400), 1)); },
+            new AttemptPolicy(GrantOperation.Retire, dryRun: true, 6), () => sent >= 3, new Random(1), "http://127.0.0.1:1/", CancellationToken.None);
+        Assert.Null(result);   // the stop finishes the grants, not the canary's answer
+        Assert.False(proof.Proven);
+        Assert.Equal(3, sent);
+    }
+
     static Task<KmsError?> Prove(DryRunProof proof, Func<GrantReference, (KmsError?, int)> answer) =>
         Prove(proof, (_, canary) => answer(canary), GrantOperation.Retire);
 

@@ -13,13 +13,15 @@ BeforeAll {
     # The slow runs (15-30 s each, mostly idle waits) start together here, each in its own runspace, and each Describe
     # below collects its own. Explicit keys: environment credentials are read again for every request.
     $slowServers = @{ Silent = Start-HostileServer silent; Trickle = Start-HostileServer trickle; SilentList = Start-HostileServer silent
-        Throttling = Start-HostileServer json @('--status', '400', '--body', '{"__type":"ThrottlingException","message":"Rate exceeded"}') }
+        Throttling = Start-HostileServer json @('--status', '400', '--body', '{"__type":"ThrottlingException","message":"Rate exceeded"}')
+        ThrottlingWhatIf = Start-HostileServer json @('--status', '400', '--body', '{"__type":"ThrottlingException","message":"Rate exceeded"}') }
     $slowRetire = @'
-        param($Url, $Count)
+        param($Url, $Count, [switch] $WhatIf)
         $clock = [Diagnostics.Stopwatch]::StartNew()
         # An assignment: the run's stop is not a terminating error, so it keeps every result.
         $results = @(1..$Count | ForEach-Object { [pscustomobject]@{ KeyId = 'arn:aws:kms:us-east-1:111122223333:key/k'; GrantId = ('{0:x64}' -f $_) } } |
-            Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue)
+            Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -AccessKey testing -SecretKey testing -Force -PassThru -WhatIf:$WhatIf `
+                -ErrorAction SilentlyContinue -ErrorVariable errors -WarningAction SilentlyContinue 6>$null)
         # The run's stop, when it stopped, is its last error, written after every result.
         [pscustomobject]@{ Results = $results; Stop = $(if ($errors) { $errors[-1] }); Errors = @($errors); Summary = $KmsGrantsLastRun; Seconds = $clock.Elapsed.TotalSeconds }
 '@
@@ -38,6 +40,8 @@ BeforeAll {
         # Twenty grants: their 30 throttled attempts each (600) cannot all be spent within the 30 s rule at the paced
         # rate (about 3/s seen idle), so the Region's stop, not each grant's own limit, ends the run.
         Throttled = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.Throttling.Url; Count = 20 } -NoWait
+        # The same under -WhatIf: the DryRun proof's canaries, throttled, are paced and watched as grants are.
+        ThrottledWhatIf = Invoke-Isolated $slowRetire -Arguments @{ Url = $slowServers.ThrottlingWhatIf.Url; Count = 20; WhatIf = $true } -NoWait
         # Input that pauses longer than the 15 s silence limit, with nothing in flight meanwhile.
         Paused    = Invoke-Isolated @'
             param($Url, $Grants)
@@ -188,6 +192,31 @@ Describe 'A Region that throttles every request' {
             elseif ($notAttempted -eq 0) { "*$undone more grant(s) in us-east-1 (sent, but retired by none of their attempts: Failed)*" }
             else { "*$($notAttempted + $undone) more grant(s) in us-east-1 ($notAttempted never sent: NotAttempted; $undone sent, but retired by none of their attempts: Failed)*" }
         $run.Stop.Exception.Message | Should -BeLike $said
+    }
+}
+
+Describe 'A Region that throttles every request, under -WhatIf' {
+    BeforeAll {
+        $run = (Complete-Isolated $slowRuns.ThrottledWhatIf).Output[0]
+        $stats = Get-HostileStats $slowServers.ThrottlingWhatIf
+    }
+
+    It 'paces the DryRun proof''s canaries and stops the Region after 30 s of throttles, as for a real run' {
+        $run.Stop.FullyQualifiedErrorId | Should -Be 'KmsGrants.Throttled,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $run.Stop.Exception.Message | Should -BeLike '*throttled every request for 30 s*'
+        $run.Seconds | Should -BeGreaterThan 29
+        $run.Seconds | Should -BeLessThan 130
+        # Each grant's canary may be tried 30 times: retried at once, unpaced, that was 30 requests a second (600 for
+        # the 20 grants). Paced and backed off (up to 5 s between a canary's throttled attempts): a few dozen in 30 s.
+        $stats.requests | Should -BeLessThan 150
+    }
+
+    It 'sends no real request, and reports every grant NotAttempted (no verdict)' {
+        $stats.targets.PSObject.Properties.Name | Should -Be 'TrentService.RetireGrant'
+        $stats.dryRuns | Should -Be $stats.requests
+        $run.Results.Count | Should -Be 20
+        $run.Results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        $run.Summary.DryRun | Should -BeTrue
     }
 }
 

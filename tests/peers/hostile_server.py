@@ -21,7 +21,8 @@ Modes:
 Every answer carries an x-amzn-RequestId header, as AWS's do: --request-id TEXT (default hostile-0000; '' sends it
 empty), twice with --duplicate-request-id, not at all with --no-request-id.
 GETs other than /_stats are counted too (target "GET": a POST redirected with 302 comes back as one), and
-"securityTokens" counts the requests that carried an X-Amz-Security-Token header.
+"securityTokens" counts the requests that carried an X-Amz-Security-Token header, "dryRuns" those whose body said
+"DryRun": true.
   echo      --body TYPE (default AccessDeniedException): HTTP 400, a KMS-shaped error of that __type whose message
             quotes every request header (X-Amz-Security-Token and Authorization included), as a proxy or a WAF that
             echoes what it received might, and the session token again in lower case, URL-encoded, base64 and halved.
@@ -61,11 +62,13 @@ class Stats:
     grants: dict = {}
     started = time.monotonic()
     security_tokens = 0
+    dry_runs = 0
 
     @classmethod
-    def count(cls, target, grant, token=False):
+    def count(cls, target, grant, token=False, dry_run=False):
         with cls.lock:
             cls.security_tokens += 1 if token else 0
+            cls.dry_runs += 1 if dry_run else 0
             now = round(time.monotonic() - cls.started, 3)
             cls.requests += 1
             cls.targets[target] = cls.targets.get(target, 0) + 1
@@ -77,7 +80,8 @@ class Stats:
     def snapshot(cls):
         with cls.lock:
             return {"requests": cls.requests, "targets": dict(cls.targets), "times": list(cls.times),
-                    "grants": {k: list(v) for k, v in cls.grants.items()}, "securityTokens": cls.security_tokens}
+                    "grants": {k: list(v) for k, v in cls.grants.items()}, "securityTokens": cls.security_tokens,
+                    "dryRuns": cls.dry_runs}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -102,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
             grant = request.get("GrantId") or request.get("GrantToken") if isinstance(request, dict) else None
         except ValueError:
             request, grant = None, None
-        Stats.count(self.headers.get("X-Amz-Target", "none"), grant, "X-Amz-Security-Token" in self.headers)
+        Stats.count(self.headers.get("X-Amz-Target", "none"), grant, "X-Amz-Security-Token" in self.headers,
+                    isinstance(request, dict) and request.get("DryRun") is True)
         mode = self.options.mode
         try:
             if mode == "html":
