@@ -107,6 +107,9 @@ Describe 'Bad input stops Start-KmsEmulator with an error ID and leaves nothing 
         @{ Case = 'a Region that is not one'; Parameters = @{ Region = 'us-east-1', 'Frankfurt' }; Id = 'KmsGrants.Testing.InvalidRegion' }
         @{ Case = 'a Region of no AWS partition (KmsGrants would refuse it)'; Parameters = @{ Region = 'xx-nowhere-9' }; Id = 'KmsGrants.Testing.InvalidRegion' }
         @{ Case = 'an identity whose principal is no IAM or STS ARN'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = 'bob' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'an identity whose principal is a group, which signs nothing'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = 'arn:aws:iam::111122223333:group/devs' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'an identity whose principal ARN names no resource'; Parameters = @{ Identity = @{ AccessKey = 'AK'; SecretKey = 'x'; Principal = 'arn:aws:iam::111122223333:' } }; Id = 'KmsGrants.Testing.InvalidIdentity' }
+        @{ Case = 'a Region with a leading zero'; Parameters = @{ Region = 'us-east-01' }; Id = 'KmsGrants.Testing.InvalidRegion' }
         @{ Case = 'a Region given twice'; Parameters = @{ Region = 'eu-west-1', 'eu-west-1' }; Id = 'KmsGrants.Testing.InvalidRegion' }
         @{ Case = 'a quota of an operation it lacks'; Parameters = @{ Quota = @{ RetireGrants = 5 } }; Id = 'KmsGrants.Testing.InvalidQuota' }
         @{ Case = 'a negative quota'; Parameters = @{ Quota = @{ RetireGrant = -1 } }; Id = 'KmsGrants.Testing.InvalidQuota' }

@@ -22,6 +22,13 @@ public static partial class Principals
     [GeneratedRegex(@"^arn:aws[a-z-]*:(?:iam|sts)::(?<account>[0-9]{12}):")] private static partial Regex PrincipalArnPattern();
     [GeneratedRegex(@"^arn:(?<partition>aws[a-z-]*):sts::(?<account>[0-9]{12}):assumed-role/(?<role>[^/]+)/[^/]+\z")] private static partial Regex AssumedRolePattern();
 
+    // What can sign a request: an account's root, an IAM user or role, an STS session (assumed role, federated user).
+    [GeneratedRegex(@"^arn:aws(?:-[a-z]+)*:(?:iam::[0-9]{12}:(?:root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)|sts::[0-9]{12}:(?:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+))\z")]
+    private static partial Regex CallerArnPattern();
+
+    /// <summary>Whether an ARN names a principal that can sign a request (not a group, a policy or a bare account).</summary>
+    public static bool IsCaller(string principal) => CallerArnPattern().IsMatch(principal);
+
     /// <summary>The account an IAM or STS principal ARN names; null for anything else (a service principal such as
     /// kms.amazonaws.com), which belongs to no account.</summary>
     public static string? AccountOf(string principal)

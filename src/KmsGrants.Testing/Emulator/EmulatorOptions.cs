@@ -42,7 +42,7 @@ public sealed partial class EmulatorOptions
     // \z, not $: in .NET, $ also matches before a final newline, which would let "us-east-1\n" through.
     // A Region name of an AWS partition (their region patterns: us-, eu-, ap-, …, cn-, us-gov-, us-iso-, eusc-de-), so
     // that the emulator serves no Region a client would refuse to sign for.
-    [GeneratedRegex(@"^(?:af|ap|ca|cn|eu|eusc|il|me|mx|sa|us)(-[a-z]+)+-[0-9]+\z")] private static partial Regex RegionPattern();
+    [GeneratedRegex(@"^(?:af|ap|ca|cn|eu|eusc|il|me|mx|sa|us)(-[a-z]+)+-[1-9][0-9]?\z")] private static partial Regex RegionPattern();
     [GeneratedRegex(@"^[0-9]{12}\z")] private static partial Regex AccountPattern();
     [GeneratedRegex(@"^[\w+=,.@:/-]{1,256}\z", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
     // An access key ID ends at the first '/' of a SigV4 credential and may not hold a separator of that header.
@@ -99,8 +99,8 @@ public sealed partial class EmulatorOptions
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has no secret key: requests are signed with it.");
             if (i.SessionToken != null && !SessionTokenPattern().IsMatch(i.SessionToken))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} has a session token that is empty or holds white space or control characters: it is sent in a header.");
-            if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal) || Principals.AccountOf(i.Principal) == null)
-                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs an IAM or STS principal ARN (e.g. arn:aws:iam::{Account}:role/ci): the account it names decides what it may do; not '{i.Principal}'.");
+            if (string.IsNullOrEmpty(i.Principal) || !PrincipalPattern().IsMatch(i.Principal) || !Principals.IsCaller(i.Principal))
+                throw new EmulatorOptionsException(OptionProblem.Identity, $"The identity {i.AccessKey} needs the ARN of a principal that signs requests — an account's root, an IAM user or role, an STS session (e.g. arn:aws:iam::{Account}:role/ci) — not '{i.Principal}'.");
             if (!keys.Add(i.AccessKey))
                 throw new EmulatorOptionsException(OptionProblem.Identity, $"The access key {i.AccessKey} is given twice.");
         }
