@@ -80,8 +80,8 @@ namespace KmsGrants
             var where = session?.EndpointDisplay ?? "KMS";
             return error.Kind switch
             {
-                KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to the command's Region" +
-                    (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
+                KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to " +
+                    "its input object's Region property, else to the command's Region" + (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
                 KmsErrorKind.AccessDenied when operation == GrantOperation.Revoke => $"Revoking needs kms:RevokeGrant on the key (its key policy decides): the caller (credentials from {credentials}) " +
                     "must be a key administrator, usually of the key's account; a grant's retiring principal may retire it, not revoke it.",
                 KmsErrorKind.AccessDenied => $"The caller (credentials from {credentials}) may retire a grant only as its retiring principal, as a grantee the grant allows RetireGrant, or as the key's account.",

@@ -127,15 +127,21 @@ namespace KmsGrants.Commands
         /// <summary>The Region a key goes to (<see cref="RegionRouting"/>); null, with the error reported for this item
         /// only, when it needs the default Region and none is set (a key named by ARN needs none), or when its input
         /// object's Region is not one or not the key ARN's.</summary>
-        protected string? RegionOfKeyOrReport(string keyId, string what, object target) =>
-            InputRegionUsable(keyId, what, target) ? OpenSession().Routing.RegionOfKey(keyId, InputRegion) ?? ReportNoRegion(what, target) : null;
+        protected string? RegionOfKeyOrReport(string keyId, string what, object target)
+        {
+            var session = OpenSession();
+            return InputRegionUsable(keyId, what, target) ? session.Routing.RegionOfKey(keyId, InputRegion) ?? ReportNoRegion(what, target) : null;
+        }
 
         /// <summary>As <see cref="RegionOfKeyOrReport"/>, for a grant (a token always needs the default Region or its
         /// object's).</summary>
-        protected string? RegionOfGrantOrReport(GrantReference grant) =>
-            InputRegionUsable(grant.KeyId, grant.ToString(), grant)
-                ? OpenSession().Routing.RegionOf(grant, InputRegion) ?? ReportNoRegion(grant.ToString(), grant)
+        protected string? RegionOfGrantOrReport(GrantReference grant)
+        {
+            var session = OpenSession();
+            return InputRegionUsable(grant.KeyId, grant.ToString(), grant)
+                ? session.Routing.RegionOf(grant, InputRegion) ?? ReportNoRegion(grant.ToString(), grant)
                 : null;
+        }
 
         bool InputRegionUsable(string? keyId, string what, object target)
         {
@@ -143,7 +149,7 @@ namespace KmsGrants.Commands
             if (RegionRouting.InputRegionProblem(InputRegion, keyId, what) is not ValidationFailure invalid)
             {
                 if (_inputRegionsSaid.Add(InputRegion))
-                    WriteVerbose($"Input objects naming Region {InputRegion} (their Region property) go to {InputRegion}, not to the command's Region.");
+                    WriteVerbose($"Input objects whose Region property is {InputRegion}: their grants and keys go to {InputRegion} (a key ARN to its own Region).");
                 return true;
             }
             WriteError(ErrorRecords.Invalid(invalid, target));

@@ -278,7 +278,7 @@ Describe 'A pipeline object''s Region property routes its grants; credentials an
         foreach ($r in $rows) { Get-GrantIdsLeft $r.KeyArn | Should -Not -Contain $r.GrantId }
         # The command's Region came from the environment; the rows' Regions are said as theirs.
         $verbose | Where-Object { $_ -like '*Region us-east-1 from*' } | Should -Not -BeLike '*from -Region*'
-        $verbose | Should -Contain 'Input objects naming Region eu-west-1 (their Region property) go to eu-west-1, not to the command''s Region.'
+        $verbose | Should -Contain 'Input objects whose Region property is eu-west-1: their grants and keys go to eu-west-1 (a key ARN to its own Region).'
     }
 
     It 'looks a bare key ID up in its row''s Region, for Remove-KmsGrant and Revoke-KmsGrant alike' {
