@@ -23,6 +23,7 @@ namespace KmsGrants.Engine
         static readonly ulong TopPower = Enumerable.Repeat(Base, MinFragment - 1).Aggregate(1UL, (a, b) => unchecked(a * b));
 
         readonly string[] _secrets;
+        readonly string[] _longSecrets;
         readonly Regex? _shortSecrets;
         readonly HashSet<string> _windows = new HashSet<string>(StringComparer.Ordinal);
         readonly HashSet<ulong> _windowHashes = new HashSet<ulong>();
@@ -30,11 +31,12 @@ namespace KmsGrants.Engine
         public SecretRedaction(IEnumerable<string?> secrets)
         {
             _secrets = secrets.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
+            _longSecrets = _secrets.Where(s => s.Length >= MinFragment).ToArray();
             var shortOnes = _secrets.Where(s => s.Length < MinFragment).ToArray();
             // Standing alone: not between characters of a word, path or name (letters, digits, / - . _ + @).
             if (shortOnes.Length > 0)
                 _shortSecrets = new Regex(@"(?<![\w/.+@-])(?:" + string.Join("|", shortOnes.Select(Regex.Escape)) + @")(?![\w/.+@-])", RegexOptions.CultureInvariant);
-            foreach (var secret in _secrets.Where(s => s.Length >= MinFragment))
+            foreach (var secret in _longSecrets)
                 foreach (var form in Forms(secret))
                 {
                     var lower = form.ToLowerInvariant();
@@ -72,7 +74,7 @@ namespace KmsGrants.Engine
         {
             if (string.IsNullOrEmpty(text)) return text;
             var redacted = text;
-            foreach (var secret in _secrets.Where(s => s.Length >= MinFragment)) redacted = redacted.Replace(secret, Mask);
+            foreach (var secret in _longSecrets) redacted = redacted.Replace(secret, Mask);
             if (_shortSecrets != null) redacted = _shortSecrets.Replace(redacted, Mask);
             return _windows.Count == 0 || redacted.Length < MinFragment ? redacted : MaskWindows(redacted);
         }

@@ -20,13 +20,14 @@ public sealed class StopKmsEmulatorCommand : EmulatorCommandBase
     protected override void ProcessRecord()
     {
         // Not named at all (not even as $null): as the other cmdlets, the one emulator running here (several: ambiguous).
-        var named = MyInvocation.BoundParameters.ContainsKey(nameof(Emulator));
-        if (!named && EmulatorRegistry.RunningIn(System.Management.Automation.Runspaces.Runspace.DefaultRunspace).Count == 0)
+        KmsEmulator?[] emulators;
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Emulator))) emulators = Emulator ?? [];
+        else if (Resolve(null, mustRun: false, noneIsNull: true) is { } running) emulators = [running];
+        else
         {
             WriteVerbose("No KMS emulator started in this session is running: nothing to stop.");
             return;
         }
-        var emulators = named ? Emulator ?? [] : [Resolve(null, mustRun: false)];
         foreach (var emulator in emulators)
         {
             if (emulator == null) continue;
