@@ -11,7 +11,7 @@
         SecretKey       = 'The secret access key that goes with -AccessKey. It is never written to any output stream.'
         SessionToken    = 'The session token of temporary credentials, with -AccessKey and -SecretKey. It is never written to any output stream.'
         Credential      = 'An AWSCredentials object, for example from the AWS Tools'' Get-AWSCredential or New-AWSCredential (objects from another copy of the AWS SDK are accepted). Takes precedence over $StoredAWSCredentials and the default chain.'
-        EndpointUrl     = 'The KMS endpoint to call instead of the Region''s public one: a VPC endpoint, LocalStack, moto, or the KmsGrants emulator. Requests are still signed for the resolved Region. Taken from the command line (or AWS_ENDPOINT_URL_KMS), never from a piped object''s properties: the credential parameters likewise.'
+        EndpointUrl     = 'The KMS endpoint to call instead of the Region''s public one: a VPC endpoint, LocalStack, moto, or the KmsGrants emulator. Each request is still signed for its grant''s or key''s Region. Without it, the endpoint the AWS SDK finds configured is used the same way: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, or the endpoint_url (or services section) of the profile the credentials came from (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns those off); -Verbose names the endpoint and its source. Taken from the command line, never from a piped object''s properties: the credential parameters likewise.'
     }
 
     Commands = @{

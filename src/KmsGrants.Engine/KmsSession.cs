@@ -54,12 +54,13 @@ namespace KmsGrants.Engine
         readonly ConcurrentDictionary<string, string> _resolvedAliases = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         readonly ConcurrentDictionary<string, ExceptionDispatchInfo> _unresolvedAliases = new ConcurrentDictionary<string, ExceptionDispatchInfo>(StringComparer.Ordinal);
 
-        KmsSession(CredentialResolver.Resolved credentials, string? region, string regionSource, Uri? endpoint, IWebProxy? proxy, List<string> warnings)
+        KmsSession(CredentialResolver.Resolved credentials, string? region, string regionSource, Uri? endpoint, string endpointSource, IWebProxy? proxy, List<string> warnings)
         {
             _credentials = credentials;
             Routing = new RegionRouting(region);
             RegionSource = regionSource;
             Endpoint = endpoint;
+            EndpointSource = endpointSource;
             _proxy = proxy;
             Warnings = warnings;
             _retryModeAttempts = NewConfig(region).MaxErrorRetry + 1;
@@ -74,6 +75,8 @@ namespace KmsGrants.Engine
         public bool HasSessionToken => _credentials.HasSessionToken;
         /// <summary>The custom endpoint, without any user info; null for the Regions' public endpoints.</summary>
         public Uri? Endpoint { get; }
+        /// <summary>Where <see cref="Endpoint"/> came from (-EndpointUrl, AWS_ENDPOINT_URL_KMS, a profile's endpoint_url).</summary>
+        public string EndpointSource { get; }
         /// <summary>The endpoint as people should see it.</summary>
         public string EndpointDisplay => Endpoint?.ToString() ?? (DefaultRegion == null ? "KMS in each key ARN's Region" : $"KMS in {DefaultRegion}");
         /// <summary>Things the user should hear about once (plain http to another machine, user info ignored).</summary>
@@ -85,14 +88,17 @@ namespace KmsGrants.Engine
         public static KmsSession Open(ConnectionOptions options)
         {
             RegionCatalog.Initialize();
-            var endpoint = ValidateEndpoint(options.EndpointUrl, out var warnings);
+            // -EndpointUrl is checked before anything is read; an endpoint configured elsewhere, once the profile is known.
+            var endpoint = ValidateEndpoint(options.EndpointUrl, "-EndpointUrl", out var warnings);
             var credentials = CredentialResolver.ResolveCredentials(options);
             var (region, regionSource) = RegionResolver.Resolve(options, credentials.ProfileName);
+            var (url, endpointSource) = EndpointResolver.Resolve(options, credentials.ProfileName);
+            if (endpoint == null) endpoint = ValidateEndpoint(url, endpointSource, out warnings);
             if (endpoint is { Scheme: "http" } && !endpoint.IsLoopback)
-                warnings.Add($"-EndpointUrl {endpoint} is plain http to another machine. Requests are signed, so the secret key never crosses " +
+                warnings.Add($"The endpoint {endpoint} (from {endpointSource}) is plain http to another machine. Requests are signed, so the secret key never crosses " +
                     "the network, but what they carry (grant tokens and IDs" + (credentials.HasSessionToken ? ", and the session token" : "") +
                     ") crosses it in clear. Use https.");
-            return new KmsSession(credentials, region, regionSource, endpoint, ProxyFrom(options.SessionProxy), warnings);
+            return new KmsSession(credentials, region, regionSource, endpoint, endpointSource, ProxyFrom(options.SessionProxy), warnings);
         }
 
         public RegionClients ClientsFor(string region) =>
@@ -156,7 +162,9 @@ namespace KmsGrants.Engine
         AmazonKeyManagementServiceConfig NewConfig(string? region)
         {
             // No hidden attempts: the SDK's stale-connection replays are off (docs/kms.md, "No hidden attempts").
-            var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0 };
+            // A configured endpoint (AWS_ENDPOINT_URL_KMS, a profile's endpoint_url) is the session's Endpoint already
+            // (EndpointResolver): the SDK must not apply it again behind our back, signed for another Region.
+            var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0, IgnoreConfiguredEndpointUrls = true };
             if (Endpoint != null)
             {
                 // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs for the grant's Region.
@@ -171,22 +179,24 @@ namespace KmsGrants.Engine
             return config;
         }
 
-        static Uri? ValidateEndpoint(string? url, out List<string> warnings)
+        /// <param name="source">Where the URL came from, for messages: "-EndpointUrl", "AWS_ENDPOINT_URL_KMS", a profile.</param>
+        static Uri? ValidateEndpoint(string? url, string source, out List<string> warnings)
         {
             warnings = new List<string>();
             if (string.IsNullOrEmpty(url)) return null;
+            var named = source == "-EndpointUrl" ? source : $"The endpoint from {source}";
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
                 throw new ConfigurationException(ConfigurationProblem.InvalidEndpoint,
-                    $"-EndpointUrl '{Redact(url!)}' is not an absolute http:// or https:// URL (for example https://kms.us-east-1.amazonaws.com or http://127.0.0.1:5000).");
+                    $"{named} '{Redact(url!)}' is not an absolute http:// or https:// URL (for example https://kms.us-east-1.amazonaws.com or http://127.0.0.1:5000).");
             if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
                 // KMS's endpoints take no query; one would be sent with every request, and it may hold anything: not quoted.
                 throw new ConfigurationException(ConfigurationProblem.InvalidEndpoint,
-                    $"-EndpointUrl '{new UriBuilder(uri) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri}' has a query or fragment (the part from '?' or '#' on, not shown here); a KMS endpoint has none.");
+                    $"{named} '{new UriBuilder(uri) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri}' has a query or fragment (the part from '?' or '#' on, not shown here); a KMS endpoint has none.");
             if (uri.UserInfo.Length > 0)
             {
                 // KMS authenticates by signature, never by URL user info: drop it, so that it cannot reach any message.
                 uri = new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
-                warnings.Add($"-EndpointUrl had a user name or password; KMS does not use them, so they were removed (endpoint: {uri}).");
+                warnings.Add($"{named} had a user name or password; KMS does not use them, so they were removed (endpoint: {uri}).");
             }
             return uri;
         }

@@ -98,6 +98,8 @@ namespace KmsGrants.Commands
                 ThrowTerminatingError(ErrorRecords.Configuration(e));
             }
             foreach (var warning in _session!.Warnings) WriteWarning(warning);
+            if (_session.Endpoint != null)
+                WriteVerbose($"Endpoint {_session.Endpoint} from {_session.EndpointSource}: every request goes there, signed for its grant's or key's Region.");
             WriteVerbose(_session.DefaultRegion == null
                 ? $"{_session.EndpointDisplay} (no default Region is set: a key named by its ARN goes to the ARN's Region; a token, a bare key ID " +
                     $"or an alias name gets KmsGrants.NoRegion), credentials from {_session.CredentialSource}."

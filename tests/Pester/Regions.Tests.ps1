@@ -384,6 +384,71 @@ Describe 'A pipeline object''s Region property routes its grants; credentials an
     }
 }
 
+Describe 'An endpoint configured outside the command (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, a profile) routes per Region as -EndpointUrl does' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1
+        $url = $emulator.Url
+        # Grants of a principal of their own on a new key in each Region: the Region each one's listing and retirement
+        # must reach. Sets $principal for the test.
+        function New-RegionGrants {
+            $script:principal = "arn:aws:iam::111122223333:role/configured-endpoint-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+            foreach ($region in 'us-east-1', 'eu-west-1') {
+                $key = New-KmsEmulatorKey -Emulator $emulator -Region $region
+                New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -RetiringPrincipal $principal -Count 2
+            }
+        }
+        # Runs SCRIPT in a fresh pwsh whose only AWS settings are ENVIRONMENT's (no AWS_REGION: the Region is -Region's);
+        # returns everything it wrote, verbose included, as text.
+        function Invoke-WithEnvironment([hashtable] $Environment, [string] $Script) {
+            $variables = @{ AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing' }
+            foreach ($name in $Environment.Keys) { $variables[$name] = $Environment[$name] }
+            (Invoke-Isolated -NewProcess -Environment $variables -Script $Script).Output
+        }
+        # The lines "ID:<grant ID>" of an output, as grant IDs.
+        function Get-ListedIds([string] $Output) { @([regex]::Matches($Output, 'ID:([0-9a-f]{64})') | ForEach-Object { $_.Groups[1].Value } | Sort-Object) }
+    }
+    AfterAll { Stop-TestServer $emulator }
+
+    It 'lists the -Region''s retirable grants, not us-east-1''s, with <Variable> set, and -Verbose names it' -ForEach @(
+        @{ Variable = 'AWS_ENDPOINT_URL_KMS' }, @{ Variable = 'AWS_ENDPOINT_URL' }
+    ) {
+        $made = @(New-RegionGrants)
+        $output = Invoke-WithEnvironment @{ $Variable = $url } "Get-KmsRetirableGrant '$principal' -Region eu-west-1 -Verbose | ForEach-Object { 'ID:' + `$_.GrantId }"
+        Get-ListedIds $output | Should -Be @($made | Where-Object Region -EQ 'eu-west-1' | ForEach-Object GrantId | Sort-Object)
+        $output | Should -BeLike "*Endpoint $url/ from $Variable*"
+    }
+
+    It 'retires another Region''s grants by key ARN there, as the emulator''s state shows' {
+        $eu = @(New-RegionGrants | Where-Object Region -EQ 'eu-west-1')
+        $ids = ($eu | ForEach-Object { "'$($_.GrantId)'" }) -join ','
+        $output = Invoke-WithEnvironment @{ AWS_ENDPOINT_URL_KMS = $url } "$ids | Remove-KmsGrant -KeyId '$($eu[0].KeyId)' -Region us-east-1 -Force -PassThru | ForEach-Object { 'RESULT:' + `$_.Status + ':' + `$_.Region }"
+        @([regex]::Matches($output, 'RESULT:\S+') | ForEach-Object Value) | Should -Be 'RESULT:Retired:eu-west-1', 'RESULT:Retired:eu-west-1'
+        Get-GrantIdsLeft $eu[0].KeyId | Should -BeNullOrEmpty
+        @(Get-KmsEmulatorRequest -Emulator $emulator -Operation RetireGrant | Where-Object { $_.GrantId -in $eu.GrantId } | ForEach-Object Region | Sort-Object -Unique) | Should -Be 'eu-west-1'
+    }
+
+    It 'takes the endpoint_url of the -ProfileName profile, signed for each grant''s Region' {
+        $made = @(New-RegionGrants)
+        $config = Join-Path $TestDrive 'config'
+        Set-Content $config "[profile endpointed]`nregion = us-east-1`nendpoint_url = $url`n"
+        $credentials = Join-Path $TestDrive 'credentials'
+        Set-Content $credentials "[endpointed]`naws_access_key_id = testing`naws_secret_access_key = testing`n"
+        $output = Invoke-WithEnvironment @{ AWS_CONFIG_FILE = $config; AWS_SHARED_CREDENTIALS_FILE = $credentials; AWS_ACCESS_KEY_ID = $null; AWS_SECRET_ACCESS_KEY = $null } `
+            "Get-KmsRetirableGrant '$principal' -ProfileName endpointed -Region eu-west-1 -Verbose | ForEach-Object { 'ID:' + `$_.GrantId }"
+        Get-ListedIds $output | Should -Be @($made | Where-Object Region -EQ 'eu-west-1' | ForEach-Object GrantId | Sort-Object)
+        $output | Should -BeLike "*Endpoint $url/ from the endpoint_url of profile 'endpointed'*"
+    }
+
+    It 'refuses a configured endpoint that is not an http(s) URL, naming where it came from, and sends nothing' {
+        $null = New-RegionGrants
+        $before = (Get-KmsEmulatorRequest -Emulator $emulator).Count
+        $output = Invoke-WithEnvironment @{ AWS_ENDPOINT_URL_KMS = "ftp://127.0.0.1:$($emulator.Port)/" } "Get-KmsRetirableGrant '$principal' -Region eu-west-1"
+        $output | Should -BeLike '*KmsGrants.InvalidEndpoint,*'
+        $output | Should -BeLike '*The endpoint from AWS_ENDPOINT_URL_KMS*'
+        (Get-KmsEmulatorRequest -Emulator $emulator).Count | Should -Be $before
+    }
+}
+
 Describe 'Accounts and assumed roles' {
     BeforeAll {
         $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret' }
