@@ -148,7 +148,7 @@ namespace KmsGrants.Engine
         {
             var why = regionStop != null ? $"{region} {RegionStopReason(regionStop)}" : "the command stopped";
             var error = regionStop ?? grant.LastError;
-            if (grant.OutcomeUnknown) return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+            if (grant.OutcomeUnknown && !_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
             if (grant.Attempts == 0)
                 return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, $"Not sent: {why} before this grant's request was sent.", inBulk: true);
             // A Region's stop is said once for all its grants; the command's own stop, grant by grant.
@@ -166,7 +166,7 @@ namespace KmsGrants.Engine
         public AttemptDecision FailedBeforeSending(KmsError error)
         {
             if (!_dryRun) return AttemptDecision.Finish(GrantOutcome.Failed, error);
-            return error.IsKmsRefusal || error.RefusesCredentials
+            return error.IsDryRunVerdict
                 ? AttemptDecision.Finish(GrantOutcome.WouldFail, error)
                 : AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: the lookup of this grant's key got {error.Code}, so nothing was sent for it.");
         }
@@ -188,11 +188,19 @@ namespace KmsGrants.Engine
             ? $"throttled every request for {StopRules.ThrottledThroughoutSeconds:0} s"
             : $"refused the credentials ({stop.Code})";
 
-        static AttemptDecision Unknown(KmsError error) => AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+        /// <summary>An outcome that cannot be known. Under DryRun there is none: a DryRun changes nothing (the endpoint proved
+        /// it honours DryRun before any real grant's was sent), so a grant with no verdict was left as it was.</summary>
+        AttemptDecision Unknown(KmsError error) => _dryRun ? NoVerdict(error) : AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+
+        /// <summary>Under DryRun, an attempt whose last answer was not KMS's verdict on the grant (a fault, a throttle, a
+        /// time-out, an answer that is not KMS's): NotAttempted, with that answer — never WouldFail, which only KMS says.</summary>
+        AttemptDecision NoVerdict(KmsError error) =>
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, error,
+                $"No DryRun verdict: KMS gave none for this grant (its last answer: {error.Code}); nothing was {_operation.PastParticiple}.");
 
         AttemptDecision NotDone(KmsError error, bool stopping)
         {
-            if (_dryRun) return AttemptDecision.Finish(GrantOutcome.WouldFail, error);
+            if (_dryRun) return error.IsDryRunVerdict ? AttemptDecision.Finish(GrantOutcome.WouldFail, error) : NoVerdict(error);
             var message = error.Kind == KmsErrorKind.NotSent
                 ? $"{error.Message} The grant was not {_operation.PastParticiple}."
                 : stopping ? $"The command stopped before this grant could be retried ({error.Code}); it was not {_operation.PastParticiple}." : null;

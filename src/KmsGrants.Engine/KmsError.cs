@@ -86,6 +86,10 @@ namespace KmsGrants.Engine
         /// refusal only an endpoint that evaluated the request gives.</summary>
         public bool IsKmsRefusal => HttpStatus is >= 400 and < 500 && !IsRetryable && !StopsEverything;
 
+        /// <summary>Under DryRun, an answer the real call would get too: KMS's refusal of what the request names, or of the
+        /// caller's credentials. Throttles, faults, time-outs and answers that are not KMS's say nothing of the real call.</summary>
+        public bool IsDryRunVerdict => IsKmsRefusal || RefusesCredentials || Kind == KmsErrorKind.ExpiredToken;
+
         /// <summary>Errors that will fail every request alike: the command stops instead of repeating them.</summary>
         public bool StopsEverything => Kind is KmsErrorKind.InvalidSignature or KmsErrorKind.UnrecognizedClient
             or KmsErrorKind.ExpiredToken or KmsErrorKind.DryRunNotHonored or KmsErrorKind.CredentialsUnavailable

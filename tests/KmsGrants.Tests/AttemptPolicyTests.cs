@@ -79,8 +79,32 @@ public class AttemptPolicyTests
         Assert.Equal(GrantOutcome.Failed, d.Outcome);
         Assert.Equal("ThrottlingException", d.Error!.Code);
 
+        // A throttle is no verdict on the grant: under DryRun it ends NotAttempted, with the throttle as its last answer.
         var dry = new GrantAttempts { Throttles = AttemptPolicy.MaxThrottledAttempts - 1 };
-        Assert.Equal(GrantOutcome.WouldFail, After(dry, Throttle, dryRun: true).Outcome);
+        var noVerdict = After(dry, Throttle, dryRun: true);
+        Assert.Equal(GrantOutcome.NotAttempted, noVerdict.Outcome);
+        Assert.Equal("ThrottlingException", noVerdict.Error!.Code);
+        Assert.StartsWith("No DryRun verdict", noVerdict.Message);
+    }
+
+    [Theory]
+    [InlineData(KmsErrorKind.InternalFailure, "KMSInternalException", 500)]
+    [InlineData(KmsErrorKind.TimedOut, "TimedOut", null)]
+    [InlineData(KmsErrorKind.NetworkError, "IOException", null)]
+    [InlineData(KmsErrorKind.NotKmsResponse, "NotKmsResponse", 200)]
+    public void Under_DryRun_nothing_can_have_changed_so_no_answer_is_Unknown_or_WouldFail_unless_KMS_said_so(KmsErrorKind kind, string code, int? status)
+    {
+        var g = new GrantAttempts();
+        AttemptDecision d;
+        do d = After(g, Error(kind, code, status), dryRun: true); while (d.IsRetry);
+        Assert.Equal(GrantOutcome.NotAttempted, d.Outcome);
+        Assert.Equal(code, d.Error!.Code);
+        Assert.Contains("nothing was retired", d.Message);
+        // Stopped while in flight, or stopped before a retry after a lost answer: still no change, still no verdict.
+        Assert.Equal(GrantOutcome.NotAttempted, After(new GrantAttempts(), KmsError.StoppedInFlight(), dryRun: true).Outcome);
+        Assert.Equal(GrantOutcome.NotAttempted, Policy(dryRun: true).StoppedBeforeSending(new GrantAttempts { Attempts = 1, OutcomeUnknown = true }).Outcome);
+        // KMS's own refusal of the credentials is the real call's answer too.
+        Assert.Equal(GrantOutcome.WouldFail, After(new GrantAttempts(), Error(KmsErrorKind.ExpiredToken, "ExpiredTokenException"), dryRun: true).Outcome);
     }
 
     [Fact]

@@ -163,3 +163,28 @@ Describe '-WhatIf against moto when the first grant''s key does not exist there'
         ($results | Where-Object GrantId -EQ ('f' * 64)).Message | Should -BeLike '*to prove that the endpoint honours DryRun*'
     }
 }
+
+Describe '-WhatIf under faults: a DryRun changes nothing, so no grant is Unknown, and only KMS''s refusal is WouldFail' {
+    It '<Command>: 10 grants, 90% of <Operation> calls failing with KMSInternalException' -ForEach @(
+        @{ Command = 'Revoke-KmsGrant'; Operation = 'RevokeGrant'; Verdict = 'WouldRevoke' }
+        @{ Command = 'Remove-KmsGrant'; Operation = 'RetireGrant'; Verdict = 'WouldRetire' }
+    ) {
+        $faulty = Start-KmsEmulator -FaultRate 0.9 -FaultKind internal -FaultOperation $Operation -Seed 5
+        try {
+            $key = New-KmsEmulatorKey -Emulator $faulty
+            $grants = @(New-KmsEmulatorGrant -Emulator $faulty -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/app' -Count 10)
+            $results = @($grants | Select-Object KeyId, GrantId | & $Command -EndpointUrl $faulty.Url -WhatIf -PassThru -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+            $results.Count | Should -Be 10
+            $results.Outcome | Where-Object { $_ -notin 'WouldSucceed', 'NotAttempted' } | Should -BeNullOrEmpty
+            @($results | Where-Object Outcome -EQ 'NotAttempted') | ForEach-Object {
+                $_.ErrorCode | Should -Be 'KMSInternalException'
+                # Its own DryRun got no verdict, or the canary before it proved nothing (the faults hit canaries too).
+                $_.Message | Should -Match '^(No DryRun verdict|Not sent: a DryRun of a grant that cannot exist)'
+            }
+            @($results | Where-Object Outcome -EQ 'WouldSucceed').Status | Sort-Object -Unique | Should -BeIn @($Verdict, $null)
+            @(Get-KmsEmulatorRequest -Emulator $faulty -Operation $Operation | Where-Object { -not $_.DryRun }) | Should -BeNullOrEmpty
+            @(Get-AliveGrantId $key.Arn -Server $faulty).Count | Should -Be 10
+        }
+        finally { Stop-TestServer $faulty }
+    }
+}
