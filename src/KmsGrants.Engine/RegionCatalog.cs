@@ -13,7 +13,7 @@ namespace KmsGrants.Engine
         /// <summary>The partition AWS Regions are in unless the SDK says otherwise.</summary>
         public const string StandardPartition = "aws";
 
-        static readonly Regex RegionPattern = new Regex(@"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
+        static readonly Regex RegionPattern = new Regex(@"^[a-z]{2,5}(-[a-z]+)+-[1-9]\d?\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
 
         // The SDK's own Region list, read once before anything can add to it: RegionEndpoint.GetBySystemName quietly
         // registers any name it is given (a -Region typo, a profile's region), so the list would otherwise accept every
@@ -22,8 +22,14 @@ namespace KmsGrants.Engine
             RegionEndpoint.EnumerableAllRegions.GroupBy(r => r.SystemName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
         static readonly Lazy<HashSet<string>> KnownRegions = new Lazy<HashSet<string>>(() =>
             new HashSet<string>(KnownRegionEndpoints.Value.Keys, StringComparer.Ordinal));
+        // The words of the SDK's Region names, by place: a Region newer than the SDK is named with the same words
+        // (us-east-7, ap-southeast-9), so a name with any other word is a typo (us-est-1), refused before sending.
         static readonly Lazy<HashSet<string>> KnownRegionPrefixes = new Lazy<HashSet<string>>(() =>
-            new HashSet<string>(KnownRegions.Value.Select(r => r.Split('-')[0]), StringComparer.Ordinal));
+            new HashSet<string>(RegionShapes().Select(r => r.Prefix), StringComparer.Ordinal));
+        static readonly Lazy<HashSet<string>> KnownQualifiers = new Lazy<HashSet<string>>(() =>
+            new HashSet<string>(RegionShapes().SelectMany(r => r.Qualifiers), StringComparer.Ordinal));
+        static readonly Lazy<HashSet<string>> KnownDirections = new Lazy<HashSet<string>>(() =>
+            new HashSet<string>(RegionShapes().Select(r => r.Direction), StringComparer.Ordinal));
         // Each partition's Region pattern, from the SDK's data (RegionEndpoint.PartitionRegionRegex): the partition of a
         // Region newer than the SDK. The patterns do not overlap (aws's takes three parts, us-gov-… has four).
         static readonly Lazy<IReadOnlyList<(Regex Pattern, string Partition)>> PartitionPatterns = new Lazy<IReadOnlyList<(Regex, string)>>(() =>
@@ -61,17 +67,35 @@ namespace KmsGrants.Engine
             return StandardPartition;
         }
 
-        /// <summary>Why a name is not a Region ("is not a Region name (…)"), or null: one the AWS SDK knows, or one shaped
-        /// like them with a known prefix (a Region newer than the SDK).</summary>
+        /// <summary>Why a name is not a Region ("is not a Region name (…)"), or null: one the AWS SDK knows, or one made of
+        /// the words its Regions use, in their places (a Region newer than the SDK).</summary>
         public static string? Problem(string region)
         {
             if (KnownRegions.Value.Contains(region)) return null;
             if (InputValidation.HasInvisibleCharacters(region)) return "contains white space, control characters or invisible formatting characters.";
             if (!RegionPattern.IsMatch(region))
                 return "is not a Region name (Region names look like us-east-1 or eu-west-2).";
-            if (!KnownRegionPrefixes.Value.Contains(region.Split('-')[0]))
-                return $"is not an AWS Region (no Region name starts with '{region.Split('-')[0]}-'; known ones: {string.Join(", ", KnownRegions.Value.OrderBy(r => r, StringComparer.Ordinal).Take(8))}, …).";
+            var shape = Shape(region);
+            if (!KnownRegionPrefixes.Value.Contains(shape.Prefix))
+                return $"is not an AWS Region (no Region name starts with '{shape.Prefix}-'; known ones: {Examples()}, …).";
+            if (shape.Qualifiers.FirstOrDefault(q => !KnownQualifiers.Value.Contains(q)) is string qualifier)
+                return $"is not an AWS Region (no Region name has the word '{qualifier}' there; known ones: {Examples()}, …).";
+            if (!KnownDirections.Value.Contains(shape.Direction))
+                return $"is not an AWS Region ('{shape.Direction}' is not a direction Region names use: " +
+                    $"{string.Join(", ", KnownDirections.Value.OrderBy(d => d, StringComparer.Ordinal))}).";
             return null;
         }
+
+        static string Examples() => string.Join(", ", KnownRegions.Value.OrderBy(r => r, StringComparer.Ordinal).Take(8));
+
+        /// <summary>us-gov-west-1 as (us, [gov], west): a name matching <see cref="RegionPattern"/>.</summary>
+        static (string Prefix, string[] Qualifiers, string Direction) Shape(string region)
+        {
+            var words = region.Split('-');
+            return (words[0], words.Skip(1).Take(words.Length - 3).ToArray(), words[words.Length - 2]);
+        }
+
+        static IEnumerable<(string Prefix, string[] Qualifiers, string Direction)> RegionShapes() =>
+            KnownRegions.Value.Where(r => RegionPattern.IsMatch(r)).Select(Shape);
     }
 }

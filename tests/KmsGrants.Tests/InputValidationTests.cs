@@ -108,13 +108,19 @@ public class InputValidationTests
     [InlineData("eu-west-2")]
     [InlineData("us-gov-west-1")]
     [InlineData("cn-northwest-1")]
-    [InlineData("ap-southeast-9")]   // newer than the SDK, shaped like a Region
+    [InlineData("ap-southeast-9")]   // newer than the SDK, made of its Regions' words
+    [InlineData("us-gov-south-3")]
+    [InlineData("eu-isoe-north-2")]
     public void Accepts_Region_names(string region) => Assert.Null(InputValidation.Region(region, "-Region"));
 
     [Theory]
     [InlineData("us-east-1 ", "white space")]
     [InlineData("xx-nowhere-9", "no Region name starts with 'xx-'")]
     [InlineData("useast1", "not a Region name")]
+    [InlineData("us-est-1", "'est' is not a direction")]                 // the typo that reached the network
+    [InlineData("eu-wset-2", "'wset' is not a direction")]
+    [InlineData("us-gvo-west-1", "no Region name has the word 'gvo'")]
+    [InlineData("us-east-01", "not a Region name")]                      // no Region number has a leading zero
     [InlineData("", "empty")]
     public void Rejects_Region_names(string region, string why)
     {

@@ -359,6 +359,9 @@ Describe 'Regions and key ARNs that cannot be right send nothing' {
             }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.RemoveKmsGrantCommand'
         }
         @{ Case = 'a key ARN naming a bogus Region'; Run = { [pscustomobject]@{ KeyId = 'arn:aws:kms:xx-nowhere-9:111122223333:key/k'; GrantId = ('a' * 64) } | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -ErrorAction Stop }; Id = 'KmsGrants.InvalidArn,KmsGrants.Commands.RemoveKmsGrantCommand' }
+        # A typo of a Region shaped like one (us-est-1) reached the network: a DNS failure, or with an endpoint, advice blaming the credentials.
+        @{ Case = '-Region us-est-1 (a typo)'; Run = { New-FakeGrant 2 | Remove-KmsGrant -EndpointUrl $emulator.Url -Region us-est-1 -Force }; Id = 'KmsGrants.InvalidRegion,KmsGrants.Commands.RemoveKmsGrantCommand' }
+        @{ Case = 'a key ARN in eu-wset-1 (a typo)'; Run = { [pscustomobject]@{ KeyId = 'arn:aws:kms:eu-wset-1:111122223333:key/k'; GrantId = ('a' * 64) } | Remove-KmsGrant -EndpointUrl $emulator.Url -Force -ErrorAction Stop }; Id = 'KmsGrants.InvalidArn,KmsGrants.Commands.RemoveKmsGrantCommand' }
     ) {
         $before = Get-TotalRequestCount $emulator
         { & $Run } | Should -Throw -ErrorId $Id
