@@ -18,6 +18,7 @@ namespace KmsGrants.Engine
         public const string InvalidRegion = "KmsGrants.InvalidRegion";
         public const string InvalidSelect = "KmsGrants.InvalidSelect";
         public const string GrantIdRequired = "KmsGrants.GrantIdRequired";
+        public const string KeyIdRequired = "KmsGrants.KeyIdRequired";
 
         // Nothing can be sent: the command stops.
         public const string NoCredentials = "KmsGrants.NoCredentials";
@@ -97,6 +98,7 @@ namespace KmsGrants.Engine
             InvalidInputKind.Region => InvalidRegion,
             InvalidInputKind.Select => InvalidSelect,
             InvalidInputKind.GrantIdRequired => GrantIdRequired,
+            InvalidInputKind.KeyIdRequired => KeyIdRequired,
         };
 
         public static string For(ConfigurationProblem problem) => problem switch

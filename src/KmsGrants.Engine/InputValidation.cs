@@ -18,8 +18,17 @@ namespace KmsGrants.Engine
 
         static readonly Regex PrincipalPattern = new Regex(@"^[\w+=,.@:/-]+\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
 
-        public static ValidationFailure? GrantToken(string? token) =>
-            Text(token, InvalidInputKind.GrantToken, "grant token", MaxGrantToken, "; grant tokens never do. Check how it was copied or read.");
+        static readonly Regex GrantIdShape = new Regex(@"^[0-9a-fA-F]{64}\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
+
+        public static ValidationFailure? GrantToken(string? token)
+        {
+            // KMS's grant IDs are 64 hexadecimal characters; its tokens are long base64 text. Sent as a token, a grant ID
+            // only comes back as InvalidGrantTokenException.
+            if (token != null && GrantIdShape.IsMatch(token))
+                return new ValidationFailure(InvalidInputKind.KeyIdRequired, $"'{token}' is a grant ID (64 hexadecimal characters), not a grant token: " +
+                    "give its key too, as -KeyId <key> (or pipe objects with KeyId and GrantId properties, as Get-KmsGrant writes).");
+            return Text(token, InvalidInputKind.GrantToken, "grant token", MaxGrantToken, "; grant tokens never do. Check how it was copied or read.");
+        }
 
         public static ValidationFailure? GrantId(string? grantId) =>
             Text(grantId, InvalidInputKind.GrantId, "grant ID", MaxGrantId, ".");
@@ -135,6 +144,8 @@ namespace KmsGrants.Engine
         Select,
         /// <summary>A grant named by token only, for an operation that takes the key and grant ID (RevokeGrant).</summary>
         GrantIdRequired,
+        /// <summary>A grant ID given where a token was expected (no -KeyId): it names a grant only with its key.</summary>
+        KeyIdRequired,
     }
 
     public sealed class ValidationFailure

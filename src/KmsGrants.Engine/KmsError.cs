@@ -61,6 +61,16 @@ namespace KmsGrants.Engine
             RequestId = requestId;
         }
 
+        /// <summary>Set when this was the answer to looking an alias up (DescribeKey), not to the request for a grant.</summary>
+        public string? Alias { get; private set; }
+        /// <summary>The Region the alias was looked up in, with <see cref="Alias"/>.</summary>
+        public string? AliasRegion { get; private set; }
+
+        /// <summary>This error as the answer to looking up <paramref name="alias"/> in <paramref name="region"/>: its
+        /// advice is about the alias, not the grant.</summary>
+        public KmsError ForAliasLookup(string alias, string region) =>
+            new KmsError(Kind, Code, Message, HttpStatus, RequestId) { Alias = alias, AliasRegion = region };
+
         public KmsErrorKind Kind { get; }
         /// <summary>The service's error code (e.g. NotFoundException), or a name for a failure without one.</summary>
         public string Code { get; }

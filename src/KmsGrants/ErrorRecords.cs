@@ -80,6 +80,8 @@ namespace KmsGrants
             var where = session?.EndpointDisplay ?? "KMS";
             return error.Kind switch
             {
+                KmsErrorKind.NotFound when error.Alias != null => $"There is no alias {error.Alias} in {error.AliasRegion} that the caller can see (an alias " +
+                    "belongs to one account and Region): check its name (-KeyId completes the Region's aliases) and the Region, or name the key by its ARN.",
                 KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to " +
                     "its input object's Region property, else to the command's Region" + (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
                 KmsErrorKind.AccessDenied when operation == GrantOperation.Revoke => $"Revoking needs kms:RevokeGrant on the key (its key policy decides): the caller (credentials from {credentials}) " +

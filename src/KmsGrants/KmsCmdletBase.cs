@@ -194,7 +194,7 @@ namespace KmsGrants.Commands
             }
             catch (Exception e)
             {
-                failure = session.ErrorFrom(e);
+                failure = session.ErrorFrom(e).ForAliasLookup(keyId, region);
                 return null;
             }
             if (!ReferenceEquals(resolved, keyId)) WriteVerbose($"{keyId} is key {resolved}.");

@@ -39,6 +39,8 @@ Describe 'Bad input gets a specific error and sends no request' {
         @{ Case = 'a key ARN in a Region that does not exist'; Params = @{ KeyId = 'arn:aws:kms:xx-nowhere-9:111122223333:key/k'; GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidArn' }
         @{ Case = 'a 2049-character key ID'; Params = @{ KeyId = ('k' * 2049); GrantId = ('a' * 64) }; Id = 'KmsGrants.InvalidKeyId' }
         @{ Case = 'an 8193-character token'; Params = @{ GrantToken = ('t' * 8193) }; Id = 'KmsGrants.InvalidGrantToken' }
+        # A grant ID without -KeyId was sent as a token and came back InvalidGrantTokenException.
+        @{ Case = 'a grant ID where a token goes (no -KeyId)'; Params = @{ GrantToken = ('0c23' * 16) }; Id = 'KmsGrants.KeyIdRequired' }
     ) {
         $before = Get-RequestCount $emulator 'RetireGrant'
         Remove-KmsGrant @Params -Force -ErrorAction SilentlyContinue -ErrorVariable errors
@@ -47,6 +49,27 @@ Describe 'Bad input gets a specific error and sends no request' {
         $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $errors[0].TargetObject | Should -Not -BeNullOrEmpty
         Get-RequestCount $emulator 'RetireGrant' | Should -Be $before
+    }
+
+    It 'a grant ID piped without -KeyId is refused with advice to give the key, and the others go on' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 1
+        $before = Get-RequestCount $emulator 'RetireGrant'
+        $results = @($set.Grants[0].GrantId, $set.Grants[0].GrantToken | Remove-KmsGrant -Force -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.KeyIdRequired,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[0].Exception.Message | Should -BeLike '*is a grant ID*-KeyId*'
+        $errors[0].TargetObject.GrantToken | Should -Be $set.Grants[0].GrantId
+        $results.Status | Should -Be 'Retired'
+        (Get-RequestCount $emulator 'RetireGrant') - $before | Should -Be 1
+    }
+
+    It 'an unknown alias is KmsGrants.NotFound about the alias, not about a retired grant' {
+        Remove-KmsGrant -KeyId alias/no-such-alias -GrantId ('a' * 64) -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $errors[0].Exception.Message | Should -BeLike '*no alias alias/no-such-alias in us-east-1*'
+        $errors[0].Exception.Message | Should -Not -BeLike '*retired or revoked*'
+        { Get-KmsGrant -KeyId alias/no-such-alias -ErrorAction Stop } | Should -Throw '*no alias alias/no-such-alias in us-east-1*'
     }
 
     It 'throws the same error under -ErrorAction Stop' {
