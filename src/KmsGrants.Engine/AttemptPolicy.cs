@@ -18,17 +18,28 @@ namespace KmsGrants.Engine
         public KmsError? LastError { get; internal set; }
     }
 
+    /// <summary>Why a grant's result is said once for many (there may be thousands), not grant by grant.</summary>
+    public enum BulkReason
+    {
+        /// <summary>Not sent, or not sent again, because the run stopped.</summary>
+        RunStopped = 1,
+        /// <summary>Its Region stopped alone (it refused the credentials, or throttled everything).</summary>
+        RegionStopped,
+        /// <summary>Under -WhatIf, its key's canaries kept getting answers that prove nothing.</summary>
+        KeyUnproven,
+    }
+
     /// <summary>What to do after an attempt: send again after a delay, or finish with an outcome.</summary>
     public readonly struct AttemptDecision
     {
-        AttemptDecision(TimeSpan? retryAfter, GrantOutcome outcome, KmsError? error, string? message, string? note, bool reportedInBulk)
+        AttemptDecision(TimeSpan? retryAfter, GrantOutcome outcome, KmsError? error, string? message, string? note, BulkReason? bulk)
         {
             RetryAfter = retryAfter;
             Outcome = outcome;
             Error = error;
             Message = message;
             Note = note;
-            ReportedInBulk = reportedInBulk;
+            Bulk = bulk;
         }
 
         /// <summary>Set when the grant is to be sent again after this delay (the pacer then paces it like any request).</summary>
@@ -40,14 +51,15 @@ namespace KmsGrants.Engine
         public string? Message { get; }
         /// <summary>A line worth a verbose message (why a NotFound counts as done).</summary>
         public string? Note { get; }
-        /// <summary>Not sent because its run or Region stopped: said once for all such grants, not grant by grant (there
-        /// may be thousands).</summary>
-        public bool ReportedInBulk { get; }
+        /// <summary>Said once for all grants of the same reason (and Region, and key), not grant by grant: null when this
+        /// grant's result is reported on its own.</summary>
+        public BulkReason? Bulk { get; }
+        public bool ReportedInBulk => Bulk != null;
         public bool IsRetry => RetryAfter != null;
 
-        public static AttemptDecision Retry(TimeSpan after) => new AttemptDecision(after, default, null, null, null, false);
-        public static AttemptDecision Finish(GrantOutcome outcome, KmsError? error = null, string? message = null, string? note = null, bool inBulk = false) =>
-            new AttemptDecision(null, outcome, error, message, note, inBulk);
+        public static AttemptDecision Retry(TimeSpan after) => new AttemptDecision(after, default, null, null, null, null);
+        public static AttemptDecision Finish(GrantOutcome outcome, KmsError? error = null, string? message = null, string? note = null, BulkReason? bulk = null) =>
+            new AttemptDecision(null, outcome, error, message, note, bulk);
     }
 
     /// <summary>The decisions of one run (RetireGrant or RevokeGrant, real or DryRun), apart from the concurrency that
@@ -149,14 +161,15 @@ namespace KmsGrants.Engine
             var why = regionStop != null ? $"{region} {RegionStopReason(regionStop)}" : "the command stopped";
             var error = regionStop ?? grant.LastError;
             if (grant.OutcomeUnknown && !_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+            var stop = regionStop != null ? BulkReason.RegionStopped : BulkReason.RunStopped;
             if (grant.Attempts == 0)
-                return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, $"Not sent: {why} before this grant's request was sent.", inBulk: true);
+                return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, $"Not sent: {why} before this grant's request was sent.", bulk: stop);
             // A Region's stop is said once for all its grants; the command's own stop, grant by grant.
-            var inBulk = regionStop != null;
+            var bulk = regionStop != null ? BulkReason.RegionStopped : (BulkReason?)null;
             return _dryRun
-                ? AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: {why} before KMS gave one for this grant.", inBulk: inBulk)
+                ? AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: {why} before KMS gave one for this grant.", bulk: bulk)
                 : AttemptDecision.Finish(GrantOutcome.Failed, error, $"Not {_operation.PastParticiple}: {why} before this grant could be sent again" +
-                    (error == null ? "." : $" (its last answer: {error.Code})."), inBulk: inBulk);
+                    (error == null ? "." : $" (its last answer: {error.Code})."), bulk: bulk);
         }
 
         /// <summary>A grant whose own request could not go out because a lookup for it failed (its alias's DescribeKey):
@@ -181,7 +194,27 @@ namespace KmsGrants.Engine
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public AttemptDecision DryRunNotHonored(KmsError error) =>
             AttemptDecision.Finish(GrantOutcome.NotAttempted, error,
-                $"Not sent: the endpoint does not honour DryRun, so -WhatIf could have {_operation.PastParticiple} this grant.", inBulk: true);
+                $"Not sent: the endpoint does not honour DryRun, so -WhatIf could have {_operation.PastParticiple} this grant.", bulk: BulkReason.RunStopped);
+
+        /// <summary>Canaries whose answers prove nothing in a row, on one key, after which its grants are no longer tried:
+        /// an endpoint that faults every DryRun on a key (moto, on a key it lacks) would otherwise cost each grant a
+        /// canary's full retries.</summary>
+        public const int MaxUnprovenCanariesInARow = 6;
+
+        /// <summary>A grant not sent because its key's canaries got <see cref="MaxUnprovenCanariesInARow"/> answers in a row
+        /// that prove nothing (<paramref name="canaryError"/> the last): said once for the key.</summary>
+        public AttemptDecision KeyUnproven(KmsError canaryError) =>
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError,
+                $"Not sent: DryRuns of a grant that cannot exist on this grant's key got {canaryError.Code} {MaxUnprovenCanariesInARow} times in a row " +
+                "instead of KMS's refusal, so -WhatIf cannot prove the endpoint honours DryRun for that key.", bulk: BulkReason.KeyUnproven);
+
+        /// <summary>How long a canary waits before it is sent again after <paramref name="decision"/> said retry. A grant's
+        /// throttled retry waits only for the pacer, among others; the canary is its Region's one request meanwhile, so a
+        /// throttle also backs it off (up to 5 s), as an SDK would, for the quota to recover.</summary>
+        public static TimeSpan CanaryRetryDelay(AttemptDecision decision, KmsError? error, GrantAttempts attempts, Random random) =>
+            error?.Kind == KmsErrorKind.Throttled
+                ? TimeSpan.FromTicks(Math.Max(decision.RetryAfter!.Value.Ticks, Backoff(attempts.Throttles, random).Ticks))
+                : decision.RetryAfter!.Value;
 
         /// <summary>Why a Region stopped, after its name: "refused the credentials (…)" or "throttled every request …".</summary>
         public static string RegionStopReason(KmsError stop) => stop.Kind == KmsErrorKind.Throttled

@@ -24,8 +24,15 @@ namespace KmsGrants.Engine
     /// the canary's answer, and the next grant gets its own canary.</summary>
     internal sealed class DryRunProof
     {
+        int _unprovenInARow;
+
         /// <summary>Proven honoured: DryRuns of real grants may go.</summary>
         public bool Proven { get; private set; }
+
+        /// <summary>Set once <see cref="AttemptPolicy.MaxUnprovenCanariesInARow"/> canaries in a row got answers that prove
+        /// nothing (throttles aside, which say only that the quota is spent): the last such answer. The key's grants are
+        /// then not tried.</summary>
+        public KmsError? GivenUp { get; private set; }
 
         public static CanaryVerdict Judge(KmsError? answer)
         {
@@ -64,16 +71,20 @@ namespace KmsGrants.Engine
                         return null;   // stopping: the queued grants are the run's to finish
                     }
                     var verdict = Judge(error);
-                    if (verdict == CanaryVerdict.Honoured) break;
+                    if (verdict == CanaryVerdict.Honoured)
+                    {
+                        _unprovenInARow = 0;
+                        break;
+                    }
                     if (verdict == CanaryVerdict.NotHonored) return NotHonoredError(endpoint);
+                    if (error?.Kind != KmsErrorKind.Throttled && ++_unprovenInARow >= AttemptPolicy.MaxUnprovenCanariesInARow)
+                    {
+                        GivenUp = error;
+                        return error;
+                    }
                     var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
                     if (!decision.IsRetry) return stopping() ? null : error;
-                    // A grant's throttled retry waits only for the pacer, among others; the canary is the Region's one
-                    // request meanwhile, so a throttle also backs it off (up to 5 s), as an SDK would, for the quota to recover.
-                    var wait = error?.Kind == KmsErrorKind.Throttled
-                        ? TimeSpan.FromTicks(Math.Max(decision.RetryAfter!.Value.Ticks, AttemptPolicy.Backoff(attempts.Throttles, random).Ticks))
-                        : decision.RetryAfter!.Value;
-                    try { await Task.Delay(wait, stopToken).ConfigureAwait(false); }
+                    try { await Task.Delay(AttemptPolicy.CanaryRetryDelay(decision, error, attempts, random), stopToken).ConfigureAwait(false); }
                     catch (OperationCanceledException) { return null; }
                 }
             }

@@ -73,7 +73,9 @@ namespace KmsGrants.Engine
         public CancellationToken StopToken => _stopping.Token;
         public CancellationToken AbortToken => _abort.Token;
         /// <summary>Why the run stopped, when it did (set by <see cref="Stop"/>; Ctrl+C reads "stopped by the user").</summary>
-        public string? StopReason => _stopReason ?? (Stopping ? "stopped by the user (Ctrl+C)" : null);
+        public string? StopReason => _stopReason ?? (Stopping ? UserStopReason : null);
+
+        public const string UserStopReason = "stopped by the user (Ctrl+C)";
         /// <summary>An error that stopped the run for every grant (bad credentials, an endpoint that is not KMS, one that
         /// does not honour DryRun, one gone silent).</summary>
         public KmsError? FatalError { get; private set; }
@@ -194,7 +196,7 @@ namespace KmsGrants.Engine
             }
             if (_lanes.TryGetValue(work.Region, out var lane)) lane.CountFinished();
             Interlocked.Increment(ref _finished);
-            _completed.Add(new GrantReport(work.Grant, result, error, decision.Note, decision.ReportedInBulk));
+            _completed.Add(new GrantReport(work.Grant, result, error, decision.Note, decision.Bulk));
             _pending.TryRemove(work, out _);
         }
 

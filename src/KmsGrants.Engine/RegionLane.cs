@@ -161,7 +161,9 @@ namespace KmsGrants.Engine
         /// waits for the canaries (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
         async Task ProveDryRunAsync(Work head)
         {
-            var answer = await ProofFor(head.Grant).ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping || _run.RegionStop(Region) != null, _random,
+            var proof = ProofFor(head.Grant);
+            // A key whose canaries keep proving nothing: its grants are not tried again, each a canary's full retries.
+            var answer = proof.GivenUp ?? await proof.ProveAsync(head.Grant, _run.Operation, SendCanaryAsync, _run.Policy, () => _run.Stopping || _run.RegionStop(Region) != null, _random,
                 _run.Session.EndpointDisplay, _run.StopToken).ConfigureAwait(false);
             if (answer is { Kind: KmsErrorKind.DryRunNotHonored })
             {
@@ -171,7 +173,7 @@ namespace KmsGrants.Engine
             if (answer == null) return;
             lock (_gate)
                 if (_new.Count > 0 && ReferenceEquals(_new.Peek(), head))
-                    _run.Finish(_new.Dequeue(), _run.Policy.DryRunUnproven(answer));
+                    _run.Finish(_new.Dequeue(), proof.GivenUp != null ? _run.Policy.KeyUnproven(answer) : _run.Policy.DryRunUnproven(answer));
         }
 
         async Task<(KmsError? Error, int Sends)> SendCanaryAsync(GrantOperation operation, GrantReference canary)

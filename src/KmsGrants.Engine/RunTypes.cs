@@ -17,13 +17,13 @@ namespace KmsGrants.Engine
     /// <summary>The one result of one grant, with its error (if any) in the engine's terms.</summary>
     public sealed class GrantReport
     {
-        public GrantReport(GrantReference grant, GrantResult result, KmsError? error, string? note, bool inBulk)
+        public GrantReport(GrantReference grant, GrantResult result, KmsError? error, string? note, BulkReason? bulk)
         {
             Grant = grant;
             Result = result;
             Error = error;
             Note = note;
-            ReportedInBulk = inBulk;
+            Bulk = bulk;
         }
 
         public GrantReference Grant { get; }
@@ -31,8 +31,9 @@ namespace KmsGrants.Engine
         public KmsError? Error { get; }
         /// <summary>Worth a verbose line, e.g. why a NotFound counts as done.</summary>
         public string? Note { get; }
-        /// <summary>Never sent because the run (or its Region) stopped: said once for all, not grant by grant.</summary>
-        public bool ReportedInBulk { get; }
+        /// <summary>Why this result is said once for many (<see cref="RunReport"/>), not grant by grant; null if it is not.</summary>
+        public BulkReason? Bulk { get; }
+        public bool ReportedInBulk => Bulk != null;
     }
 
     /// <summary>A snapshot of one Region's lane, for progress and the run's tally.</summary>

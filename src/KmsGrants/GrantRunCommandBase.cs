@@ -23,10 +23,8 @@ namespace KmsGrants.Commands
         GrantRunSummary? _summary;
         bool _dryRun;
         bool _ended;
-        // Grants never sent, per Region: said once at the end (a stopped Region's with its error).
-        readonly Dictionary<string, int> _unsent = new Dictionary<string, int>(StringComparer.Ordinal);
-        // Grants a stopped Region left undone after sending them (Failed or Unknown), per Region: said with the unsent.
-        readonly Dictionary<string, int> _undone = new Dictionary<string, int>(StringComparer.Ordinal);
+        // What the end of the run says once for many grants (never sent, a Region's stop, a key's unproven DryRun).
+        readonly RunReport _report = new RunReport();
         // False once the pipeline takes no more output (Ctrl+C, a downstream stop, -ErrorAction Stop): results then go to
         // $KmsGrantsLastRun.UnreportedResults.
         bool _acceptsOutput = true;
@@ -143,6 +141,7 @@ namespace KmsGrants.Commands
         {
             var result = report.Result;
             _summary!.Count(result);
+            _report.Add(report);
             if (!_acceptsOutput || Cancellation.IsCancellationRequested || Stopping)
             {
                 _summary.UnreportedResults.Add(result);
@@ -160,7 +159,8 @@ namespace KmsGrants.Commands
                 if (!handedOver || Stopping) _summary.UnreportedResults.Add(result);
                 _acceptsOutput = false;
                 // PowerShell throws -ErrorAction Stop as a PipelineStoppedException from WriteError, like a downstream stop.
-                _run?.Stop(e is ActionPreferenceStopException || _writingError ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
+                _run?.Stop(StoppedByUser ? GrantRun.UserStopReason
+                    : e is ActionPreferenceStopException || _writingError ? "-ErrorAction Stop on an error" : "stopped by a later command in the pipeline (e.g. Select-Object -First)");
                 EndRun();
                 throw;
             }
@@ -169,13 +169,7 @@ namespace KmsGrants.Commands
         void Write(GrantReport report, Action handingOver)
         {
             var result = report.Result;
-            if (report.ReportedInBulk)
-            {
-                var tally = result.Outcome == GrantOutcome.NotAttempted ? _unsent : _undone;
-                var region = result.Region ?? "";
-                tally[region] = tally.TryGetValue(region, out var n) ? n + 1 : 1;
-            }
-            else
+            if (!report.ReportedInBulk)
             {
                 if (report.Note != null) WriteVerbose($"{report.Grant}: {report.Note}");
                 WriteFinding(report);
@@ -254,7 +248,7 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>Ends the run once, however it ends: every result (<see cref="GrantRun.FinishAfterStop"/>), the tally,
-        /// the progress bar, the verbose summary, then what stopped it, as the last errors.</summary>
+        /// the progress bar, the verbose summary, then what the run says once (<see cref="RunReport"/>), its stop last.</summary>
         void EndRun()
         {
             if (_ended || _run == null) return;
@@ -262,45 +256,48 @@ namespace KmsGrants.Commands
             _ended = true;
             var summary = _summary!;
             Tally(summary);
-            if (!_acceptsOutput || Cancellation.IsCancellationRequested) return;
-            if (_progressShown)
-                WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-            if (summary.Submitted > 0)
-                WriteVerbose($"{(_dryRun ? "DryRun of" : char.ToUpperInvariant(Operation.PastParticiple[0]) + Operation.PastParticiple.Substring(1))} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
-                    $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
-                    string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
-            var session = OpenSession();
-            var stopped = _run.StoppedRegions;
-            var everyRegionStopped = _run.FatalError == null && summary.Regions.Count > 0 && summary.Regions.Keys.All(stopped.ContainsKey);
-            foreach (var region in stopped.OrderBy(r => r.Key, StringComparer.Ordinal))
+            var byUser = StoppedByUser;
+            if (_acceptsOutput && !byUser)
             {
-                var unsent = _unsent.TryGetValue(region.Key, out var n) ? n : 0;
-                var undone = _undone.TryGetValue(region.Key, out var u) ? u : 0;
-                var reason = AttemptPolicy.RegionStopReason(region.Value);
-                var left = unsent + undone;
-                var undoneSaid = $"sent, but {Operation.PastParticiple} by none of their attempts: Failed";
-                var split = undone == 0 ? "never sent: NotAttempted" : unsent == 0 ? undoneSaid : $"{unsent} never sent: NotAttempted; {undone} {undoneSaid}";
-                var verb = _dryRun ? $"get KMS's DryRun verdict on" : Operation.Verb;
-                var what = left > 0
-                    ? $"{verb} {left} more grant(s) in {region.Key} ({split}): the Region {reason}, so they were left as they were"
-                    : $"{verb} grants in {region.Key}: the Region {reason}";
-                // The grant whose answer stopped the Region has its own error already: say more for those not sent, or
-                // when no Region could do anything (the command failed).
-                if (left > 0 || everyRegionStopped)
-                    WriteError(ErrorRecords.Service(region.Value, what + (stopped.Count < summary.Regions.Count ? " (the other Regions went on)" : ""), region.Key, session, Operation));
+                if (_progressShown)
+                    WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+                if (summary.Submitted > 0)
+                    WriteVerbose($"{(_dryRun ? "DryRun of" : char.ToUpperInvariant(Operation.PastParticiple[0]) + Operation.PastParticiple.Substring(1))} {summary.Submitted} grants in {summary.Elapsed.TotalSeconds:0.0} s: {summary}; " +
+                        $"{summary.Requests} requests, {summary.ThrottledResponses} throttled. Regions: " +
+                        string.Join("; ", summary.Regions.Select(r => $"{r.Key}: {r.Value}")) + ".");
             }
-            var unsentElsewhere = _unsent.Where(a => !stopped.ContainsKey(a.Key)).Sum(a => a.Value);
-            if (unsentElsewhere > 0)
-                WriteWarning($"{unsentElsewhere} grant(s) were not sent: {_run.StopReason}. " +
-                    "They are NotAttempted in the results and in $KmsGrantsLastRun; run them again once the cause is fixed.");
-            if (_run.FatalError is KmsError fatal)
+            else if (!byUser) return;   // a later command's stop or -ErrorAction Stop: the pipeline takes nothing more
+            WriteFindings(byUser);
+        }
+
+        /// <summary>Writes what the run says once. After Ctrl+C only the host can still be written to: the user hears the
+        /// tally there.</summary>
+        void WriteFindings(bool byUser)
+        {
+            var session = OpenSession();
+            var findings = _report.Findings(new RunEnd
             {
-                // Name the grant that got the answer: its key ARN says which Region (and account) was refused.
-                var grant = _run.FatalGrant;
-                var what = $"{Operation.Verb} grants{(_dryRun ? " (DryRun)" : "")}" + (grant == null ? "" : $" (stopped by the answer for {grant})");
-                WriteError(ErrorRecords.Service(fatal, what, grant, session, Operation));
+                Operation = Operation, DryRun = _dryRun, StoppedRegions = _run!.StoppedRegions, FatalError = _run.FatalError,
+                FatalGrant = _run.FatalGrant, StopReason = _run.StopReason, StoppedByUser = byUser, Summary = _summary!,
+            });
+            foreach (var finding in findings)
+            {
+                if (byUser)
+                {
+                    if (finding.ToHost && WarningsWanted) Host.UI.WriteWarningLine(finding.Text);
+                }
+                else if (finding.Error is KmsError error) WriteError(ErrorRecords.Service(error, finding.Text, finding.Target, session, Operation));
+                else WriteWarning(finding.Text);
             }
         }
+
+        /// <summary>Ctrl+C (or a host's Stop): PowerShell marks the whole pipeline stopping, and may throw it at a write
+        /// before StopProcessing reaches this command.</summary>
+        bool StoppedByUser => Cancellation.IsCancellationRequested || Stopping;
+
+        bool WarningsWanted => !(MyInvocation.BoundParameters.TryGetValue("WarningAction", out var action)
+            ? action is ActionPreference.SilentlyContinue or ActionPreference.Ignore
+            : GetVariableValue("WarningPreference") is ActionPreference.SilentlyContinue or ActionPreference.Ignore);
 
         void Tally(GrantRunSummary summary)
         {
@@ -327,10 +324,12 @@ namespace KmsGrants.Commands
                 // failure): still learn the fate of what was sent, within the stop's grace, and keep every result.
                 if (!_ended)
                 {
-                    _run.Stop("the pipeline ended before this command finished");
-                    _run.FinishAfterStop(report => { _summary!.Count(report.Result); _summary.UnreportedResults.Add(report.Result); });
+                    var byUser = StoppedByUser;
+                    _run.Stop(byUser ? GrantRun.UserStopReason : "the pipeline ended before this command finished");
+                    _run.FinishAfterStop(report => { _summary!.Count(report.Result); _report.Add(report); _summary.UnreportedResults.Add(report.Result); });
                     _ended = true;
                     Tally(_summary!);
+                    if (byUser) WriteFindings(byUser: true);
                 }
                 _run.Dispose();
             }

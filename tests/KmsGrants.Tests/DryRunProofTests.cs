@@ -112,6 +112,38 @@ public class DryRunProofTests
         Assert.Equal(3, sent);
     }
 
+    [Fact]
+    public async Task A_key_whose_canaries_prove_nothing_six_times_in_a_row_is_given_up()
+    {
+        var fault = Error(KmsErrorKind.InternalFailure, "HTTP 500", 500);
+        var sent = 0;
+        var proof = new DryRunProof();
+        Assert.Same(fault, await Prove(proof, _ => { sent++; return (fault, 1); }));
+        Assert.Equal(AttemptPolicy.MaxUnprovenCanariesInARow, sent);
+        Assert.Same(fault, proof.GivenUp);
+        Assert.False(proof.Proven);
+    }
+
+    [Fact]
+    public async Task Throttles_neither_count_toward_giving_up_nor_reset_the_count_and_a_refusal_resets_it()
+    {
+        var fault = Error(KmsErrorKind.InternalFailure, "HTTP 500", 500);
+        var throttle = Error(KmsErrorKind.Throttled, "ThrottlingException", 400);
+        var notFound = Error(KmsErrorKind.NotFound, "NotFoundException", 400);
+        // One grant's canary: 3 faults, a throttle, then KMS's refusal: proven, and the count starts again.
+        var proof = new DryRunProof();
+        var first = new Queue<KmsError?>(new[] { fault, fault, fault, throttle, notFound });
+        Assert.Null(await Prove(proof, _ => (first.Dequeue(), 1)));
+        Assert.True(proof.Proven);
+        Assert.Null(proof.GivenUp);
+        // Another key's: 5 faults and a throttle between them, then the sixth fault gives it up.
+        var other = new DryRunProof();
+        var second = new Queue<KmsError?>(new[] { fault, fault, throttle, fault, fault, fault, fault });
+        Assert.Same(fault, await Prove(other, _ => (second.Dequeue(), 1)));
+        Assert.Same(fault, other.GivenUp);
+        Assert.Empty(second);
+    }
+
     static Task<KmsError?> Prove(DryRunProof proof, Func<GrantReference, (KmsError?, int)> answer) =>
         Prove(proof, (_, canary) => answer(canary), GrantOperation.Retire);
 

@@ -90,7 +90,9 @@ Describe 'Throttling: a 20 rps quota' {
 Describe 'Ctrl+C' {
     BeforeAll {
         $emulator = Start-KmsEmulator -SeedGrants 2000 -LatencyMs 20
-        $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -NoWait
+        # A host that records what is written to it: after Ctrl+C the command can only speak there.
+        $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru' -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -NoWait -Answer 'Yes'
+
         Start-Sleep -Seconds 1
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $run.PowerShell.Stop()
@@ -120,5 +122,33 @@ Describe 'Ctrl+C' {
         $reported.Count | Should -Be (2000 - $alive.Count)
         $reported.GrantId | Where-Object { $_ -in $alive } | Should -BeNullOrEmpty
         $summary.Retired + $summary.RetiredOnRetry | Should -Be (2000 - $alive.Count)
+    }
+
+    It 'says so once, on the host: the tally and where every result is' {
+        $run.HostWarnings.Count | Should -Be 1
+        $run.HostWarnings[0] | Should -BeLike "Stopped by the user (Ctrl+C)*of $($summary.Submitted) grant(s) taken in, $($summary.Retired + $summary.RetiredOnRetry) retired, $($summary.Failed) failed, $($summary.Unknown) unknown*$($summary.NotAttempted) not sent (NotAttempted)*`$KmsGrantsLastRun*"
+        $summary.StopReason | Should -Be 'stopped by the user (Ctrl+C)'
+    }
+}
+
+Describe 'Ctrl+C while a later command holds the pipeline' {
+    It 'is still the user''s stop: StopReason says Ctrl+C, the host hears the tally, every grant has its result' {
+        $emulator = Start-KmsEmulator -SeedGrants 300
+        try {
+            $run = Invoke-Isolated 'param($Url, $Key) Get-KmsGrant -KeyId $Key -EndpointUrl $Url -Region us-east-1 | Remove-KmsGrant -EndpointUrl $Url -Region us-east-1 -Force -PassThru | ForEach-Object { Start-Sleep -Milliseconds 100; $_ }' `
+                -Arguments @{ Url = $emulator.Url; Key = $emulator.KeyArn } -NoWait -Answer 'Yes'
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ($run.Output.Count -lt 3 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $run.PowerShell.Stop()
+            $done = Complete-Isolated $run
+            $summary = $done.PowerShell.Runspace.SessionStateProxy.GetVariable('KmsGrantsLastRun')
+            $summary.StopReason | Should -Be 'stopped by the user (Ctrl+C)'
+            $summary.ResultCount | Should -Be $summary.Submitted
+            $done.HostWarnings | Should -BeLike 'Stopped by the user (Ctrl+C)*'
+            $retired = @(@($done.Output) + @($summary.UnreportedResults) | Where-Object Status -In 'Retired', 'RetiredOnRetry').GrantId
+            $alive = @(Get-AliveGrantIds $emulator)
+            $retired.Count | Should -Be (300 - $alive.Count)
+        }
+        finally { Stop-TestServer $emulator; if ($done) { $done.PowerShell.Dispose() } }
     }
 }

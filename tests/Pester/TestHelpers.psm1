@@ -252,6 +252,7 @@ function Complete-Isolated($Run) {
         Output = @($Run.Output); Errors = @($Run.PowerShell.Streams.Error); PowerShell = $Run.PowerShell
         Prompts = @(if ($Run.Host) { $Run.Host.Prompts })
         Lines = @(if ($Run.Host) { $Run.Host.Lines })
+        HostWarnings = @(if ($Run.Host) { $Run.Host.Warnings })
     }
 }
 

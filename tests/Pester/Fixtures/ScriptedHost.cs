@@ -17,6 +17,8 @@ namespace KmsGrantsTests
         public List<string> Prompts => _ui.Prompts;
         /// <summary>What was written to the host (What if: lines among it).</summary>
         public List<string> Lines => _ui.Lines;
+        /// <summary>Warnings written to the host itself (what a command says after Ctrl+C).</summary>
+        public List<string> Warnings => _ui.Warnings;
         public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
         public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
         public override Guid InstanceId { get; } = Guid.NewGuid();
@@ -35,6 +37,7 @@ namespace KmsGrantsTests
             public ScriptedUI(string answer) { _answer = answer; }
             public List<string> Prompts { get; } = new List<string>();
             public List<string> Lines { get; } = new List<string>();
+            public List<string> Warnings { get; } = new List<string>();
             public override PSHostRawUserInterface RawUI => null;
             public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
             {
@@ -55,7 +58,7 @@ namespace KmsGrantsTests
             public override void WriteLine(string value) { Lines.Add(value); }
             public override void WriteProgress(long sourceId, ProgressRecord record) { }
             public override void WriteVerboseLine(string message) { }
-            public override void WriteWarningLine(string message) { }
+            public override void WriteWarningLine(string message) { Warnings.Add(message); }
         }
     }
 }
