@@ -176,13 +176,17 @@ function Invoke-PesterRuns([object[]] $Runs, [hashtable] $Totals) {
         if (-not (Test-Path $_.Result)) {
             Write-Host "$($_.Run.Name) produced no result: counted as one failure." -ForegroundColor Red
             $Totals.Failed++
-            $failing.Add($_.Run.Name)
+            $failing.Add("$($_.Run.Name): produced no result (log: $($_.Log))")
             return
         }
         $r = Get-Content $_.Result -Raw | ConvertFrom-Json
         $Totals.Passed += $r.Passed; $Totals.Failed += $r.Failed; $Totals.Skipped += $r.Skipped
         if ($r.ContainerFailed) { $Totals.Failed++ }
-        if ($r.Failed -or $r.ContainerFailed) { $failing.Add($_.Run.Name) }
+        if ($r.Failed -or $r.ContainerFailed) {
+            $log = $_.Log
+            $failing.AddRange([string[]]@(@($r.FailedTests) | ForEach-Object { "$($_) (log: $log)" }))
+            if (-not $r.FailedTests) { $failing.Add("$($_.Run.Name) (log: $log)") }
+        }
         Write-Host ('{0}: {1} passed, {2} failed in {3:0} s' -f $_.Run.Name, $r.Passed, ($r.Failed + [int]$r.ContainerFailed), $_.Seconds)
     }
     , $failing
@@ -207,21 +211,35 @@ function Invoke-TestTask {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     dotnet test (Join-Path $Root 'tests/KmsGrants.Tests') -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$trx" `
         --logger "nunit;LogFilePath=$(Join-Path $ResultsDir 'xunit.xml')" --logger 'console;verbosity=minimal'
+    $xunitFailing = [Collections.Generic.List[string]]::new()
     if (Test-Path $trx) {
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $testRun = ([xml](Get-Content $trx -Raw)).TestRun
+        $counters = $testRun.ResultSummary.Counters
         $totals.Passed += [int]$counters.passed
         $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
         $totals.Skipped += [int]$counters.notExecuted
+        foreach ($failed in @($testRun.Results.UnitTestResult | Where-Object outcome -NE 'Passed' | Where-Object outcome -NE 'NotExecuted')) {
+            $xunitFailing.Add("xunit: $($failed.testName) (log: $trx)")
+        }
     }
     elseif ($LASTEXITCODE -ne 0) {
         Write-Host 'xunit did not run (build failure?): counted as one failure.' -ForegroundColor Red
         $totals.Failed++
+        $xunitFailing.Add('xunit: did not run (build failure?)')
     }
 
     $runs = foreach ($suite in Get-PesterSuite) { @{ Suite = $suite; Name = $suite.BaseName; Title = $suite.Name } }
     $failing = Invoke-PesterRuns $runs $totals
-    if ($failing.Count) { Write-Host "`nNot green: $($failing -join ', ')" -ForegroundColor Red }
+    $failing.InsertRange(0, $xunitFailing)
+    Write-Failing 'Not green' $failing
     Write-TestSummary $totals
+}
+
+# The closing lines of a failed run: each failing test by name, with the log that has its output.
+function Write-Failing([string] $Title, [Collections.Generic.List[string]] $Failing) {
+    if (-not $Failing.Count) { return }
+    Write-Host "`n${Title}:" -ForegroundColor Red
+    foreach ($line in $Failing) { Write-Host "  $line" -ForegroundColor Red }
 }
 
 # Each top-level Describe (or each It) of each suite, alone: its line, as Pester's Filter.Line takes it.
@@ -244,7 +262,7 @@ function Invoke-TestAloneTask {
         }
     }
     $failing = Invoke-PesterRuns $runs $totals
-    if ($failing.Count) { Write-Host "`nFailed alone: $($failing -join ', ')" -ForegroundColor Red }
+    Write-Failing 'Failed alone' $failing
     Write-TestSummary $totals
 }
 

@@ -32,4 +32,7 @@ $result = Invoke-Pester -Configuration $config
     Failed          = $result.FailedCount + $result.FailedBlocksCount
     Skipped         = $result.SkippedCount
     ContainerFailed = $result.FailedContainersCount -gt 0
+    # Named in the test command's closing lines, beside this suite's log.
+    FailedTests     = @(@($result.Failed | ForEach-Object ExpandedPath) + @($result.FailedBlocks | ForEach-Object { "$($_.ExpandedPath) (its set-up)" }) +
+        @($result.FailedContainers | ForEach-Object { "$($_.Item) (the file itself)" }))
 } | ConvertTo-Json | Set-Content -Path $ResultPath
