@@ -16,6 +16,23 @@ namespace KmsGrants.Engine
         public bool OutcomeUnknown { get; internal set; }
         /// <summary>The last attempt's error, if it had one: what a grant stopped before its retry reports.</summary>
         public KmsError? LastError { get; internal set; }
+        /// <summary>Whether a request whose answer was lost may be sent again. False for a CreateGrant without a Name: a
+        /// second request would make a second grant.</summary>
+        public bool LostAnswerMayBeResent { get; set; } = true;
+        /// <summary>A key that ListKeys named: a NotFound means it was deleted since, and its listing is skipped.</summary>
+        public bool GoneIsSkipped { get; set; }
+        /// <summary>When (on the run's clock) KMS first refused this grant's principal: IAM may still be propagating it.</summary>
+        public double? PrincipalRefusedSince { get; internal set; }
+
+        /// <summary>A request succeeded and another follows for the same item (a listing's next page): the counts of what
+        /// went wrong start again, as for a new request.</summary>
+        internal void NextRequest()
+        {
+            Faults = 0;
+            Throttles = 0;
+            Silences = 0;
+            LastError = null;
+        }
     }
 
     /// <summary>Why a grant's result is said once for many (there may be thousands), not grant by grant.</summary>
@@ -62,9 +79,9 @@ namespace KmsGrants.Engine
             new AttemptDecision(null, outcome, error, message, note, bulk);
     }
 
-    /// <summary>The decisions of one run (RetireGrant or RevokeGrant, real or DryRun), apart from the concurrency that
-    /// carries them out: pure, so every branch is unit-tested. Only a KMS answer counts as success; an outcome that
-    /// cannot be known is reported as Unknown, never as done or failed.</summary>
+    /// <summary>The decisions of one run (of any <see cref="GrantOperation"/>, real or DryRun), apart from the concurrency
+    /// that carries them out: pure (time is passed in), so every branch is unit-tested. Only a KMS answer counts as
+    /// success; an outcome that cannot be known is reported as Unknown, never as done or failed.</summary>
     public sealed class AttemptPolicy
     {
         /// <summary>Throttled attempts tolerated per grant: the rate controller keeps throttles rare, so this only ends a
@@ -74,6 +91,15 @@ namespace KmsGrants.Engine
         public const int MaxSilentAttempts = 3;
 
         public const string UnknownMessage = "The outcome is unknown: a request may have reached KMS, but no answer came back. Check whether the grant still exists (Get-KmsGrant).";
+
+        /// <summary>How long CreateGrant retries a principal KMS refuses (InvalidArnException): a role or user created
+        /// moments ago is refused until IAM has propagated it (Terraform's KMS grant resource retries the same error for
+        /// two to three minutes).</summary>
+        public const double PrincipalPropagationSeconds = 120;
+
+        public const string UnknownCreationMessage = "The outcome is unknown: the request may have created the grant, but no answer came back. " +
+            "Without a Name it was not sent again (a second request would make a second grant): check with Get-KmsGrant -KeyId <key> " +
+            "-GranteePrincipal <principal>, and give -Name to make a retry safe (KMS returns the same grant for the same Name and parameters).";
 
         readonly GrantOperation _operation;
         readonly bool _dryRun;
@@ -89,26 +115,41 @@ namespace KmsGrants.Engine
 
         public string DoneOnRetryNote => $"gone after a lost response; this run's earlier attempt probably {_operation.PastParticiple} it";
 
+        public const string SameGrantAfterLostAnswerNote = "an earlier attempt's answer was lost; KMS returned the grant for the same Name and parameters";
+
         /// <summary>Decides after one attempt.</summary>
         /// <param name="error">Null when KMS answered with success.</param>
         /// <param name="sends">How often this attempt's request went on the wire (the HTTP stack may re-send it; 0: never).</param>
         /// <param name="stopping">The run is stopping: no retry, except one that can still learn an unknown outcome.</param>
-        public AttemptDecision AfterAttempt(GrantAttempts grant, KmsError? error, int sends, bool stopping, Random random)
+        /// <param name="now">Seconds on the run's clock (how long a principal has been refused).</param>
+        public AttemptDecision AfterAttempt(GrantAttempts grant, KmsError? error, int sends, bool stopping, Random random, double now = 0)
         {
             // Stopped before any of its bytes left: this attempt did not happen.
             if (error?.Kind == KmsErrorKind.Stopped && sends == 0) return StoppedBeforeSending(grant);
 
             grant.Attempts += Math.Max(1, sends);
-            // A request the HTTP stack sent more than once had a copy whose answer was lost: it may have taken effect.
-            if (sends > 1) grant.OutcomeUnknown = true;
+            // A request the HTTP stack sent more than once had a copy whose answer was lost: it may have taken effect (a
+            // listing changes nothing, so nothing it does is unknown).
+            if (sends > 1 && _operation.ChangesGrants) grant.OutcomeUnknown = true;
             grant.LastError = error;
 
             if (error == null)
             {
                 // A DryRun never succeeds on KMS: success means the endpoint ignored DryRun and may have made the change.
-                return _dryRun
-                    ? AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), UnknownMessage)
-                    : AttemptDecision.Finish(GrantOutcome.Succeeded);
+                if (_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), UnknownMessage);
+                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: grant.OutcomeUnknown && _operation == GrantOperation.Create ? SameGrantAfterLostAnswerNote : null);
+            }
+
+            if (!_operation.ChangesGrants) return AfterListingAttempt(grant, error, stopping, random);
+
+            if (_operation == GrantOperation.Create && error.Kind == KmsErrorKind.InvalidArn)
+            {
+                // Create names its key by ARN (checked before sending), so the ARN KMS refuses is a principal's.
+                var refused = new KmsError(KmsErrorKind.InvalidPrincipal, error.Code, error.Message, error.HttpStatus, error.RequestId);
+                grant.LastError = refused;
+                grant.PrincipalRefusedSince ??= now;
+                if (stopping || now - grant.PrincipalRefusedSince.Value >= PrincipalPropagationSeconds) return NotDone(refused, stopping);
+                return AttemptDecision.Retry(Backoff(++grant.Faults, random));
             }
 
             switch (error.Kind)
@@ -126,7 +167,7 @@ namespace KmsGrants.Engine
                     // The pacer slows the rate; a little jitter keeps retried requests from arriving together.
                     return AttemptDecision.Retry(TimeSpan.FromMilliseconds(random.Next(0, 50)));
 
-                case KmsErrorKind.NotFound when grant.OutcomeUnknown && !_dryRun:
+                case KmsErrorKind.NotFound when grant.OutcomeUnknown && !_dryRun && _operation.GoneAfterLostAnswerIsDone:
                     return AttemptDecision.Finish(GrantOutcome.SucceededOnRetry, note: DoneOnRetryNote);
 
                 case KmsErrorKind.Stopped:   // in flight when the run gave up waiting
@@ -137,6 +178,10 @@ namespace KmsGrants.Engine
             if (error.OutcomeUnknown) grant.OutcomeUnknown = true;
             if (error.StopsEverything)
                 return grant.OutcomeUnknown ? Unknown(error) : NotDone(error, stopping: false);
+
+            // Without a Name, a CreateGrant whose answer may have been lost is not sent again: it could make a second grant.
+            if (grant.OutcomeUnknown && !grant.LostAnswerMayBeResent && !_dryRun)
+                return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownCreationMessage);
 
             if (error.IsRetryable)
             {
@@ -149,6 +194,29 @@ namespace KmsGrants.Engine
                 return AttemptDecision.Retry(Backoff(grant.Faults, random));
             }
 
+            return NotDone(error, stopping: false);
+        }
+
+        /// <summary>A listing's attempt went wrong: it changed nothing, so what its answer was lost to is retried like a
+        /// fault, and what ends it is Failed, never Unknown. A key ListKeys named that is gone by now was deleted since:
+        /// skipped, with a note.</summary>
+        AttemptDecision AfterListingAttempt(GrantAttempts grant, KmsError error, bool stopping, Random random)
+        {
+            if (error.Kind == KmsErrorKind.NotFound && grant.GoneIsSkipped)
+                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: "deleted after ListKeys listed it: skipped");
+            if (error.Kind == KmsErrorKind.Stopped) return StoppedBeforeSending(grant);
+            if (error.Kind == KmsErrorKind.Throttled)
+            {
+                grant.Throttles++;
+                return grant.Throttles >= MaxThrottledAttempts || stopping ? NotDone(error, stopping) : AttemptDecision.Retry(TimeSpan.FromMilliseconds(random.Next(0, 50)));
+            }
+            if (error.IsRetryable && !error.StopsEverything)
+            {
+                grant.Faults++;
+                if (error.Kind == KmsErrorKind.TimedOut) grant.Silences++;
+                if (stopping || grant.Faults >= _maxAttempts || grant.Silences >= MaxSilentAttempts) return NotDone(error, stopping);
+                return AttemptDecision.Retry(Backoff(grant.Faults, random));
+            }
             return NotDone(error, stopping: false);
         }
 

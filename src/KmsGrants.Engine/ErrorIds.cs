@@ -36,6 +36,7 @@ namespace KmsGrants.Engine
         public const string InvalidMarker = "KmsGrants.InvalidMarker";
         public const string InvalidState = "KmsGrants.InvalidState";
         public const string Disabled = "KmsGrants.Disabled";
+        public const string LimitExceeded = "KmsGrants.LimitExceeded";
         public const string Throttled = "KmsGrants.Throttled";
         public const string DependencyTimeout = "KmsGrants.DependencyTimeout";
         public const string InternalFailure = "KmsGrants.InternalFailure";
@@ -67,6 +68,8 @@ namespace KmsGrants.Engine
             KmsErrorKind.InvalidMarker => InvalidMarker,
             KmsErrorKind.InvalidState => InvalidState,
             KmsErrorKind.Disabled => Disabled,
+            KmsErrorKind.LimitExceeded => LimitExceeded,
+            KmsErrorKind.InvalidPrincipal => InvalidPrincipal,
             KmsErrorKind.Throttled => Throttled,
             KmsErrorKind.DependencyTimeout => DependencyTimeout,
             KmsErrorKind.InternalFailure => InternalFailure,

@@ -7,11 +7,12 @@ using System.Threading;
 
 namespace KmsGrants.Engine
 {
-    /// <summary>One run of RetireGrant or RevokeGrant over every grant a command takes in: one <see cref="RegionLane"/> per
-    /// Region, the stops, and the rule that <b>every grant taken in yields exactly one result</b> — whatever happens, and
-    /// however the run ends. The pipeline thread calls <see cref="Submit"/>, which reads ahead up to
-    /// <see cref="ReadAhead"/> grants so that every lane stays busy even when the input is sorted by Region, and
-    /// <see cref="Complete"/>; results come back on that thread in completion order.
+    /// <summary>One run of a <see cref="GrantOperation"/> (RetireGrant, RevokeGrant, CreateGrant, or a listing) over every
+    /// item a command takes in: one <see cref="RegionLane"/> per Region, the stops, and the rule that <b>every item taken
+    /// in yields exactly one result</b> — whatever happens, and however the run ends. The pipeline thread calls
+    /// <see cref="Submit"/>, which reads ahead up to <see cref="ReadAhead"/> items so that every lane stays busy even when
+    /// the input is sorted by Region, and <see cref="Complete"/>; results (and a listing's pages) come back on that thread
+    /// in completion order.
     /// <para>A stop (Ctrl+C, a downstream stop, -ErrorAction Stop, an error that would fail every request, an endpoint
     /// gone silent) sends nothing new; requests in flight get <see cref="StopGrace"/> to answer, then are given up and
     /// reported Unknown. Grants never sent are NotAttempted, those taken in after the stop too.</para></summary>
@@ -29,9 +30,9 @@ namespace KmsGrants.Engine
         readonly CancellationTokenSource _stopping;
         readonly CancellationTokenSource _abort = new CancellationTokenSource();
         readonly ConcurrentDictionary<string, RegionLane> _lanes = new ConcurrentDictionary<string, RegionLane>(StringComparer.Ordinal);
-        readonly BlockingCollection<GrantReport> _completed = new BlockingCollection<GrantReport>();
+        readonly BlockingCollection<RunEvent> _completed = new BlockingCollection<RunEvent>();
         // Taken in and not yet finished: what the run finishes itself if a lane cannot.
-        readonly ConcurrentDictionary<Work, byte> _pending = new ConcurrentDictionary<Work, byte>();
+        readonly ConcurrentDictionary<RunItem, byte> _pending = new ConcurrentDictionary<RunItem, byte>();
         readonly ConcurrentQueue<string> _trace = new ConcurrentQueue<string>();
         // Regions that stopped alone: they refused the credentials, or throttled everything.
         readonly ConcurrentDictionary<string, KmsError> _stoppedRegions = new ConcurrentDictionary<string, KmsError>(StringComparer.Ordinal);
@@ -43,6 +44,7 @@ namespace KmsGrants.Engine
         int _watching;
         long _submitted;
         long _finished;
+        int _pagesWaiting;
         volatile bool _inputEnded;
         string? _stopReason;
 
@@ -68,6 +70,10 @@ namespace KmsGrants.Engine
         public int Outstanding => _pending.Count;
         public TimeSpan Elapsed => _clock.Elapsed;
         public double Now => _clock.Elapsed.TotalSeconds;
+        /// <summary>Pages handed back that the pipeline has not taken yet, at most (a few thousand grants): a listing
+        /// sends no more requests meanwhile, so memory follows the slowest consumer, not the account's grants.</summary>
+        public const int MaxPagesWaiting = 32;
+        public bool Backlogged => Volatile.Read(ref _pagesWaiting) >= MaxPagesWaiting;
         public bool Stopping => _stopping.IsCancellationRequested;
         public bool InputEnded => _inputEnded;
         public CancellationToken StopToken => _stopping.Token;
@@ -88,42 +94,43 @@ namespace KmsGrants.Engine
         public long Requests => _lanes.Values.Sum(l => l.Requests);
         public long ThrottledResponses => _lanes.Values.Sum(l => l.Throttled);
 
-        /// <summary>Takes one grant into the run, for <paramref name="region"/> (<see cref="RegionRouting.RegionOf"/>). Blocks
-        /// while <see cref="ReadAhead"/> grants are outstanding, handing results to <paramref name="onResult"/> meanwhile.
-        /// Once the run has stopped, the grant is finished at once, unsent.</summary>
-        public void Submit(GrantReference grant, string region, Action<GrantReport> onResult)
+        /// <summary>Takes one item into the run, for <paramref name="region"/> (<see cref="RegionRouting.RegionOf"/>): a grant,
+        /// or a key or principal with its <paramref name="request"/> (a new grant's <see cref="GrantSpec"/>, a
+        /// <see cref="ListingRequest"/>). Blocks while <see cref="ReadAhead"/> items are outstanding, handing results to
+        /// <paramref name="onEvent"/> meanwhile. Once the run has stopped, the item is finished at once, unsent.</summary>
+        public void Submit(GrantReference grant, string region, Action<RunEvent> onEvent, object? request = null)
         {
             // Taken in first: a stop thrown while results are handed over below (a later Select-Object -First) leaves it
             // pending, and the stop gives it its result.
-            var work = TakeIn(grant, region);
+            var item = TakeIn(grant, region, request);
             while (Outstanding > ReadAhead && !Stopping)
-                if (_completed.TryTake(out var report, 50)) onResult(report);
-            if (Stopping || RegionStop(region) != null) Finish(work, Unsendable(work));
-            else _lanes.GetOrAdd(region, r => new RegionLane(this, r)).Enqueue(work);
-            Drain(onResult);
+                if (TryTake(out var report, 50)) onEvent(report);
+            if (Stopping || RegionStop(region) != null) Finish(item, Unsendable(item));
+            else _lanes.GetOrAdd(region, r => new RegionLane(this, r)).Enqueue(item);
+            Drain(onEvent);
         }
 
         /// <summary>Takes in a grant whose own request cannot go out because a lookup for it failed in
         /// <paramref name="region"/> (its alias's DescribeKey): it finishes as if its request had got that answer, so a
         /// Region that refused the credentials stops as it would for a key ARN there.</summary>
-        public void SubmitFailedLookup(GrantReference grant, string region, KmsError error, Action<GrantReport> onResult)
+        public void SubmitFailedLookup(GrantReference grant, string region, KmsError error, Action<RunEvent> onEvent, object? request = null)
         {
-            var work = TakeIn(grant, region);
-            Finish(work, Stopping || RegionStop(region) != null ? Unsendable(work) : Policy.FailedBeforeSending(error));
-            Drain(onResult);
+            var item = TakeIn(grant, region, request);
+            Finish(item, Stopping || RegionStop(region) != null ? Unsendable(item) : Policy.FailedBeforeSending(error));
+            Drain(onEvent);
         }
 
         /// <summary>Waits for every grant taken in, handing results over as they finish. <paramref name="tick"/> runs at
         /// least every 200 ms (for progress). On a stop, <see cref="FinishAfterStop"/> completes it.</summary>
-        public void Complete(Action<GrantReport> onResult, Action? tick = null)
+        public void Complete(Action<RunEvent> onEvent, Action? tick = null)
         {
             _inputEnded = true;
             while ((Outstanding > 0 || _completed.Count > 0) && !Stopping)
             {
-                if (_completed.TryTake(out var report, 200)) onResult(report);
+                if (TryTake(out var report, 200)) onEvent(report);
                 tick?.Invoke();
             }
-            if (Stopping) FinishAfterStop(onResult);
+            if (Stopping) FinishAfterStop(onEvent);
         }
 
         /// <summary>The rate controllers' decisions since the last call (with <see cref="RunOptions.Trace"/>).</summary>
@@ -153,51 +160,58 @@ namespace KmsGrants.Engine
         /// <summary>After a stop: requests in flight get <see cref="StopGrace"/> to answer, then are given up; every
         /// result is handed to <paramref name="onResult"/> (which, after Ctrl+C, can only keep them). Returns within about
         /// StopGrace plus a second, whatever the endpoint does — and with every grant taken in finished.</summary>
-        public void FinishAfterStop(Action<GrantReport> onResult)
+        public void FinishAfterStop(Action<RunEvent> onEvent)
         {
             if (!Stopping) Stop("stopped");
             var grace = Stopwatch.StartNew();
             while (Outstanding > 0 && grace.Elapsed < StopGrace)
-                if (_completed.TryTake(out var report, 20)) onResult(report);
+                if (TryTake(out var report, 20)) onEvent(report);
             if (Outstanding > 0) _abort.Cancel();
             // Given-up requests end at once; backoff timers wake on the abort.
             while (Outstanding > 0 && grace.Elapsed < StopGrace + WindDown)
-                if (_completed.TryTake(out var report, 20)) onResult(report);
+                if (TryTake(out var report, 20)) onEvent(report);
             // Whatever still has no result gets one now: a late answer finds it finished and is dropped.
-            foreach (var work in _pending.Keys.ToList())
-                Finish(work, work.InFlight ? Policy.AfterAttempt(work.State, KmsError.StoppedInFlight(), 1, stopping: true, new Random()) : Unsendable(work));
-            Drain(onResult);
+            foreach (var item in _pending.Keys.ToList())
+                Finish(item, item.InFlight ? Policy.AfterAttempt(item.State, KmsError.StoppedInFlight(), 1, stopping: true, new Random(), Now) : Unsendable(item));
+            Drain(onEvent);
         }
 
-        /// <summary>The one result of a grant. Called once per grant, by whichever part of the run decided it; a second
+        /// <summary>The one result of an item. Called once per item, by whichever part of the run decided it; a second
         /// call is ignored.</summary>
-        void ILaneOwner.Finish(Work work, AttemptDecision decision) => Finish(work, decision);
+        void ILaneOwner.Finish(RunItem item, AttemptDecision decision) => Finish(item, decision);
 
-        void Finish(Work work, AttemptDecision decision)
+        void ILaneOwner.Emit(RunItem item, IReadOnlyList<GrantInfo> grants)
         {
-            if (!work.TryFinish()) return;
+            Interlocked.Increment(ref _pagesWaiting);
+            _completed.Add(new PageReport(item.Grant, item.Region, grants));
+        }
+
+        void Finish(RunItem item, AttemptDecision decision)
+        {
+            if (!item.TryFinish()) return;
             var error = decision.Error;
             var result = Operation.NewResult(decision.Outcome);
-            result.KeyId = work.Grant.KeyId;
-            result.GrantId = work.Grant.GrantId;
-            result.GrantToken = work.Grant.GrantToken;
-            result.Region = work.Region;
+            result.KeyId = item.Grant.KeyId;
+            result.GrantId = item.Grant.GrantId;
+            result.GrantToken = item.Grant.GrantToken;
+            result.Region = item.Region;
             result.DryRun = Options.DryRun;
-            result.Attempts = work.State.Attempts;
+            result.Attempts = item.State.Attempts;
             result.ErrorCode = error?.Code;
             result.Message = decision.Message ?? error?.Message;
-            result.Elapsed = _clock.Elapsed - work.Started;
+            result.Elapsed = _clock.Elapsed - item.Started;
+            Operation.Complete(result, item);
             if (error != null && !decision.ReportedInBulk)
             {
                 StopScope scope;
-                lock (_rules) scope = _rules.ScopeOf(error, work.Region);
-                if (scope == StopScope.Region) StopRegion(work.Region, error);
-                else if (scope == StopScope.Run) Stop($"{error.Code}: every request would fail alike", error, work.Grant);
+                lock (_rules) scope = _rules.ScopeOf(error, item.Region);
+                if (scope == StopScope.Region) StopRegion(item.Region, error);
+                else if (scope == StopScope.Run) Stop($"{error.Code}: every request would fail alike", error, item.Grant);
             }
-            if (_lanes.TryGetValue(work.Region, out var lane)) lane.CountFinished();
+            if (_lanes.TryGetValue(item.Region, out var lane)) lane.CountFinished();
             Interlocked.Increment(ref _finished);
-            _completed.Add(new GrantReport(work.Grant, result, error, decision.Note, decision.Bulk));
-            _pending.TryRemove(work, out _);
+            _completed.Add(new GrantReport(item.Grant, result, error, decision.Note, decision.Bulk));
+            _pending.TryRemove(item, out _);
         }
 
         /// <summary>Why this Region stopped alone, if it did.</summary>
@@ -205,13 +219,13 @@ namespace KmsGrants.Engine
 
         /// <summary>The decision for a grant that can no longer be sent: its Region's stop, the endpoint found to ignore
         /// DryRun, or the run's stop (<see cref="AttemptPolicy.StoppedBeforeSending"/>: one rule wherever it waited).</summary>
-        AttemptDecision ILaneOwner.Unsendable(Work work) => Unsendable(work);
+        AttemptDecision ILaneOwner.Unsendable(RunItem item) => Unsendable(item);
 
-        AttemptDecision Unsendable(Work work)
+        AttemptDecision Unsendable(RunItem item)
         {
-            if (RegionStop(work.Region) is KmsError regionStop) return Policy.StoppedBeforeSending(work.State, regionStop, work.Region);
-            if (FatalError is { Kind: KmsErrorKind.DryRunNotHonored } notHonored && work.State.Attempts == 0) return Policy.DryRunNotHonored(notHonored);
-            return Policy.StoppedBeforeSending(work.State);
+            if (RegionStop(item.Region) is KmsError regionStop) return Policy.StoppedBeforeSending(item.State, regionStop, item.Region);
+            if (FatalError is { Kind: KmsErrorKind.DryRunNotHonored } notHonored && item.State.Attempts == 0) return Policy.DryRunNotHonored(notHonored);
+            return Policy.StoppedBeforeSending(item.State);
         }
 
         void ILaneOwner.OnBusyAgain(string region)
@@ -257,17 +271,25 @@ namespace KmsGrants.Engine
             if (_lanes.TryGetValue(region, out var lane)) lane.Wake();
         }
 
-        Work TakeIn(GrantReference grant, string region)
+        RunItem TakeIn(GrantReference grant, string region, object? request)
         {
-            var work = new Work(grant, region, _clock.Elapsed);
-            _pending[work] = 0;
+            var item = new RunItem(grant, request, region, _clock.Elapsed);
+            Operation.Prepare(item);
+            _pending[item] = 0;
             Interlocked.Increment(ref _submitted);
-            return work;
+            return item;
         }
 
-        void Drain(Action<GrantReport> onResult)
+        bool TryTake(out RunEvent report, int millisecondsTimeout)
         {
-            while (_completed.TryTake(out var report)) onResult(report);
+            if (!_completed.TryTake(out report!, millisecondsTimeout)) return false;
+            if (report is PageReport) Interlocked.Decrement(ref _pagesWaiting);
+            return true;
+        }
+
+        void Drain(Action<RunEvent> onEvent)
+        {
+            while (TryTake(out var report, 0)) onEvent(report);
         }
 
         public void Dispose()

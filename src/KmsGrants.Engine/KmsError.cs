@@ -37,6 +37,11 @@ namespace KmsGrants.Engine
         ExpiredToken,
         /// <summary>The credentials could not be obtained (a failing credential_process, an expired SSO session).</summary>
         CredentialsUnavailable,
+        /// <summary>LimitExceededException: a key holds its most grants (50,000), or another KMS limit was reached.</summary>
+        LimitExceeded,
+        /// <summary>CreateGrant's InvalidArnException: KMS does not know a grant's principal (it does not exist, or IAM has
+        /// not yet propagated it).</summary>
+        InvalidPrincipal,
         /// <summary>DryRunOperationException: not an error at all, the DryRun's "would succeed".</summary>
         DryRunSucceeded,
         /// <summary>The endpoint answered a DryRun request with success: it ignores DryRun, so it may make the change
@@ -163,6 +168,7 @@ namespace KmsGrants.Engine
             "InvalidMarkerException" => KmsErrorKind.InvalidMarker,
             "KMSInvalidStateException" => KmsErrorKind.InvalidState,
             "DisabledException" => KmsErrorKind.Disabled,
+            "LimitExceededException" => KmsErrorKind.LimitExceeded,
             "ThrottlingException" or "Throttling" or "TooManyRequestsException" or "RequestLimitExceeded" => KmsErrorKind.Throttled,
             "DependencyTimeoutException" => KmsErrorKind.DependencyTimeout,
             "KMSInternalException" or "InternalFailure" or "ServiceUnavailable" or "ServiceUnavailableException" => KmsErrorKind.InternalFailure,

@@ -18,8 +18,8 @@ namespace KmsGrants.Engine
         // Per key (or "by token"): an endpoint may answer one key's impossible grant as KMS does and another's not.
         readonly Dictionary<string, DryRunProof> _proofs = new Dictionary<string, DryRunProof>(StringComparer.Ordinal);
         readonly object _gate = new object();
-        readonly Queue<Work> _new = new Queue<Work>();
-        readonly Queue<Work> _retries = new Queue<Work>();
+        readonly Queue<RunItem> _new = new Queue<RunItem>();
+        readonly Queue<RunItem> _retries = new Queue<RunItem>();
         readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
         readonly Random _random = new Random();
         readonly Task _dispatcher;
@@ -61,7 +61,7 @@ namespace KmsGrants.Engine
                 };
         }
 
-        public void Enqueue(Work work)
+        public void Enqueue(RunItem work)
         {
             lock (_gate) _new.Enqueue(work);
             Wake();
@@ -76,7 +76,7 @@ namespace KmsGrants.Engine
             var stopping = _run.StopToken;
             while (!_run.AbortToken.IsCancellationRequested)
             {
-                Work? next;
+                RunItem? next;
                 lock (_gate)
                 {
                     _controller.RequestsLeft = _run.InputEnded ? _new.Count + _retries.Count + _backingOff : null;
@@ -85,7 +85,8 @@ namespace KmsGrants.Engine
                     next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
                     if (next == null && _inFlight == 0 && _backingOff == 0) _wentIdle = true;
                     var window = _run.Options.DryRun && !_dryRunVerdictSeen ? 1 : _controller.MaxInFlight;
-                    if (next != null && _inFlight >= window) next = null;
+                    // A listing waits while the pipeline has not taken the pages it already brought back.
+                    if (next != null && (_inFlight >= window || _run.Backlogged)) next = null;
                 }
                 if (next == null)
                 {
@@ -108,7 +109,7 @@ namespace KmsGrants.Engine
                 {
                     continue;
                 }
-                Work work;
+                RunItem work;
                 long ticket;
                 lock (_gate)
                 {
@@ -159,7 +160,7 @@ namespace KmsGrants.Engine
 
         /// <summary>Until the endpoint is proven to honour DryRun for this grant's key, the grant at the head of the queue
         /// waits for the canaries (<see cref="DryRunProof"/>); an unproven answer finishes that grant unsent.</summary>
-        async Task ProveDryRunAsync(Work head)
+        async Task ProveDryRunAsync(RunItem head)
         {
             var proof = ProofFor(head.Grant);
             // A key whose canaries keep proving nothing: its grants are not tried again, each a canary's full retries.
@@ -198,8 +199,8 @@ namespace KmsGrants.Engine
             try
             {
                 int sends;
-                (error, sends) = await SendAsync(operation, canary, dryRun: true).ConfigureAwait(false);
-                answered = Heard(error);
+                (error, sends, _) = await SendAsync(operation, new RunItem(canary, null, Region, TimeSpan.Zero), dryRun: true).ConfigureAwait(false);
+                answered = CountAnswer(error);
                 return (error, sends);
             }
             finally
@@ -212,28 +213,48 @@ namespace KmsGrants.Engine
             }
         }
 
-        async Task AttemptAsync(Work work, long ticket)
+        async Task AttemptAsync(RunItem item, long ticket)
         {
-            var (error, sends) = await SendAsync(_run.Operation, work.Grant, _run.Options.DryRun).ConfigureAwait(false);
-            work.InFlight = false;
-            var answered = Heard(error);
-            AttemptDecision decision;
+            var operation = _run.Operation;
+            var (error, sends, answer) = await SendAsync(operation, item, _run.Options.DryRun).ConfigureAwait(false);
+            item.InFlight = false;
+            var answered = CountAnswer(error);
+            var more = false;
+            if (error == null)
+            {
+                // A listing's page goes to the pipeline as it comes; the item's next page follows as its next request.
+                if (operation.GrantsIn(answer, _clients.RedactSecrets) is { } grants) _run.Emit(item, grants);
+                (more, error) = operation.Next(item, answer);
+                item.Answer = answer;
+            }
+            AttemptDecision decision = default;
             lock (_gate)
             {
                 var kind = error?.Kind == KmsErrorKind.Throttled ? ResponseKind.Throttled : answered ? ResponseKind.Accepted : ResponseKind.Lost;
                 _controller.OnResponse(ticket, Now, kind);
                 _inFlight--;
                 if (error?.Kind == KmsErrorKind.DryRunSucceeded) _dryRunVerdictSeen = true;
-                decision = _run.Policy.AfterAttempt(work.State, error, sends, _run.Stopping, _random);
-                if (decision.IsRetry) _backingOff++;
+                if (more)
+                {
+                    item.State.NextRequest();
+                    _retries.Enqueue(item);
+                }
+                else
+                {
+                    decision = _run.Policy.AfterAttempt(item.State, error, sends, _run.Stopping, _random, Now);
+                    if (decision.IsRetry) _backingOff++;
+                }
             }
-            if (decision.IsRetry) _ = RetryLaterAsync(work, decision.RetryAfter!.Value);
-            else _run.Finish(work, decision);
+            if (!more)
+            {
+                if (decision.IsRetry) _ = RetryLaterAsync(item, decision.RetryAfter!.Value);
+                else _run.Finish(item, decision);
+            }
             Wake();
         }
 
         /// <summary>Tells the run an answer came (any HTTP answer), and counts throttles. Returns whether one came.</summary>
-        bool Heard(KmsError? error)
+        bool CountAnswer(KmsError? error)
         {
             var answered = error == null || error.HttpStatus != null;
             var throttled = error?.Kind == KmsErrorKind.Throttled;
@@ -242,7 +263,7 @@ namespace KmsGrants.Engine
             return answered;
         }
 
-        async Task RetryLaterAsync(Work work, TimeSpan delay)
+        async Task RetryLaterAsync(RunItem work, TimeSpan delay)
         {
             try { await Task.Delay(delay, _run.AbortToken).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
@@ -256,18 +277,19 @@ namespace KmsGrants.Engine
             Wake();
         }
 
-        /// <summary>One attempt, within the per-attempt time-out: its error (null: success) and how often the request
-        /// reached the wire, which <see cref="Requests"/> counts.</summary>
-        async Task<(KmsError? Error, int Sends)> SendAsync(GrantOperation operation, GrantReference grant, bool dryRun)
+        /// <summary>One attempt, within the per-attempt time-out: its error (null: success), how often the request reached
+        /// the wire (which <see cref="Requests"/> counts), and KMS's answer.</summary>
+        async Task<(KmsError? Error, int Sends, object? Answer)> SendAsync(GrantOperation operation, RunItem item, bool dryRun)
         {
             var counter = SendCounter.Begin();
             KmsError? error = null;
+            object? answer = null;
             using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(_run.AbortToken))
             {
                 attempt.CancelAfter(KmsSession.AttemptTimeout);
                 try
                 {
-                    await operation.SendAsync(_clients.Run, grant, dryRun, attempt.Token).ConfigureAwait(false);
+                    answer = await operation.SendAsync(_clients.Run, item, dryRun, attempt.Token).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -278,7 +300,7 @@ namespace KmsGrants.Engine
             // A request given up before any of it was sent was not a request.
             var counted = error?.Kind == KmsErrorKind.Stopped && counter.Sends == 0 ? 0 : Math.Max(1, counter.Sends);
             Interlocked.Add(ref _requests, counted);
-            return (error, counter.Sends);
+            return (error, counter.Sends, answer);
         }
 
         public void Dispose()

@@ -3,14 +3,14 @@ using System.Collections.Generic;
 
 namespace KmsGrants
 {
-    /// <summary>The tally of one Remove-KmsGrant or Revoke-KmsGrant run, kept in $KmsGrantsLastRun (as AWS.Tools keeps
+    /// <summary>The tally of one Remove-KmsGrant, Revoke-KmsGrant or New-KmsGrant run, kept in $KmsGrantsLastRun (as AWS.Tools keeps
     /// $AWSHistory). Every grant the run took in has exactly one result: written to the output (with -PassThru), or, when
     /// the pipeline no longer took output (Ctrl+C, a downstream Select-Object -First, -ErrorAction Stop), kept in
     /// <see cref="UnreportedResults"/>. The counts are those results'.</summary>
     public abstract class GrantRunSummary
     {
         public DateTime StartTime { get; } = DateTime.Now;
-        /// <summary>The KMS API: RetireGrant or RevokeGrant.</summary>
+        /// <summary>The KMS API: RetireGrant, RevokeGrant or CreateGrant.</summary>
         public abstract string Operation { get; }
         public TimeSpan Elapsed { get; internal set; }
         public bool DryRun { get; internal set; }
@@ -84,6 +84,15 @@ namespace KmsGrants
         public int RevokedOnRetry => SucceededOnRetry;
         public int WouldRevoke => WouldSucceed;
         protected override string Done => "revoked";
+    }
+
+    /// <summary>$KmsGrantsLastRun after New-KmsGrant.</summary>
+    public sealed class NewGrantSummary : GrantRunSummary
+    {
+        public override string Operation => "CreateGrant";
+        public int Created => Succeeded + SucceededOnRetry;
+        public int WouldCreate => WouldSucceed;
+        protected override string Done => "created";
     }
 
     /// <summary>One Region's part of a run.</summary>

@@ -55,6 +55,8 @@ namespace KmsGrants
             KmsErrorKind.Validation => ErrorCategory.InvalidArgument,
             KmsErrorKind.InvalidState => ErrorCategory.InvalidOperation,
             KmsErrorKind.Disabled => ErrorCategory.InvalidOperation,
+            KmsErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
+            KmsErrorKind.InvalidPrincipal => ErrorCategory.InvalidArgument,
             KmsErrorKind.Throttled => ErrorCategory.LimitsExceeded,
             KmsErrorKind.DependencyTimeout => ErrorCategory.OperationTimeout,
             KmsErrorKind.TimedOut => ErrorCategory.OperationTimeout,
@@ -87,6 +89,10 @@ namespace KmsGrants
                 KmsErrorKind.AccessDenied when operation == GrantOperation.Revoke => $"Revoking needs kms:RevokeGrant on the key (its key policy decides): the caller (credentials from {credentials}) " +
                     "must be a key administrator, usually of the key's account; a grant's retiring principal may retire it, not revoke it.",
                 KmsErrorKind.AccessDenied => $"The caller (credentials from {credentials}) may retire a grant only as its retiring principal, as a grantee the grant allows RetireGrant, or as the key's account.",
+                KmsErrorKind.LimitExceeded => "A customer managed key holds at most 50,000 grants (an adjustable quota): retire or revoke the grants that should go " +
+                    "(Find-KmsStaleGrant finds stale ones), or ask AWS for a higher limit.",
+                KmsErrorKind.InvalidPrincipal => $"KMS does not know this principal: it does not exist (a deleted role or user), or IAM has not yet propagated one " +
+                    $"created moments ago; it was retried for {AttemptPolicy.PrincipalPropagationSeconds:0} s.",
                 KmsErrorKind.InvalidState or KmsErrorKind.Disabled => "The key is not in a state that allows this operation (disabled, pending deletion or pending import).",
                 KmsErrorKind.Throttled => "KMS's request quota was exceeded even after retries. Try again later, or lower -MaxRequestsPerSecond.",
                 KmsErrorKind.InvalidSignature => $"The secret key does not match the access key, or the Region is not one {where} serves; check the credentials from {credentials}.",

@@ -137,8 +137,10 @@ namespace KmsGrants.Commands
         /// <summary>Runs on the pipeline thread for each finished grant. A stop from downstream (Select-Object -First) or
         /// from -ErrorAction Stop surfaces here as an exception from a write: the run is then stopped like Ctrl+C —
         /// requests in flight finish, their results are kept — before the exception goes on.</summary>
-        void Report(GrantReport report)
+        void Report(RunEvent runEvent)
         {
+            // Retiring, revoking and creating hand back results only (pages are a listing's).
+            var report = (GrantReport)runEvent;
             var result = report.Result;
             _summary!.Count(result);
             _report.Add(report);
@@ -326,7 +328,13 @@ namespace KmsGrants.Commands
                 {
                     var byUser = StoppedByUser;
                     _run.Stop(byUser ? GrantRun.UserStopReason : "the pipeline ended before this command finished");
-                    _run.FinishAfterStop(report => { _summary!.Count(report.Result); _report.Add(report); _summary.UnreportedResults.Add(report.Result); });
+                    _run.FinishAfterStop(runEvent =>
+                    {
+                        var report = (GrantReport)runEvent;
+                        _summary!.Count(report.Result);
+                        _report.Add(report);
+                        _summary.UnreportedResults.Add(report.Result);
+                    });
                     _ended = true;
                     Tally(_summary!);
                     if (byUser) WriteFindings(byUser: true);

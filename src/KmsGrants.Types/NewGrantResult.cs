@@ -1,0 +1,69 @@
+using System;
+
+namespace KmsGrants
+{
+    /// <summary>The fate of one grant given to New-KmsGrant (CreateGrant).</summary>
+    public enum NewGrantStatus
+    {
+        /// <summary>KMS created the grant (or, for a request with a Name whose earlier answer was lost, returned the grant
+        /// that request made: KMS's answer either way).</summary>
+        Created = 1,
+        WouldCreate = 3,
+        WouldFail,
+        Failed,
+        /// <summary>A request may have reached KMS but no answer came: the grant may exist. Without a Name it is not sent
+        /// again (a second request would make a second grant).</summary>
+        Unknown,
+        NotAttempted,
+    }
+
+    /// <summary>One grant New-KmsGrant created (or would create, under -WhatIf): its ID and token (the token makes the grant
+    /// usable at once, before KMS's eventual consistency), and what it allows.</summary>
+    public sealed class NewGrantResult : GrantResult
+    {
+        public NewGrantStatus Status { get; set; }
+        public override string Operation => "CreateGrant";
+        public string? Name { get; set; }
+        public string? GranteePrincipal { get; set; }
+        public string? RetiringPrincipal { get; set; }
+        public string[] Operations { get; set; } = Array.Empty<string>();
+        /// <summary>The grant this one was copied from, when a grant object was piped in as a template.</summary>
+        public string? TemplateGrantId { get; set; }
+        public override GrantOutcome Outcome => Status switch
+        {
+            NewGrantStatus.Created => GrantOutcome.Succeeded,
+            NewGrantStatus.WouldCreate => GrantOutcome.WouldSucceed,
+            NewGrantStatus.WouldFail => GrantOutcome.WouldFail,
+            NewGrantStatus.Failed => GrantOutcome.Failed,
+            NewGrantStatus.Unknown => GrantOutcome.Unknown,
+            _ => GrantOutcome.NotAttempted,
+        };
+        protected override string StatusText => Status.ToString();
+
+        /// <summary>The status that says <paramref name="outcome"/> of a creation (a creation is never "gone on retry").</summary>
+        public static NewGrantStatus StatusOf(GrantOutcome outcome) => outcome switch
+        {
+            GrantOutcome.Succeeded or GrantOutcome.SucceededOnRetry => NewGrantStatus.Created,
+            GrantOutcome.WouldSucceed => NewGrantStatus.WouldCreate,
+            GrantOutcome.WouldFail => NewGrantStatus.WouldFail,
+            GrantOutcome.Failed => NewGrantStatus.Failed,
+            GrantOutcome.Unknown => NewGrantStatus.Unknown,
+            _ => NewGrantStatus.NotAttempted,
+        };
+    }
+
+    /// <summary>The result of listing one key's (or principal's) grants inside a run: the grants themselves are written as
+    /// their pages arrive; this says how the listing ended.</summary>
+    public sealed class ListingResult : GrantResult
+    {
+        public ListingResult(string operation, GrantOutcome outcome)
+        {
+            Operation = operation;
+            Outcome = outcome;
+        }
+
+        public override string Operation { get; }
+        public override GrantOutcome Outcome { get; }
+        protected override string StatusText => Outcome.ToString();
+    }
+}
