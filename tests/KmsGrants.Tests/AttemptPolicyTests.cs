@@ -393,3 +393,97 @@ public class AttemptPolicyTests
         Assert.Equal(RevokeStatus.NotAttempted, ((RevokeResult)GrantOperation.Revoke.NewResult(GrantOutcome.NotAttempted)).Status);
     }
 }
+
+/// <summary>What follows an attempt of CreateGrant and of a listing: the rules that differ from deleting a grant.</summary>
+public class CreateAndListPolicyTests
+{
+    static readonly Random Random = new(1);
+    static readonly KmsError Fault = new(KmsErrorKind.InternalFailure, "KMSInternalException", "boom", 500);
+    static readonly KmsError Dropped = new(KmsErrorKind.NetworkError, "IOException", "reset");
+    static readonly KmsError InvalidArn = new(KmsErrorKind.InvalidArn, "InvalidArnException", "ARN arn:aws:iam::111122223333:role/new is not valid", 400);
+    static readonly KmsError NotFound = new(KmsErrorKind.NotFound, "NotFoundException", "gone", 400);
+    static AttemptPolicy Create(bool dryRun = false) => new(GrantOperation.Create, dryRun, 6);
+    static AttemptPolicy List => new(GrantOperation.ListGrants, false, 6);
+
+    [Fact]
+    public void A_CreateGrant_without_a_Name_whose_answer_was_lost_is_Unknown_and_not_sent_again()
+    {
+        var unnamed = new GrantAttempts { LostAnswerMayBeResent = false };
+        var d = Create().AfterAttempt(unnamed, Dropped, 1, false, Random);
+        Assert.Equal(GrantOutcome.Unknown, d.Outcome);
+        Assert.Contains("Without a Name it was not sent again", d.Message);
+        // A request that never left is safe to send again, Name or not.
+        var notSent = new KmsError(KmsErrorKind.NotSent, "SocketException", "The request was not sent: refused");
+        Assert.True(Create().AfterAttempt(new GrantAttempts { LostAnswerMayBeResent = false }, notSent, 0, false, Random).IsRetry);
+    }
+
+    [Fact]
+    public void A_CreateGrant_with_a_Name_is_sent_again_after_a_lost_answer_and_KMS_s_answer_then_says_created()
+    {
+        var named = new GrantAttempts();
+        Assert.True(Create().AfterAttempt(named, Fault, 1, false, Random).IsRetry);
+        var d = Create().AfterAttempt(named, null, 1, false, Random);
+        Assert.Equal(GrantOutcome.Succeeded, d.Outcome);
+        Assert.Equal(AttemptPolicy.SameGrantAfterLostAnswerNote, d.Note);
+        // A NotFound after a lost answer is no "created on retry": the key is gone, the creation failed.
+        var again = new GrantAttempts();
+        Create().AfterAttempt(again, Fault, 1, false, Random);
+        Assert.Equal(GrantOutcome.Failed, Create().AfterAttempt(again, NotFound, 1, false, Random).Outcome);
+    }
+
+    [Fact]
+    public void A_principal_KMS_refuses_is_retried_while_IAM_may_still_propagate_it_then_is_InvalidPrincipal()
+    {
+        var g = new GrantAttempts();
+        Assert.True(Create().AfterAttempt(g, InvalidArn, 1, false, Random, now: 10).IsRetry);
+        Assert.True(Create().AfterAttempt(g, InvalidArn, 1, false, Random, now: 10 + AttemptPolicy.PrincipalPropagationSeconds - 1).IsRetry);
+        var d = Create().AfterAttempt(g, InvalidArn, 1, false, Random, now: 10 + AttemptPolicy.PrincipalPropagationSeconds);
+        Assert.Equal(GrantOutcome.Failed, d.Outcome);
+        Assert.Equal(KmsErrorKind.InvalidPrincipal, d.Error!.Kind);
+        Assert.Equal(ErrorIds.InvalidPrincipal, ErrorIds.For(d.Error.Kind));
+        // Under -WhatIf, after the same wait, KMS's refusal is the verdict.
+        var dry = new GrantAttempts { PrincipalRefusedSince = 0 };
+        Assert.Equal(GrantOutcome.WouldFail, Create(dryRun: true).AfterAttempt(dry, InvalidArn, 1, false, Random, now: AttemptPolicy.PrincipalPropagationSeconds).Outcome);
+    }
+
+    [Fact]
+    public void A_key_at_its_grant_limit_is_LimitExceeded_at_once()
+    {
+        var full = new KmsError(KmsError.KindOf("LimitExceededException", 400), "LimitExceededException", "50000 grants", 400);
+        var d = Create().AfterAttempt(new GrantAttempts(), full, 1, false, Random);
+        Assert.Equal(GrantOutcome.Failed, d.Outcome);
+        Assert.Equal(ErrorIds.LimitExceeded, ErrorIds.For(d.Error!.Kind));
+    }
+
+    [Fact]
+    public void A_listing_changes_nothing_so_a_lost_answer_is_retried_and_never_Unknown()
+    {
+        var g = new GrantAttempts();
+        AttemptDecision d;
+        do d = List.AfterAttempt(g, Dropped, 2, false, Random); while (d.IsRetry);
+        Assert.Equal(GrantOutcome.Failed, d.Outcome);
+        Assert.False(g.OutcomeUnknown);
+        Assert.Equal(6, g.Faults);
+        Assert.Equal(GrantOutcome.Failed, List.AfterAttempt(new GrantAttempts(), NotFound, 1, false, Random).Outcome);
+    }
+
+    [Fact]
+    public void A_key_ListKeys_named_that_is_gone_by_its_listing_is_skipped_with_a_note()
+    {
+        var d = List.AfterAttempt(new GrantAttempts { GoneIsSkipped = true }, NotFound, 1, false, Random);
+        Assert.Equal(GrantOutcome.Succeeded, d.Outcome);
+        Assert.Null(d.Error);
+        Assert.Contains("deleted after ListKeys", d.Note);
+    }
+
+    [Fact]
+    public void After_a_page_the_next_request_starts_its_counts_afresh()
+    {
+        var g = new GrantAttempts();
+        List.AfterAttempt(g, Fault, 1, false, Random);
+        List.AfterAttempt(g, new KmsError(KmsErrorKind.Throttled, "ThrottlingException", "slow", 400), 1, false, Random);
+        g.NextRequest();
+        Assert.Equal((0, 0, null), (g.Faults, g.Throttles, g.LastError));
+        Assert.Equal(2, g.Attempts);
+    }
+}
