@@ -64,6 +64,54 @@
             Links       = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html')
         }
 
+        'New-KmsGrant' = @{
+            Synopsis    = 'Creates AWS KMS grants (KMS CreateGrant), one or thousands, from parameters or from grant objects used as templates.'
+            Description = @(
+                'New-KmsGrant creates KMS grants: it gives a grantee principal the operations you name on a key, optionally with a retiring principal, a name and an encryption context constraint. Keys come from -KeyId or the pipeline (strings, key objects, Import-Csv rows with a KeyId column); whole grant objects (from Get-KmsGrant or Find-KmsStaleGrant) are templates: their operations, constraints, retiring principal and name are copied, and whatever you give on the command line (typically -GranteePrincipal) wins. So Get-KmsGrant -KeyId * -GranteePrincipal $oldRole | New-KmsGrant -GranteePrincipal $newRole gives a replacement role the grants its predecessor had.'
+                'Each new grant gets one result, written as it completes (a New- cmdlet writes what it made): KmsGrants.NewGrantResult with the key, GrantId and GrantToken (the token makes the grant usable at once, before KMS''s eventual consistency), Status (Created, WouldCreate, WouldFail, Failed, Unknown, NotAttempted), and the grant''s principals, operations and name. $KmsGrantsLastRun keeps the tally.'
+                'Grants are created concurrently at the Region''s CreateGrant quota (50 per second by default), measured from KMS''s throttles, on the same engine as Remove-KmsGrant: the same retries, stops and one result per grant. With a -Name, CreateGrant is idempotent (KMS returns the same grant for the same name and parameters), so a request whose answer was lost is sent again and the grant KMS returns is Created; without a name, a second request would make a second grant, so such a request is not sent again and its grant is Unknown: check it with Get-KmsGrant, and give -Name to make retries (and re-running a stopped pipeline) safe.'
+                'A principal KMS refuses (InvalidArnException) may be a role or user created moments ago that IAM has not yet propagated: the request is retried for up to 120 seconds, as Terraform does, then reported as KmsGrants.InvalidPrincipal. A key that holds its most grants (50,000) is KmsGrants.LimitExceeded. Input that cannot be right is refused before anything is sent, per object, and the others go on: no operations, an operation no grant can allow or operations of two kinds of key (Decrypt with Sign), a name KMS refuses, both constraints or a constraint whose values are not text (KmsGrants.InvalidOperations, KmsGrants.InvalidGrantName, KmsGrants.InvalidConstraint, KmsGrants.InvalidPrincipal).'
+                'Creating a grant adds access, so the command asks for confirmation when $ConfirmPreference is Medium or lower (ConfirmImpact Medium); -Confirm always asks. -WhatIf prints PowerShell''s What if line, then sends each request with DryRun=true and states KMS''s verdict; nothing is created. As for the other cmdlets, before the first real DryRun the endpoint must refuse a DryRun of a grant that cannot exist (RetireGrant''s, on the new grant''s key), so an endpoint that ignores DryRun (moto) creates nothing.'
+            )
+            Parameters  = @{
+                KeyId                   = 'The key to create the grant on: key ID, key ARN, alias name or alias ARN (an alias is resolved once with DescribeKey). Use the key ARN for a key in another account; a key ARN''s grant is created in the ARN''s Region.'
+                GranteePrincipal        = 'The principal that gets the permissions: an IAM role, user, account root or federated user ARN, or an AWS service principal. Given on the command line, it holds for every piped template.'
+                Operations              = 'What the grant allows (case-sensitive): Decrypt, Encrypt, GenerateDataKey, ..., CreateGrant, RetireGrant, DescribeKey. Tab completion offers them. Operations of two kinds of key (Decrypt with Sign, or with GenerateMac) are refused before sending: no key allows both.'
+                RetiringPrincipal       = 'The principal that may retire the grant (Remove-KmsGrant). Optional.'
+                Name                    = 'A name for the grant (1-256 letters, digits and : / _ -). It makes CreateGrant idempotent: the same request again returns the same grant, so retries after a lost answer, and re-runs, make no duplicate.'
+                EncryptionContextSubset = 'A constraint: the grant allows a cryptographic operation only when its encryption context includes these pairs. A hashtable of text keys and values; a piped grant''s constraint is copied. Not with -EncryptionContextEquals.'
+                EncryptionContextEquals = 'A constraint: the grant allows a cryptographic operation only when its encryption context is exactly these pairs. A hashtable of text keys and values. Not with -EncryptionContextSubset.'
+                GrantToken              = 'Grant tokens that give the caller permission to create this grant (CreateGrant''s GrantTokens, at most 10), when that permission is itself a grant not yet eventually consistent. From the command line only.'
+                TemplateGrantId         = 'Bound from a piped grant''s GrantId: kept on the result as TemplateGrantId, never sent.'
+                Force                   = 'Creates without asking for confirmation even when $ConfirmPreference asks. Never overrides -WhatIf; an explicit -Confirm still prompts.'
+                ThrottleLimit           = 'The most requests in flight at once in each Region (1-4096); by default as many as the rate needs.'
+                MaxRequestsPerSecond    = 'A ceiling on CreateGrant requests per second in each Region (0.1-5000), leaving quota to other work.'
+                WhatIf                  = 'Shows PowerShell''s What if line for each grant, then sends CreateGrant with DryRun=true and shows KMS''s verdict; creates nothing.'
+                Confirm                 = 'Asks for confirmation before creating each grant.'
+            }
+            Inputs      = @(
+                @{ Type = 'KmsGrants.GrantInfo'; Description = 'Grants as templates (from Get-KmsGrant, Get-KmsRetirableGrant, Find-KmsStaleGrant): KeyId, GranteePrincipal, Operations, RetiringPrincipal, Name and the constraints bind by property name.' }
+                @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with a KeyId property (Import-Csv rows), and optionally the others.' }
+                @{ Type = 'System.String'; Description = 'A key (key ID, key ARN, alias name or alias ARN).' }
+            )
+            Outputs     = @(
+                @{ Type = 'KmsGrants.NewGrantResult'; Description = 'One per grant, in completion order, with GrantId and GrantToken.' }
+            )
+            Notes       = @(
+                'The caller needs kms:CreateGrant on the key. A grant takes effect after a brief delay (usually under five minutes); its token works at once.'
+                'KMS''s CreateGrant quota is per account and Region (50 per second by default), shared with every principal and AWS service of the account.'
+            )
+            Examples    = @(
+                @{ Code = 'New-KmsGrant -KeyId alias/app -GranteePrincipal arn:aws:iam::111122223333:role/worker -Operations Decrypt, GenerateDataKey -Name worker-app'
+                   Remarks = 'Gives the worker role Decrypt and GenerateDataKey on the key behind alias/app; the name makes a re-run return the same grant instead of a second one.' }
+                @{ Code = 'Get-KmsGrant -KeyId * -GranteePrincipal $oldRoleId | New-KmsGrant -GranteePrincipal $newRoleArn -WhatIf'
+                   Remarks = 'Asks KMS, with DryRun, whether the replacement role could be given each grant the deleted role had (its grants show its unique ID), creating nothing.' }
+                @{ Code = 'Import-Csv ./keys.csv | New-KmsGrant -GranteePrincipal $role -Operations Decrypt -EncryptionContextSubset @{ app = ''billing'' } | Export-Csv ./granted.csv'
+                   Remarks = 'Creates a constrained Decrypt grant on each key the CSV lists, and keeps each grant''s ID and token.' }
+            )
+            Links       = @('Get-KmsGrant', 'Find-KmsStaleGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html')
+        }
+
         'Revoke-KmsGrant' = @{
             Synopsis    = 'Revokes AWS KMS grants (KMS RevokeGrant) as a key administrator, one or tens of thousands, by key and grant ID.'
             Description = @(

@@ -19,6 +19,9 @@ namespace KmsGrants.Engine
         public const string InvalidSelect = "KmsGrants.InvalidSelect";
         public const string GrantIdRequired = "KmsGrants.GrantIdRequired";
         public const string KeyIdRequired = "KmsGrants.KeyIdRequired";
+        public const string InvalidOperations = "KmsGrants.InvalidOperations";
+        public const string InvalidGrantName = "KmsGrants.InvalidGrantName";
+        public const string InvalidConstraint = "KmsGrants.InvalidConstraint";
 
         // Nothing can be sent: the command stops.
         public const string NoCredentials = "KmsGrants.NoCredentials";
@@ -102,6 +105,9 @@ namespace KmsGrants.Engine
             InvalidInputKind.Select => InvalidSelect,
             InvalidInputKind.GrantIdRequired => GrantIdRequired,
             InvalidInputKind.KeyIdRequired => KeyIdRequired,
+            InvalidInputKind.Operations => InvalidOperations,
+            InvalidInputKind.GrantName => InvalidGrantName,
+            InvalidInputKind.Constraint => InvalidConstraint,
         };
 
         public static string For(ConfigurationProblem problem) => problem switch

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using System.Text.RegularExpressions;
 
 namespace KmsGrants.Engine
@@ -93,11 +95,62 @@ namespace KmsGrants.Engine
         /// <summary>Checks one grant reference as <paramref name="operation"/> needs it.</summary>
         public static ValidationFailure? Grant(GrantReference grant, GrantOperation operation)
         {
+            if (operation == GrantOperation.Create) return KeyId(grant.KeyId);
             if (grant.ByToken)
                 return operation.TakesTokens ? GrantToken(grant.GrantToken)
                     : new ValidationFailure(InvalidInputKind.GrantIdRequired, $"{operation.ApiName} names a grant by its key and grant ID only; this grant " +
                         "carries only a token. Give -KeyId and -GrantId (Get-KmsGrant lists a key's grants with both).");
             return KeyId(grant.KeyId) ?? GrantId(grant.GrantId);
+        }
+
+        public const int MaxGrantName = 256;
+        public const int MaxGrantTokens = 10;
+        static readonly Regex GrantNamePattern = new Regex(@"^[a-zA-Z0-9:/_-]+\z", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
+
+        /// <summary>What a grant may allow: the model's GrantOperation values, as the AWS SDK carries them.</summary>
+        public static IReadOnlyList<string> GrantOperations { get; } = typeof(Amazon.KeyManagementService.GrantOperation)
+            .GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.FieldType == typeof(Amazon.KeyManagementService.GrantOperation))
+            .Select(f => f.GetValue(null)!.ToString()).OrderBy(o => o, StringComparer.Ordinal).ToList();
+
+        // The operations only one key usage allows (the KMS Developer Guide's grant operations table): a grant allowing two
+        // usages' operations fits no key. CreateGrant, RetireGrant, DescribeKey and GetPublicKey fit more than one.
+        static readonly IReadOnlyDictionary<string, string> UsageOf = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Decrypt"] = "ENCRYPT_DECRYPT", ["Encrypt"] = "ENCRYPT_DECRYPT", ["GenerateDataKey"] = "ENCRYPT_DECRYPT",
+            ["GenerateDataKeyWithoutPlaintext"] = "ENCRYPT_DECRYPT", ["ReEncryptFrom"] = "ENCRYPT_DECRYPT", ["ReEncryptTo"] = "ENCRYPT_DECRYPT",
+            ["GenerateDataKeyPair"] = "ENCRYPT_DECRYPT", ["GenerateDataKeyPairWithoutPlaintext"] = "ENCRYPT_DECRYPT",
+            ["Sign"] = "SIGN_VERIFY", ["Verify"] = "SIGN_VERIFY",
+            ["GenerateMac"] = "GENERATE_VERIFY_MAC", ["VerifyMac"] = "GENERATE_VERIFY_MAC",
+            ["DeriveSharedSecret"] = "KEY_AGREEMENT",
+        };
+
+        /// <summary>A new grant's specification, as CreateGrant's model limits it (its key is checked as any key is).</summary>
+        public static ValidationFailure? Spec(GrantSpec spec)
+        {
+            if (Principal(spec.GranteePrincipal, "-GranteePrincipal") is ValidationFailure grantee) return grantee;
+            if (spec.RetiringPrincipal != null && Principal(spec.RetiringPrincipal, "-RetiringPrincipal") is ValidationFailure retiring) return retiring;
+            if (spec.Operations.Count == 0)
+                return new ValidationFailure(InvalidInputKind.Operations, "-Operations is empty: a grant allows at least one operation (for example Decrypt).");
+            if (spec.Operations.FirstOrDefault(o => !GrantOperations.Contains(o)) is string unknown)
+                return new ValidationFailure(InvalidInputKind.Operations, $"'{Printable(unknown)}' is not an operation a grant can allow (operations are case-sensitive: " +
+                    $"{string.Join(", ", GrantOperations)}).");
+            var usages = spec.Operations.Where(UsageOf.ContainsKey).GroupBy(o => UsageOf[o]).ToList();
+            if (usages.Count > 1)
+                return new ValidationFailure(InvalidInputKind.Operations, $"-Operations allows {string.Join(" and ", usages.Select(u => $"{string.Join(", ", u)} ({u.Key} keys)"))}: " +
+                    "no key allows both, so KMS refuses the grant. Make one grant per kind of key.");
+            if (spec.Name != null && (spec.Name.Length > MaxGrantName || !GrantNamePattern.IsMatch(spec.Name)))
+                return new ValidationFailure(InvalidInputKind.GrantName, $"-Name '{Printable(spec.Name)}' is not a grant name KMS accepts: 1 to {MaxGrantName} letters, " +
+                    "digits and : / _ -.");
+            if (spec.EncryptionContextSubset != null && spec.EncryptionContextEquals != null)
+                return new ValidationFailure(InvalidInputKind.Constraint, "A grant takes one encryption context constraint: -EncryptionContextSubset or " +
+                    "-EncryptionContextEquals, not both.");
+            if ((spec.EncryptionContextSubset ?? spec.EncryptionContextEquals) is { Count: 0 })
+                return new ValidationFailure(InvalidInputKind.Constraint, "The encryption context constraint is empty: give at least one key and value, or leave it out.");
+            if ((spec.EncryptionContextSubset ?? spec.EncryptionContextEquals)?.Keys.FirstOrDefault(k => k.Length == 0) != null)
+                return new ValidationFailure(InvalidInputKind.Constraint, "An encryption context key is empty.");
+            if (spec.GrantTokens.Count > MaxGrantTokens)
+                return new ValidationFailure(InvalidInputKind.GrantToken, $"-GrantToken has {spec.GrantTokens.Count} tokens; CreateGrant takes at most {MaxGrantTokens}.");
+            return spec.GrantTokens.Select(t => Text(t, InvalidInputKind.GrantToken, "grant token", MaxGrantToken, ".")).FirstOrDefault(f => f != null);
         }
 
         /// <summary>The checks every identifier shares: present, within the model's length, no white space.</summary>
@@ -146,6 +199,11 @@ namespace KmsGrants.Engine
         GrantIdRequired,
         /// <summary>A grant ID given where a token was expected (no -KeyId): it names a grant only with its key.</summary>
         KeyIdRequired,
+        /// <summary>A new grant's operations: none, one KMS does not know, or two kinds of key's.</summary>
+        Operations,
+        GrantName,
+        /// <summary>A new grant's encryption context constraint.</summary>
+        Constraint,
     }
 
     public sealed class ValidationFailure

@@ -27,7 +27,8 @@ namespace KmsGrants
                 var t = grantToken!;
                 return t.Length <= 24 ? $"grant token {t}" : $"grant token {t.Substring(0, 12)}…{t.Substring(t.Length - 8)}";
             }
-            return $"grant {grantId} on key {keyId}";
+            // A grant to be created has no ID yet.
+            return string.IsNullOrEmpty(grantId) ? $"a new grant on key {keyId}" : $"grant {grantId} on key {keyId}";
         }
     }
 }

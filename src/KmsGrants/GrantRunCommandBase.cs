@@ -38,9 +38,6 @@ namespace KmsGrants.Commands
         public SwitchParameter Force { get; set; }
 
         [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
-        [Parameter]
         [ValidateRange(1, 4096)]
         public int ThrottleLimit { get; set; }
 
@@ -49,6 +46,9 @@ namespace KmsGrants.Commands
         public double MaxRequestsPerSecond { get; set; }
 
         protected abstract GrantOperation Operation { get; }
+
+        /// <summary>Whether each result is written to the output: -PassThru for Remove- and Revoke-, always for New-.</summary>
+        protected abstract bool WriteResults { get; }
 
         /// <summary>ShouldProcess's action: "Retire grant".</summary>
         string Action => $"{char.ToUpperInvariant(Operation.Verb[0])}{Operation.Verb.Substring(1)} grant";
@@ -72,14 +72,14 @@ namespace KmsGrants.Commands
             if (!MyInvocation.ExpectingInput) _knownTotal += count;
         }
 
-        /// <summary>Takes one grant: refused locally (an error, no result) if it cannot be right; else confirmed and taken
-        /// into the run, which gives it exactly one result.</summary>
-        protected void TakeIn(GrantReference grant)
+        /// <summary>Takes one grant (for a new grant, its key and <paramref name="spec"/>): refused locally (an error, no
+        /// result) if it cannot be right; else confirmed and taken into the run, which gives it exactly one result.</summary>
+        /// <param name="target">The object its errors name (the piped object), when not the grant itself.</param>
+        protected void TakeIn(GrantReference grant, GrantSpec? spec = null, object? target = null)
         {
-            if (InputValidation.Grant(grant, Operation) is ValidationFailure invalid)
+            if ((InputValidation.Grant(grant, Operation) ?? (spec == null ? null : InputValidation.Spec(spec))) is ValidationFailure invalid)
             {
-                _summary!.Invalid++;
-                WriteError(ErrorRecords.Invalid(invalid, grant));
+                Refuse(invalid, target ?? grant);
                 return;
             }
             // Only a key ARN names its Region; anything else goes to its input object's Region or the default one, and with
@@ -98,23 +98,35 @@ namespace KmsGrants.Commands
                 if (failure != null)
                 {
                     // No request can go out for it; its result says why, and a Region that refused stops as for a key ARN there.
-                    if (_dryRun) ShouldProcess(grant.ToString(), Action);
-                    Run().SubmitFailedLookup(grant, region, failure, Report);
+                    if (_dryRun) ShouldProcess(Describe(grant, spec), Action);
+                    Run().SubmitFailedLookup(grant, region, failure, Report, spec);
                     return;
                 }
                 if (arn == null) return;   // stopped meanwhile
                 resolved = new GrantReference(arn, grant.GrantId, null);
             }
-            var target = ReferenceEquals(resolved, grant) ? grant.ToString() : $"{resolved} ({grant.KeyId})";
-            if (_dryRun) ShouldProcess(target, Action);   // PowerShell's own "What if:" line; KMS's verdict follows
-            else if (!Run().Stopping && !Confirmed(target))
+            var described = ReferenceEquals(resolved, grant) ? Describe(grant, spec) : $"{Describe(resolved, spec)} ({grant.KeyId})";
+            if (_dryRun) ShouldProcess(described, Action);   // PowerShell's own "What if:" line; KMS's verdict follows
+            else if (!Run().Stopping && !Confirmed(described))
             {
                 _summary!.Declined++;
                 return;
             }
-            Run().Submit(resolved, region, Report);
+            Run().Submit(resolved, region, Report, spec);
             ShowProgress();
         }
+
+        /// <summary>Refuses one grant before anything is sent for it: an error naming <paramref name="target"/>, no result.</summary>
+        protected void Refuse(ValidationFailure invalid, object target)
+        {
+            _summary!.Invalid++;
+            WriteError(ErrorRecords.Invalid(invalid, target));
+        }
+
+        /// <summary>A grant as the confirmation prompt and What if line name it: a new one by its grantee, key and operations.</summary>
+        static string Describe(GrantReference grant, GrantSpec? spec) => spec == null ? grant.ToString()
+            : $"grant to {spec.GranteePrincipal} on key {grant.KeyId} allowing {string.Join(", ", spec.Operations)}" +
+                (spec.Name == null ? "" : $" (name {spec.Name})");
 
         bool Confirmed(string target) =>
             (Force && !MyInvocation.BoundParameters.ContainsKey("Confirm")) || ShouldProcess(target, Action);
@@ -176,7 +188,7 @@ namespace KmsGrants.Commands
                 if (report.Note != null) WriteVerbose($"{report.Grant}: {report.Note}");
                 WriteFinding(report);
             }
-            if (PassThru)
+            if (WriteResults)
             {
                 handingOver();
                 WriteObject(result);

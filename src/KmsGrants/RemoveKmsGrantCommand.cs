@@ -29,7 +29,11 @@ namespace KmsGrants.Commands
         [GrantIdentifier]
         public string[] GrantId { get; set; } = Array.Empty<string>();
 
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override GrantOperation Operation => GrantOperation.Retire;
+        protected override bool WriteResults => PassThru;
 
         protected override void ProcessRecord()
         {

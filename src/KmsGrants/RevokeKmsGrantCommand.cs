@@ -31,7 +31,11 @@ namespace KmsGrants.Commands
         [GrantIdentifier]
         public string GrantToken { get; set; } = "";
 
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override GrantOperation Operation => GrantOperation.Revoke;
+        protected override bool WriteResults => PassThru;
 
         protected override void ProcessRecord()
         {

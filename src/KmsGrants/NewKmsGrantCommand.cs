@@ -1,0 +1,116 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using KmsGrants.Engine;
+
+namespace KmsGrants.Commands
+{
+    /// <summary>New-KmsGrant: creates grants (KMS CreateGrant), one from its parameters or many from the pipeline — keys
+    /// (strings, key objects, CSV rows) or whole grant objects as templates, whose operations, constraints, retiring
+    /// principal and name are copied (what is given on the command line wins). Paced at the Region's CreateGrant quota on
+    /// the same run as the deleting cmdlets (see <see cref="GrantRunCommandBase"/>); -WhatIf sends DryRun and states
+    /// KMS's verdict. Writes one result per grant, with its GrantId and GrantToken.</summary>
+    [Cmdlet(VerbsCommon.New, "KmsGrant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(NewGrantResult))]
+    public sealed class NewKmsGrantCommand : GrantRunCommandBase
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("KeyArn")]
+        [GrantIdentifier]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
+        public string KeyId { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [GrantIdentifier]
+        public string GranteePrincipal { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(GrantOperationCompleter))]
+        public string[] Operations { get; set; } = Array.Empty<string>();
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? RetiringPrincipal { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Name { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public IDictionary? EncryptionContextSubset { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public IDictionary? EncryptionContextEquals { get; set; }
+
+        /// <summary>CreateGrant's GrantTokens: tokens of grants that give the caller CreateGrant. From the command line only:
+        /// a piped result's own token is not one of those.</summary>
+        [Parameter]
+        [GrantIdentifier]
+        public string[] GrantToken { get; set; } = Array.Empty<string>();
+
+        /// <summary>A piped grant's ID, when a grant object is the template: kept on the result, never sent.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("GrantId")]
+        public string? TemplateGrantId { get; set; }
+
+        protected override GrantOperation Operation => GrantOperation.Create;
+        protected override bool WriteResults => true;
+
+        protected override void ProcessRecord()
+        {
+            ExpectGrants(1);
+            var target = string.IsNullOrEmpty(TemplateGrantId) ? KeyId : $"grant {TemplateGrantId} on key {KeyId} (the template)";
+            var badSubset = ContextOf(EncryptionContextSubset, "-EncryptionContextSubset", out var subset);
+            var badEquals = ContextOf(EncryptionContextEquals, "-EncryptionContextEquals", out var equals);
+            if ((badSubset ?? badEquals) is ValidationFailure invalid)
+            {
+                Refuse(invalid, target);
+                return;
+            }
+            var spec = new GrantSpec
+            {
+                GranteePrincipal = GranteePrincipal,
+                // A piped object's empty property (a grant without a name or retiring principal) is no value.
+                RetiringPrincipal = string.IsNullOrEmpty(RetiringPrincipal) ? null : RetiringPrincipal,
+                Name = string.IsNullOrEmpty(Name) ? null : Name,
+                Operations = Operations,
+                EncryptionContextSubset = subset,
+                EncryptionContextEquals = equals,
+                GrantTokens = GrantToken,
+                TemplateGrantId = string.IsNullOrEmpty(TemplateGrantId) ? null : TemplateGrantId,
+            };
+            // Errors name the template grant when one was piped in, else the key.
+            TakeIn(new GrantReference(KeyId, null, null), spec, target);
+        }
+
+        /// <summary>An encryption context constraint as text keys and values: a hashtable from the command line, or a piped
+        /// grant's constraint. A value that is not text (a number, a list, $null) is refused, not turned into "1" or "a b".</summary>
+        static ValidationFailure? ContextOf(IDictionary? value, string parameter, out IReadOnlyDictionary<string, string>? context)
+        {
+            context = null;
+            if (value == null) return null;
+            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in value)
+            {
+                var key = entry.Key is PSObject pk ? pk.BaseObject : entry.Key;
+                var text = entry.Value is PSObject pv ? pv.BaseObject : entry.Value;
+                if (key is not string name || text is not string s)
+                    return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} must map text to text; " +
+                        $"the entry '{key}' holds {(text == null ? "$null" : "a " + text.GetType().Name)}. Quote numbers and dates: @{{ Department = '10' }}.");
+                pairs[name] = s;
+            }
+            context = pairs;
+            return null;
+        }
+    }
+
+    /// <summary>Completes -Operations with the operations a grant can allow.</summary>
+    public sealed class GrantOperationCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            InputValidation.GrantOperations
+                .Where(o => o.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Select(o => new CompletionResult(o, o, CompletionResultType.ParameterValue, o));
+    }
+}
