@@ -183,7 +183,7 @@ namespace KmsGrants.Engine
         void ILaneOwner.Emit(RunItem item, IReadOnlyList<GrantInfo> grants)
         {
             Interlocked.Increment(ref _pagesWaiting);
-            _completed.Add(new PageReport(item.Grant, item.Region, grants));
+            _completed.Add(new PageReport(item.Grant, item.Request, item.Region, grants));
         }
 
         void Finish(RunItem item, AttemptDecision decision)
@@ -210,7 +210,7 @@ namespace KmsGrants.Engine
             }
             if (_lanes.TryGetValue(item.Region, out var lane)) lane.CountFinished();
             Interlocked.Increment(ref _finished);
-            _completed.Add(new GrantReport(item.Grant, result, error, decision.Note, decision.Bulk));
+            _completed.Add(new GrantReport(item.Grant, result, error, decision.Note, decision.Bulk, item.Request));
             _pending.TryRemove(item, out _);
         }
 

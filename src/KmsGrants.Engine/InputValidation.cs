@@ -66,6 +66,18 @@ namespace KmsGrants.Engine
             return null;
         }
 
+        /// <summary>A key pattern with wildcards (-KeyId *, alias/app-*): what any key name must be (within the model's
+        /// length, no white space, no prefix in another case); the wildcards stand for the rest.</summary>
+        public static ValidationFailure? KeyPattern(string? pattern)
+        {
+            var failure = Text(pattern, InvalidInputKind.KeyId, "key pattern", MaxKeyId, ".");
+            if (failure != null) return failure;
+            if (KmsArn.HasArnPrefixInOtherCase(pattern!) || KmsArn.HasAliasPrefixInOtherCase(pattern!))
+                return new ValidationFailure(InvalidInputKind.KeyId, $"'{pattern}' begins with an ARN or alias prefix in another case: they are case-sensitive " +
+                    "(arn:… and alias/…), and the pattern would match no key.");
+            return null;
+        }
+
         public static ValidationFailure? Principal(string? principal, string parameterName)
         {
             if (string.IsNullOrEmpty(principal))

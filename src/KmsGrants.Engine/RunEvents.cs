@@ -6,16 +6,22 @@ namespace KmsGrants.Engine
     /// grants a listing item found on its way to its result.</summary>
     public abstract class RunEvent
     {
-        protected RunEvent(GrantReference grant) => Grant = grant;
+        protected RunEvent(GrantReference grant, object? request)
+        {
+            Grant = grant;
+            Request = request;
+        }
 
-        /// <summary>The item as the command named it (a grant, a key, a principal).</summary>
+        /// <summary>The item as the command named it: a grant, or a new grant's or a listing's key.</summary>
         public GrantReference Grant { get; }
+        /// <summary>What the item asked beyond <see cref="Grant"/> (a <see cref="GrantSpec"/>, a <see cref="ListingRequest"/>).</summary>
+        public object? Request { get; }
     }
 
     /// <summary>The one result of one item, with its error (if any) in the engine's terms.</summary>
     public sealed class GrantReport : RunEvent
     {
-        public GrantReport(GrantReference grant, GrantResult result, KmsError? error, string? note, BulkReason? bulk) : base(grant)
+        public GrantReport(GrantReference grant, GrantResult result, KmsError? error, string? note, BulkReason? bulk, object? request = null) : base(grant, request)
         {
             Result = result;
             Error = error;
@@ -36,7 +42,7 @@ namespace KmsGrants.Engine
     /// principal): written as it arrives, before the item's result.</summary>
     public sealed class PageReport : RunEvent
     {
-        public PageReport(GrantReference item, string region, IReadOnlyList<GrantInfo> grants) : base(item)
+        public PageReport(GrantReference item, object? request, string region, IReadOnlyList<GrantInfo> grants) : base(item, request)
         {
             Region = region;
             Grants = grants;

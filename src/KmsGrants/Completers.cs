@@ -45,7 +45,8 @@ namespace KmsGrants.Commands
             var prefix = RegionCompleter.Unquote(wordToComplete);
             return CompletionNames.KeyNames(new ConnectionOptions
                 {
-                    Region = Bound("Region"),
+                    // A listing's -Region may be several: completion asks the first.
+                    Region = Bound("Region") ?? (fakeBoundParameters["Region"] as object[])?.OfType<string>().FirstOrDefault(),
                     ProfileName = Bound("ProfileName"),
                     ProfileLocation = Bound("ProfileLocation"),
                     AccessKey = Bound("AccessKey"),

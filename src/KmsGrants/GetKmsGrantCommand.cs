@@ -1,10 +1,14 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using KmsGrants.Engine;
 
 namespace KmsGrants.Commands
 {
-    /// <summary>Get-KmsGrant: the grants of one KMS key (KMS ListGrants), streamed page by page, from the key ARN's
-    /// Region. Takes AWS.Tools' Get-KMSGrantList parameters too.</summary>
+    /// <summary>Get-KmsGrant: the grants of KMS keys (KMS ListGrants), streamed page by page. One key in one Region is
+    /// listed as AWS.Tools' Get-KMSGrantList lists it (its parameters too). Keys named by pattern (-KeyId *, alias/app-*,
+    /// key IDs or ARNs with wildcards), or several Regions, are listed side by side in a run, each Region at its
+    /// ListGrants quota (see <see cref="GrantListingCommandBase"/>).</summary>
     [Cmdlet(VerbsCommon.Get, "KmsGrant", SupportsPaging = true)]
     [OutputType(typeof(GrantInfo), typeof(GrantPage))]
     public sealed class GetKmsGrantCommand : GrantListingCommandBase
@@ -13,6 +17,7 @@ namespace KmsGrants.Commands
         [Alias("KeyArn")]
         [GrantIdentifier]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
+        [SupportsWildcards]
         public string KeyId { get; set; } = "";
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -23,12 +28,19 @@ namespace KmsGrants.Commands
 
         protected override void ProcessRecord()
         {
-            var invalid = InputValidation.KeyId(KeyId)
+            var byPattern = WildcardPattern.ContainsWildcardCharacters(KeyId);
+            var invalid = (byPattern ? InputValidation.KeyPattern(KeyId) : InputValidation.KeyId(KeyId))
                 ?? (string.IsNullOrEmpty(GrantId) ? null : InputValidation.GrantId(GrantId))
                 ?? (string.IsNullOrEmpty(GranteePrincipal) ? null : InputValidation.Principal(GranteePrincipal, "-GranteePrincipal"));
             if (invalid != null)
             {
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
+                return;
+            }
+            var severalRegions = (InputRegions ?? CommandRegions).Count > 1;
+            if (byPattern || severalRegions)
+            {
+                ListInRun(byPattern);
                 return;
             }
             // A bare key ID or alias name is looked up in its input object's Region or the default one; with none set,
@@ -43,5 +55,59 @@ namespace KmsGrants.Commands
             WriteGrants((limit, marker) => GrantPager.ListGrants(clients, keyId, GrantId, GranteePrincipal, limit, marker, Cancellation),
                 $"list grants of key {KeyId}", KeyId);
         }
+
+        /// <summary>Lists the keys a pattern matches, or one key in several Regions, side by side. A pattern that matches no
+        /// key writes nothing (PowerShell's convention for wildcards); a key ARN is listed in its own Region only.</summary>
+        void ListInRun(bool byPattern)
+        {
+            RequireManyListings(byPattern ? $"-KeyId '{KeyId}'" : "-Region with several Regions");
+            var arnRegion = KmsArn.Parse(KeyId)?.Region;
+            foreach (var region in arnRegion != null && !byPattern ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{KeyId}'"))
+            {
+                if (ListingStopped) return;
+                if (byPattern) ListMatchingKeys(region);
+                else if (ResolveKey(KeyId, region, out var failure) is string keyArn) Submit(keyArn, region, fromKeyList: false);
+                else if (failure != null) WriteServiceError(failure, $"resolve the alias {KeyId} in {region}", KeyId);
+            }
+        }
+
+        /// <summary>Each key of the Region whose ID, ARN or alias (as the pattern is written) matches, from ListKeys or
+        /// ListAliases, taken into the run as it is read.</summary>
+        void ListMatchingKeys(string region)
+        {
+            var pattern = new WildcardPattern(KeyId, WildcardOptions.IgnoreCase);
+            var byAlias = KeyId.StartsWith(KmsArn.AliasPrefix, StringComparison.Ordinal) || (KeyId.StartsWith(KmsArn.Prefix, StringComparison.Ordinal) && KeyId.Contains(":alias/"));
+            var byArn = KeyId.StartsWith(KmsArn.Prefix, StringComparison.Ordinal);
+            var clients = OpenSession().ClientsFor(region);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                if (byAlias)
+                {
+                    foreach (var (name, arn, keyArn) in Blocking(KeyCatalog.AliasesAsync(clients, Cancellation)))
+                        if (pattern.IsMatch(byArn ? arn : name) && seen.Add(keyArn) && !ListingStopped) Submit(keyArn, region, fromKeyList: true);
+                }
+                else
+                {
+                    foreach (var key in Blocking(KeyCatalog.KeysAsync(clients, Cancellation)))
+                        if (pattern.IsMatch(byArn ? key.KeyArn : key.KeyId) && !ListingStopped) Submit(key.KeyArn, region, fromKeyList: true);
+                }
+            }
+            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
+            {
+                // The Region's catalog could not be read (ListKeys refused, an endpoint that is not KMS): its error, and the
+                // other Regions go on; one that would fail every request ends the command.
+                WriteServiceError(OpenSession().ErrorFrom(e), $"list the keys of {region} ({(byAlias ? "ListAliases" : "ListKeys")}) for -KeyId '{KeyId}'", region);
+            }
+        }
+
+        void Submit(string keyArn, string region, bool fromKeyList) =>
+            SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region,
+                new ListingRequest { GrantId = NullIfEmpty(GrantId), GranteePrincipal = NullIfEmpty(GranteePrincipal), FromKeyList = fromKeyList });
+
+        static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     }
 }

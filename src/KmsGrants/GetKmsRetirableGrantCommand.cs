@@ -23,6 +23,14 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, RetiringPrincipal));
                 return;
             }
+            if ((InputRegions ?? CommandRegions).Count > 1)
+            {
+                // Several Regions: listed side by side in a run, each at its own ListRetirableGrants quota.
+                RequireManyListings("-Region with several Regions");
+                foreach (var each in RegionsToList("listing the grants a principal may retire"))
+                    SubmitListing(GrantOperation.ListRetirableGrants, new GrantReference(null, null, null), each, new ListingRequest { RetiringPrincipal = RetiringPrincipal });
+                return;
+            }
             // ListRetirableGrants lists one Region's grants, and a principal names no Region.
             if (RegionOrStop("listing the grants a principal may retire (ListRetirableGrants lists one Region)", RetiringPrincipal) is not string region) return;
             var clients = OpenSession().ClientsFor(region);

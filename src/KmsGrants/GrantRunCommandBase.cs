@@ -34,6 +34,16 @@ namespace KmsGrants.Commands
         TimeSpan _lastProgress;
         bool _progressShown;
 
+        /// <summary>The command's Region, from the command line. Bound from a pipeline object's Region property, it is that
+        /// object's Region, as AWS.Tools takes it: one Region, never a list.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("RegionToCall")]
+        [RegionName]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string? Region { get; set; }
+
+        protected override IReadOnlyList<string>? BoundRegions => Region == null ? null : new[] { Region };
+
         [Parameter]
         public SwitchParameter Force { get; set; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using KmsGrants.Engine;
@@ -14,13 +15,10 @@ namespace KmsGrants.Commands
         readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         KmsSession? _session;
 
-        /// <summary>The command's Region, from the command line. Bound from a pipeline object's Region property, it is that
-        /// object's Region (<see cref="InputRegion"/>), as AWS.Tools takes it.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("RegionToCall")]
-        [RegionName]
-        [ArgumentCompleter(typeof(RegionCompleter))]
-        public string? Region { get; set; }
+        /// <summary>-Region as bound now: the command line's, or the current pipeline object's Region property (that
+        /// object's Region, <see cref="InputRegion"/>, as AWS.Tools takes it). One Region for the cmdlets that change
+        /// grants; the listing cmdlets take several.</summary>
+        protected abstract IReadOnlyList<string>? BoundRegions { get; }
 
         // The credential and endpoint parameters bind from the command line only (AWS.Tools also binds them by property
         // name): a column of a CSV someone else wrote must not choose where signed requests go or whose keys sign them.
@@ -57,7 +55,15 @@ namespace KmsGrants.Commands
         /// with a Region column, AWS.Tools' Get-AWSRegion): its grants or key go there, not to the command's default
         /// Region. Null when -Region was given on the command line (it is then the command's for every object) or when
         /// the object names none (the binder restores a parameter bound from one object before the next).</summary>
-        protected string? InputRegion => MyInvocation.ExpectingInput && !_regionOnCommandLine && !string.IsNullOrEmpty(Region) ? Region : null;
+        protected string? InputRegion => InputRegions?[0];
+
+        /// <summary>Every Region the current pipeline object names (a listing cmdlet takes several), or null as for
+        /// <see cref="InputRegion"/>.</summary>
+        protected IReadOnlyList<string>? InputRegions =>
+            MyInvocation.ExpectingInput && !_regionOnCommandLine && BoundRegions is { Count: > 0 } regions && !string.IsNullOrEmpty(regions[0]) ? regions : null;
+
+        /// <summary>-Region as the command line gave it (empty when it was not given).</summary>
+        protected IReadOnlyList<string> CommandRegions { get; private set; } = Array.Empty<string>();
 
         bool _regionOnCommandLine;
         readonly HashSet<string> _inputRegionsSaid = new HashSet<string>(StringComparer.Ordinal);
@@ -66,8 +72,9 @@ namespace KmsGrants.Commands
         /// <summary>Notes -Region as the command line gave it, before any pipeline object binds its own.</summary>
         protected override void BeginProcessing()
         {
-            _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Region));
-            _commandRegion = Region;
+            _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Region");
+            CommandRegions = BoundRegions?.ToList() ?? new List<string>();
+            _commandRegion = CommandRegions.Count > 0 ? CommandRegions[0] : null;
         }
 
         /// <summary>Opens this invocation's session on first use: resolves credentials (once) and the Region, and says
