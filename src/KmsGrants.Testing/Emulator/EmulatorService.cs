@@ -26,9 +26,9 @@ public sealed partial class EmulatorService
     public EmulatorService(EmulatorOptions options)
     {
         _options = options;
-        Regions = options.Regions.Select(r => new RegionState(r)).ToArray();
+        Regions = options.Regions.Select(r => new RegionState(r, Iam)).ToArray();
         _regionsByName = Regions.ToDictionary(r => r.Name, StringComparer.Ordinal);
-        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, i.SessionToken, Caller.From(i.Principal, options.Account)), StringComparer.Ordinal);
+        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, i.SessionToken, SignerOf(i)), StringComparer.Ordinal);
         Quotas = new QuotaTable(Regions, options.Quotas);
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
         _faultKinds = options.FaultKinds.ToArray();
@@ -36,6 +36,8 @@ public sealed partial class EmulatorService
     }
 
     public IReadOnlyList<RegionState> Regions { get; }
+    /// <summary>IAM's users and roles, one for every Region (IAM is global).</summary>
+    public IamDirectory Iam { get; } = new();
     public QuotaTable Quotas { get; }
     public RequestLog Log { get; }
 
@@ -85,7 +87,7 @@ public sealed partial class EmulatorService
                 throw new KmsException("UnknownOperationException", "X-Amz-Target must be TrentService.<Operation>.");
             if (!KmsState.Operations.Contains(operation))
                 throw new KmsException("UnknownOperationException", $"The emulator does not implement {(operation.Length > 100 ? operation[..100] + "..." : operation)}.");
-            var caller = Authenticate(call, auth);
+            var caller = Authenticate(call, auth, operation);
             entry.Caller = caller.Arn;
             // Authenticate has refused any Region not served.
             if (region!.Buckets.TryGetValue(operation, out var bucket) && !bucket.TryTake())
