@@ -61,6 +61,22 @@ public sealed partial class EmulatorService
         return keys;
     }
 
+    /// <summary>Makes each Region's audit shape (<see cref="AuditShape"/>), then deletes the principals to delete.
+    /// Returns the keys made, Region by Region: the customer keys, the big key, the AWS managed key.</summary>
+    public KmsKey[] SeedAudit()
+    {
+        var shape = _options.Audit;
+        var made = Regions.Select(r => shape.Any ? AuditSeed.Make(r.State, _options.Account, shape) : []).ToArray();
+        if (shape.Any)
+            foreach (var i in Enumerable.Range(0, 10)) Iam.Delete(AuditSeed.DeletedRole(_options.Account, i));
+        foreach (var p in _options.DeletedPrincipals)
+        {
+            try { Iam.Delete(p); }
+            catch (IamException e) when (e.Problem == IamProblem.NoSuchEntity) { }   // named twice, or an audit role
+        }
+        return made.SelectMany(k => k).ToArray();
+    }
+
     /// <summary>Answers one KMS request; never throws. Order: the operation named, the signature (cheap, and first, so
     /// that a stranger is refused as one and spends no caller's quota), the quota, an injected fault, then the Region's
     /// state. Whatever goes wrong inside is KMSInternalException (HTTP 500), logged and counted like any error.</summary>
