@@ -1169,7 +1169,7 @@ Describe 'Quotas of the listing operations and of CreateGrant (boto3, one attemp
         try {
             $key = New-KmsEmulatorKey -Emulator $q
             $resolved = @{}   # (not $params: PowerShell's names ignore case, and that is -ForEach's $Params)
-            foreach ($p in $Params.GetEnumerator()) { $resolved[$p.Key] = if ($p.Value -is [string] -and $p.Value -eq 'KEY') { $key.Arn } else { $p.Value } }
+            foreach ($p in $Params.GetEnumerator()) { $resolved[$p.Key] = $p.Value; if ($p.Value -is [string] -and $p.Value -eq 'KEY') { $resolved[$p.Key] = $key.Arn } }
             $codes = (Invoke-KmsCalls $q.Url @(@{ label = 'burst'; op = $Call; params = $resolved; repeat = 12 }))['burst'].codes
             # 2 in the bucket, and what accrues at 2/s while the burst goes (by the emulator's clock: load spreads it out).
             $logged = @(Get-KmsEmulatorRequest -Emulator $q -Operation $Operation -Last 12)
