@@ -760,7 +760,9 @@ Describe 'Parity with moto on the behaviour both share' {
     # DryRun (moto ignores it and makes the change), Limit/Marker paging of ListGrants, who-may-retire rules,
     # signature checks, 64-hex grant IDs (moto's are 8 hex characters), accounts (moto puts every access key in
     # one account, 123456789012, so cross-account rules and assumed-role sessions cannot be compared; its
-    # ListRetirableGrants lists another account's principal instead of refusing it). Both keep Regions apart.
+    # ListRetirableGrants lists another account's principal instead of refusing it), IAM principals deleted or not yet
+    # propagated (moto resolves no principal), CreateGrant's Name retry rule, key-spec checks of grant operations and
+    # constraint sizes, AWS managed keys' access rules, the model's wording of length errors. Both keep Regions apart.
     BeforeAll {
         $moto = Start-MotoServer
         $twoRegions = Start-KmsEmulator -Region us-east-1, eu-west-1
