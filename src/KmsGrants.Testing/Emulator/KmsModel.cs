@@ -34,7 +34,8 @@ public sealed class Grant
     public required string Id { get; init; }
     /// <summary>Every token CreateGrant returned for it (one more each time a request with its Name and identical
     /// parameters is repeated); any of them names it.</summary>
-    public required List<string> Tokens { get; init; }
+    /// <remarks>Replaced whole (under the state's lock) when one is added, so that a reader outside it sees a whole list.</remarks>
+    public required string[] Tokens { get; set; }
     /// <summary>The first token.</summary>
     public string Token => Tokens[0];
     public required KmsKey Key { get; init; }

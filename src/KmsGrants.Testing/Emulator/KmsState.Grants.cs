@@ -79,7 +79,7 @@ public sealed partial class KmsState
         if (same != null)
         {
             var token = NewToken();
-            same.Tokens.Add(token);
+            same.Tokens = [.. same.Tokens, token];
             _grantsByToken[token] = same;
             return new JsonObject { ["GrantToken"] = token, ["GrantId"] = same.Id };
         }
