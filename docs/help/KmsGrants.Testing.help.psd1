@@ -27,7 +27,7 @@
                 LatencyMs         = 'Milliseconds added to every KMS request before it is answered (0-60000).'
                 FaultRate         = 'The share of KMS requests (0-1) that get an injected fault, picked at random among -FaultKind.'
                 FaultKind         = 'The faults to inject: internal (HTTP 500 KMSInternalException), unavailable (HTTP 503), reset (the connection is cut before the request is handled), commit-then-drop (the request is applied, then the connection is cut halfway through the answer). All four by default.'
-                FaultOperation    = 'The operations faults are injected into; all by default.'
+                FaultOperation    = 'The operations faults are injected into; all by default. Validated against, and completed from, the emulator''s table of the operations it implements ([KmsGrants.Testing.Emulator.KmsState]::OperationTable).'
                 Seed              = 'Seeds the random choice of faults, so that a run repeats.'
                 SeedGrants        = 'Makes one key of -Account in each Region with this many grants (named seeded-0, seeded-1, ...; grantee role/seeded-grantee) before listening; their key ARNs are in KeyArns.'
                 RetiringPrincipal = 'The retiring principal of the seeded grants; the account''s root by default.'
@@ -82,12 +82,16 @@ AfterAll { $kms | Stop-KmsEmulator }'
             Description = @(
                 'New-KmsEmulatorKey makes a symmetric key in a Region the emulator serves, owned by an account, as CreateKey (and CreateAlias) by that account would, without a signed request. It returns the key: KeyId, Arn, Region, Account, Description, Alias, State and its emulator, which New-KmsEmulatorGrant binds from the pipeline.'
                 'Keys of another account than the emulator''s default are how cross-account grants are tested: the grants of a key of account 444455556666 may name principals of account 111122223333.'
+                '-AwsManaged makes an AWS managed key (KeyManager AWS) with its alias/aws/SERVICE alias, as AWS services make them in an account: ListKeys and ListAliases list it with the account''s own keys, ListGrants lists its grants and RevokeGrant revokes them (its key policy lets the account do that), but CreateGrant, EnableKey, DisableKey, key deletion and CreateAlias through KMS''s API are AccessDeniedException (only the AWS service creates its grants; New-KmsEmulatorGrant stands for it), and it has no limit of grants. -KeySpec and -KeyUsage make asymmetric and HMAC keys, whose grants may allow only the operations their key spec supports.'
             )
             Parameters  = @{
                 Region      = 'The Region of the key; the emulator''s first by default. A Region it does not serve is KmsGrants.Testing.RegionNotServed.'
                 Account     = 'The account that owns the key (12 digits); the emulator''s default account by default.'
                 Description = 'The key''s description, as DescribeKey shows it.'
-                Alias       = 'An alias for the key in its account and Region, alias/NAME (not alias/aws/...). An alias that exists is KmsGrants.Testing.AliasExists.'
+                Alias       = 'An alias for the key in its account and Region, alias/NAME (alias/aws/SERVICE only with -AwsManaged). An alias that exists is KmsGrants.Testing.AliasExists.'
+                AwsManaged  = 'Makes an AWS managed key (KeyManager AWS): needs -Alias alias/aws/SERVICE (e.g. alias/aws/ebs), and is symmetric. Only AWS services create its grants: New-KmsEmulatorGrant does, CreateGrant through KMS''s API is refused.'
+                KeySpec     = 'The key spec, as CreateKey''s KeySpec (SYMMETRIC_DEFAULT by default; RSA_*, ECC_*, HMAC_*, SM2, ML_DSA_*). A key spec other than SYMMETRIC_DEFAULT or HMAC_* needs -KeyUsage.'
+                KeyUsage    = 'The key usage, as CreateKey''s KeyUsage: ENCRYPT_DECRYPT (the default for symmetric keys), SIGN_VERIFY, GENERATE_VERIFY_MAC (HMAC keys) or KEY_AGREEMENT; one the key spec does not take refuses the key with CreateKey''s ValidationException message.'
             }
             Inputs      = @(@{ Type = 'KmsGrants.Testing.KmsEmulator'; Description = 'The emulator to make the key in.' })
             Outputs     = @(@{ Type = 'KmsGrants.Testing.EmulatorKey'; Description = 'The key. Its text is its ARN.' })
@@ -96,6 +100,8 @@ AfterAll { $kms | Stop-KmsEmulator }'
                 @{ Code = '$key = New-KmsEmulatorKey -Description app -Alias alias/app'; Remarks = 'A key of the default account in the first Region, named alias/app.' }
                 @{ Code = '$kms | New-KmsEmulatorKey -Region eu-west-1 | New-KmsEmulatorGrant -RetiringPrincipal $ci -Count 10'; Remarks = 'A key in eu-west-1 with ten grants the ci principal may retire.' }
                 @{ Code = '$foreign = New-KmsEmulatorKey -Account 444455556666'; Remarks = 'A key of another account, for cross-account tests: Remove-KmsGrant must then name it by its ARN.' }
+                @{ Code = '$ebs = New-KmsEmulatorKey -AwsManaged -Alias alias/aws/ebs; $ebs | New-KmsEmulatorGrant -GranteePrincipal ec2.us-east-1.amazonaws.com -RetiringPrincipal ec2.us-east-1.amazonaws.com -Operations Decrypt, GenerateDataKeyWithoutPlaintext'; Remarks = 'The account''s AWS managed EBS key with a grant to the EC2 service, as an audit finds it: ListGrants shows the service principal as the grantee.' }
+                @{ Code = 'New-KmsEmulatorKey -KeySpec ECC_NIST_P256 -KeyUsage SIGN_VERIFY'; Remarks = 'A signing key: its grants may allow Sign, Verify, GetPublicKey, DescribeKey, CreateGrant and RetireGrant, not Decrypt.' }
             )
             Links       = @('New-KmsEmulatorGrant', 'Start-KmsEmulator', 'about_KmsGrants.Testing')
         }
@@ -105,7 +111,8 @@ AfterAll { $kms | Stop-KmsEmulator }'
             Description = @(
                 'New-KmsEmulatorGrant makes grants on a key of the emulator directly, without a signed request, checked as CreateGrant checks them: names, principals and operations as the KMS service model allows, the key''s state (Disabled, PendingDeletion) and its limit of 50,000 grants. It returns each grant (KmsGrants.Testing.EmulatorGrant) with KeyId (the key ARN), GrantId, GrantToken, Name, GranteePrincipal, RetiringPrincipal, IssuingAccount, Operations, Constraints and Region.'
                 'With -Name, one grant is made per name; -Count repeats that (or makes unnamed grants). Keys from New-KmsEmulatorKey bind by property name, with their emulator. The grants pipe into KmsGrants'' Remove-KmsGrant, which binds them by their tokens.'
-                'A refused grant is a non-terminating error (KmsGrants.Testing.KeyNotFound, InvalidGrant, InvalidKeyState, LimitExceeded) with the key as target; the next key from the pipeline is still served.'
+                'It checks principals as CreateGrant does: a user or role deleted with Remove-KmsEmulatorPrincipal, or made with New-KmsEmulatorPrincipal -PropagationSeconds and not yet visible, is refused (KmsGrants.Testing.InvalidPrincipal), as is a value that names no principal; an AWS service principal (ec2.amazonaws.com) is taken. Operations must be ones the key''s spec supports (no Sign on a symmetric key, GenerateMac only on HMAC keys), and an encryption context constraint only a symmetric encryption key, with at most 8 pairs and values of at most 384 characters. Unlike CreateGrant, it makes a new grant each time, even with a name and parameters a grant has already: duplicates are what audits look for. -CreationDate back-dates the grants, so that a test of an age rule need not wait.'
+                'A refused grant is a non-terminating error (KmsGrants.Testing.KeyNotFound, InvalidGrant, InvalidPrincipal, InvalidKeyState, LimitExceeded) with the key as target; the next key from the pipeline is still served.'
             )
             Parameters  = @{
                 Emulator                = 'The emulator (bound from a key''s Emulator property too). When omitted: the one emulator started in this session that is still running.'
@@ -117,6 +124,7 @@ AfterAll { $kms | Stop-KmsEmulator }'
                 EncryptionContextSubset = 'An encryption context constraint: pairs the request''s context must include.'
                 EncryptionContextEquals = 'An encryption context constraint: the request''s context must be exactly these pairs.'
                 Count                   = 'How many times over to make the grants (1-50000): with -Name, each name that often; without, that many unnamed grants.'
+                CreationDate            = 'Back-dates the grants: the CreationDate ListGrants and ListRetirableGrants show, e.g. (Get-Date).AddDays(-400). A DateTime of unspecified kind is local time, as Get-Date''s; a date in the future is KmsGrants.Testing.InvalidGrant. The listing order stays the order made.'
             }
             Inputs      = @(@{ Type = 'KmsGrants.Testing.EmulatorKey'; Description = 'Keys from New-KmsEmulatorKey (KeyId and Emulator bind by property name), or any object with a KeyId, KeyArn or Arn property.' })
             Outputs     = @(@{ Type = 'KmsGrants.Testing.EmulatorGrant'; Description = 'One per grant, in the order made.' })
@@ -128,6 +136,8 @@ AfterAll { $kms | Stop-KmsEmulator }'
                    Remarks = 'A hundred unnamed grants on the seeded key, each retirable by its grantee.' }
                 @{ Code = '$grant = New-KmsEmulatorGrant -KeyId $key.Arn -EncryptionContextSubset @{ Department = ''IT'' }; Remove-KmsGrant -GrantToken $grant.GrantToken -EndpointUrl $kms.Url -Force'
                    Remarks = 'A grant with a constraint, retired by its token with KmsGrants.' }
+                @{ Code = '$key | New-KmsEmulatorGrant -GranteePrincipal arn:aws:iam::111122223333:role/old-app -Name stale -CreationDate (Get-Date).AddDays(-400); Remove-KmsEmulatorPrincipal arn:aws:iam::111122223333:role/old-app'
+                   Remarks = 'A grant over a year old to a role deleted since: ListGrants shows the role''s AROA… unique ID as its grantee, as a stale-grant audit finds it.' }
             )
             Links       = @('New-KmsEmulatorKey', 'Get-KmsEmulatorGrant', 'about_KmsGrants.Testing', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html')
         }
@@ -136,13 +146,14 @@ AfterAll { $kms | Stop-KmsEmulator }'
             Synopsis    = 'Gets the grants alive in an emulator, from its own state: what a test asserts on.'
             Description = @(
                 'Get-KmsEmulatorGrant reads the grants the emulator holds now, Region by Region in served order and in creation order, without a request: an assertion that does not depend on the client under test. A grant retired or revoked through KMS''s API is gone from it at once. Filters combine; -Name takes wildcards.'
+                'Each grant carries its principals as written (GranteePrincipal, RetiringPrincipal: the ARNs given) and as ListGrants shows them now (ListedGranteePrincipal, ListedRetiringPrincipal: the unique ID of a user or role deleted since), and every token it has (GrantTokens: CreateGrant retried with its Name adds one).'
                 'It reads a stopped emulator too (what was left when it stopped).'
             )
             Parameters  = @{
                 KeyId             = 'Only the grants of this key: key ID or key ARN (alias -KeyArn, -Arn); a key from New-KmsEmulatorKey binds by property name.'
                 Region            = 'Only the grants in this Region.'
-                RetiringPrincipal = 'Only the grants with this retiring principal, exactly as written on the grant.'
-                GranteePrincipal  = 'Only the grants with this grantee principal.'
+                RetiringPrincipal = 'Only the grants with this retiring principal, exactly as written on the grant (the ARN) or as ListGrants shows it (a deleted principal''s unique ID).'
+                GranteePrincipal  = 'Only the grants with this grantee principal, as written or as ListGrants shows it.'
                 GrantId           = 'Only the grants with these IDs.'
                 Name              = 'Only the grants whose name matches (wildcards allowed).'
             }
@@ -219,6 +230,84 @@ AfterAll { $kms | Stop-KmsEmulator }'
                 @{ Code = 'Set-KmsEmulatorQuota -Emulator $west -Quota @{ RetireGrant = 0; ListGrants = 100 } -PassThru'; Remarks = 'Lifts one quota, sets another, and shows the table.' }
             )
             Links       = @('Start-KmsEmulator', 'Get-KmsEmulatorStatistic', 'about_KmsGrants.Testing')
+        }
+
+        'New-KmsEmulatorPrincipal' = @{
+            Synopsis    = 'Makes an IAM user or role in an emulator, or makes one again after it was deleted; optionally not yet visible to KMS.'
+            Description = @(
+                'New-KmsEmulatorPrincipal makes IAM users and roles (arn:aws:iam::ACCOUNT:role/NAME or user/NAME, any path) as IAM would: each gets a unique ID (AROA and 17 characters for a role, AIDA and 17 for a user). Principals no one made exist too: a grant or an identity may name any user or role, which gets its unique ID when first named. So this cmdlet is for two things: making a principal again after Remove-KmsEmulatorPrincipal deleted it (a new principal with a new unique ID: new grants naming the ARN show the ARN, grants made before keep showing the old unique ID), and making one that IAM has not yet propagated to KMS.'
+                'With -PropagationSeconds N, CreateGrant (and New-KmsEmulatorGrant) refuses the principal as grantee or retiring principal for N seconds, with KMS''s InvalidArnException "ARN does not refer to a valid principal: ARN", as KMS refuses a role created moments ago; clients that retry on it (Terraform''s grant resource does) succeed once the time has passed.'
+                'A principal that exists (made, or named by a grant or identity, and not deleted) is KmsGrants.Testing.PrincipalExists.'
+            )
+            Parameters  = @{
+                Emulator           = 'The emulator (bound from an object''s Emulator property too). When omitted: the one emulator started in this session that is still running.'
+                Principal          = 'The ARNs of the users or roles to make (alias -Arn), from the pipeline too.'
+                PropagationSeconds = 'Seconds (0-86400) before KMS sees the principal: until then CreateGrant refuses it as an invalid principal. 0, the default, makes it visible at once.'
+            }
+            Inputs      = @(@{ Type = 'System.String'; Description = 'Principal ARNs, or objects with a Principal or Arn property.' })
+            Outputs     = @(@{ Type = 'KmsGrants.Testing.EmulatorPrincipal'; Description = 'Each principal made: Principal, UniqueId, Kind, Account, Deleted, ShownAs, CreationDate, VisibleDate.' })
+            Notes       = @('IAM is global: a principal is the same in every Region the emulator serves.')
+            Examples    = @(
+                @{ Code = 'New-KmsEmulatorPrincipal arn:aws:iam::111122223333:role/new-app -PropagationSeconds 10'
+                   Remarks = 'A role KMS does not see for ten seconds: a runbook that grants it a key must retry CreateGrant''s InvalidArnException.' }
+                @{ Code = 'Remove-KmsEmulatorPrincipal $app; $again = New-KmsEmulatorPrincipal $app'
+                   Remarks = 'Deletes a role and makes it again: $again.UniqueId is new, and the grants made before still show the old one.' }
+                @{ Code = '''arn:aws:iam::111122223333:user/alice'', ''arn:aws:iam::111122223333:user/bob'' | New-KmsEmulatorPrincipal -WhatIf'
+                   Remarks = 'Shows which users would be made, from the pipeline, and makes none.' }
+            )
+            Links       = @('Remove-KmsEmulatorPrincipal', 'Get-KmsEmulatorPrincipal', 'New-KmsEmulatorGrant', 'about_KmsGrants.Testing')
+        }
+
+        'Remove-KmsEmulatorPrincipal' = @{
+            Synopsis    = 'Deletes IAM users and roles in an emulator: grants that named them then show their unique IDs, as KMS shows them.'
+            Description = @(
+                'Remove-KmsEmulatorPrincipal deletes IAM users and roles (arn:aws:iam::ACCOUNT:role/NAME or user/NAME, any path), in every Region at once (IAM is global). KMS keeps a grant''s principals by their unique IDs, so after the deletion ListGrants and ListRetirableGrants show the unique ID (AROA… for a role, AIDA… for a user; the same on every listing) wherever a grant named the principal, as grantee or as retiring principal; ListRetirableGrants with the ARN no longer finds those grants (KMS matches the retiring principal as the grant shows it), and ListGrants'' GranteePrincipal filter matches the unique ID, not the ARN. Get-KmsEmulatorGrant shows both: GranteePrincipal (the ARN) and ListedGranteePrincipal (what KMS shows).'
+                'CreateGrant then refuses the ARN (InvalidArnException, "ARN does not refer to a valid principal: ARN"), and so do sessions of a deleted role, until New-KmsEmulatorPrincipal makes it again: a new principal, whose new grants show the ARN while the old grants keep the old unique ID. Who may retire a grant follows the principal it named: a role made again is not its retiring principal.'
+                'Identities (Start-KmsEmulator -Identity) belong to the principal that existed when the emulator started. One that signs as a deleted IAM user is refused as an unknown key (UnrecognizedClientException: IAM deletes a user''s access keys with it); one that signs as a deleted role, or as a session of it, still authenticates but is allowed nothing (AccessDeniedException for every operation). Making the principal again does not bring them back.'
+                'Deleting a principal that is deleted already is KmsGrants.Testing.PrincipalNotFound; an ARN that names no user or role is refused by parameter validation. A principal never named before is deleted all the same (it existed, as every principal does until deleted).'
+            )
+            Parameters  = @{
+                Emulator  = 'The emulator (bound from an object''s Emulator property too). When omitted: the one emulator started in this session that is still running.'
+                Principal = 'The ARNs of the users or roles to delete (alias -Arn), from the pipeline too: strings, or objects with a Principal or Arn property (Get-KmsEmulatorPrincipal''s).'
+                PassThru  = 'Writes each principal deleted, with the unique ID grants now show.'
+            }
+            Inputs      = @(@{ Type = 'System.String'; Description = 'Principal ARNs, or objects with a Principal or Arn property.' })
+            Outputs     = @(
+                @{ Type = 'None'; Description = 'By default, nothing.' }
+                @{ Type = 'KmsGrants.Testing.EmulatorPrincipal'; Description = 'With -PassThru, each principal deleted.' }
+            )
+            Notes       = @('Over HTTP, POST /_emulator/principals/delete with {"principals": [ARN, ...]} does the same (about_KmsGrants.Testing).')
+            Examples    = @(
+                @{ Code = '$gone = Remove-KmsEmulatorPrincipal arn:aws:iam::111122223333:role/old-app -PassThru; (Get-KmsGrant $key.Arn @connection).GranteePrincipal | Should -Contain $gone.UniqueId'
+                   Remarks = 'Deletes a role and asserts that ListGrants, through KmsGrants, shows its AROA… unique ID.' }
+                @{ Code = 'Get-KmsEmulatorGrant -KeyId $key.Arn | Where-Object Name -like ''legacy-*'' | ForEach-Object GranteePrincipal | Sort-Object -Unique | Remove-KmsEmulatorPrincipal'
+                   Remarks = 'Deletes the grantees of the legacy grants, from the pipeline.' }
+                @{ Code = 'Remove-KmsEmulatorPrincipal arn:aws:iam::111122223333:user/ci -WhatIf'
+                   Remarks = 'Shows what would be deleted, and deletes nothing.' }
+            )
+            Links       = @('New-KmsEmulatorPrincipal', 'Get-KmsEmulatorPrincipal', 'Get-KmsEmulatorGrant', 'about_KmsGrants.Testing')
+        }
+
+        'Get-KmsEmulatorPrincipal' = @{
+            Synopsis    = 'Gets the IAM users and roles an emulator knows, with their unique IDs and whether they are deleted.'
+            Description = @(
+                'Get-KmsEmulatorPrincipal lists the users and roles the emulator knows, oldest first: each one named by a grant or an identity, made by New-KmsEmulatorPrincipal or deleted by Remove-KmsEmulatorPrincipal, with Principal (the ARN), UniqueId, Kind (role or user), Account, Deleted, ShownAs (what ListGrants shows on a grant that named it), CreationDate, VisibleDate (when KMS sees it) and DeletionDate. A principal deleted and made again appears twice: the old one deleted, the new one not.'
+                'It reads a stopped emulator too.'
+            )
+            Parameters  = @{
+                Emulator  = 'The emulator to read (from the pipeline too). When omitted: the one emulator started in this session that is still running.'
+                Principal = 'Only these principals: ARNs or unique IDs, wildcards allowed (alias -Arn).'
+                Deleted   = 'Only the principals deleted.'
+            }
+            Inputs      = @(@{ Type = 'KmsGrants.Testing.KmsEmulator'; Description = 'The emulator to read.' })
+            Outputs     = @(@{ Type = 'KmsGrants.Testing.EmulatorPrincipal'; Description = 'One per principal known.' })
+            Notes       = @('Over HTTP, GET /_emulator/principals gives the same.')
+            Examples    = @(
+                @{ Code = 'Get-KmsEmulatorPrincipal -Deleted'; Remarks = 'The users and roles deleted, with the unique IDs grants show for them.' }
+                @{ Code = '(Get-KmsEmulatorPrincipal arn:aws:iam::111122223333:role/app).UniqueId'; Remarks = 'The unique IDs the app role has had (one per time it was made).' }
+                @{ Code = 'Get-KmsEmulatorPrincipal ''AROA*'' | Where-Object Account -EQ 444455556666'; Remarks = 'The roles of another account the emulator knows.' }
+            )
+            Links       = @('New-KmsEmulatorPrincipal', 'Remove-KmsEmulatorPrincipal', 'about_KmsGrants.Testing')
         }
     }
 }

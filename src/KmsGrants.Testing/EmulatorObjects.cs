@@ -17,6 +17,9 @@ public sealed class EmulatorKey
         Alias = alias;
         State = key.State;
         CreationDate = key.CreationDate;
+        KeyManager = key.KeyManager;
+        KeySpec = key.KeySpec;
+        KeyUsage = key.KeyUsage;
         Emulator = emulator;
     }
 
@@ -28,9 +31,50 @@ public sealed class EmulatorKey
     public string? Alias { get; }
     public string State { get; }
     public DateTimeOffset CreationDate { get; }
+    /// <summary>CUSTOMER, or AWS for an AWS managed key.</summary>
+    public string KeyManager { get; }
+    public string KeySpec { get; }
+    public string KeyUsage { get; }
     public KmsEmulator Emulator { get; }
 
     public override string ToString() => Arn;
+}
+
+/// <summary>An IAM user or role as the emulator knows it (New-, Remove-, Get-KmsEmulatorPrincipal): its ARN, the unique
+/// ID ListGrants shows once it is deleted, and when it was made, becomes visible to KMS and was deleted.</summary>
+public sealed class EmulatorPrincipal
+{
+    internal EmulatorPrincipal(IamPrincipal principal, KmsEmulator emulator)
+    {
+        Principal = principal.Arn;
+        UniqueId = principal.UniqueId;
+        Kind = principal.Kind;
+        Account = principal.Account;
+        Deleted = principal.IsDeleted;
+        ShownAs = principal.Shown;
+        CreationDate = principal.CreationDate;
+        VisibleDate = principal.VisibleDate == DateTimeOffset.MinValue ? null : principal.VisibleDate;
+        DeletionDate = principal.DeletionDate;
+        Emulator = emulator;
+    }
+
+    /// <summary>The ARN (arn:aws:iam::ACCOUNT:role/NAME or user/NAME).</summary>
+    public string Principal { get; }
+    /// <summary>AROA… for a role, AIDA… for a user: what grants naming it show once it is deleted.</summary>
+    public string UniqueId { get; }
+    /// <summary>role or user.</summary>
+    public string Kind { get; }
+    public string Account { get; }
+    public bool Deleted { get; }
+    /// <summary>What ListGrants shows for it on a grant that named it: the ARN, or the unique ID once deleted.</summary>
+    public string ShownAs { get; }
+    public DateTimeOffset CreationDate { get; }
+    /// <summary>When KMS sees it (CreateGrant refuses it before); empty for a principal no one made explicitly.</summary>
+    public DateTimeOffset? VisibleDate { get; }
+    public DateTimeOffset? DeletionDate { get; }
+    public KmsEmulator Emulator { get; }
+
+    public override string ToString() => Principal;
 }
 
 /// <summary>A grant alive in an emulator, with its token: what New-KmsEmulatorGrant made, what Get-KmsEmulatorGrant
@@ -47,6 +91,9 @@ public sealed class EmulatorGrant
         CreationDate = grant.CreationDate;
         GranteePrincipal = grant.GranteePrincipal;
         RetiringPrincipal = grant.RetiringPrincipal;
+        ListedGranteePrincipal = grant.ListedGranteePrincipal;
+        ListedRetiringPrincipal = grant.ListedRetiringPrincipal;
+        GrantTokens = [.. grant.Tokens];
         IssuingAccount = grant.IssuingAccount;
         Operations = [.. grant.Operations];
         Constraints = grant.Constraints == null ? null : new EmulatorGrantConstraints(
@@ -62,8 +109,14 @@ public sealed class EmulatorGrant
     public string GrantToken { get; }
     public string? Name { get; }
     public DateTimeOffset CreationDate { get; }
+    /// <summary>As written when the grant was made (an ARN).</summary>
     public string GranteePrincipal { get; }
     public string? RetiringPrincipal { get; }
+    /// <summary>As ListGrants shows it now: as written, or the unique ID (AROA…, AIDA…) of a user or role deleted since.</summary>
+    public string ListedGranteePrincipal { get; }
+    public string? ListedRetiringPrincipal { get; }
+    /// <summary>Every token of the grant (CreateGrant retried with its Name and identical parameters adds one); any names it.</summary>
+    public string[] GrantTokens { get; }
     public string IssuingAccount { get; }
     public string[] Operations { get; }
     public EmulatorGrantConstraints? Constraints { get; }

@@ -9,8 +9,9 @@ public sealed class KmsEmulator : IDisposable
     readonly HttpHost _host;
     int _stopped;
 
-    KmsEmulator(EmulatorService service, HttpHost host, EmulatorOptions options, KmsKey[] seededKeys)
+    KmsEmulator(EmulatorService service, HttpHost host, EmulatorOptions options, KmsKey[] seededKeys, KmsKey[] auditKeys)
     {
+        AuditKeyArns = auditKeys.Select(k => k.Arn).ToArray();
         Service = service;
         _host = host;
         Regions = [.. options.Regions];
@@ -29,7 +30,8 @@ public sealed class KmsEmulator : IDisposable
         options.Validate();
         var service = new EmulatorService(options);
         var keys = service.Seed();
-        return new KmsEmulator(service, HttpHost.Start(service, options.Port), options, keys);
+        var audit = service.SeedAudit();
+        return new KmsEmulator(service, HttpHost.Start(service, options.Port), options, keys, audit);
     }
 
     /// <summary>http://127.0.0.1:PORT, for -EndpointUrl.</summary>
@@ -51,6 +53,9 @@ public sealed class KmsEmulator : IDisposable
     public string? KeyArn => KeyArns.Length > 0 ? KeyArns[0] : null;
     /// <summary>The seeded keys, one per Region in <see cref="Regions"/> order (with -SeedGrants).</summary>
     public string[] KeyArns { get; }
+    /// <summary>The keys of the audit shape (the console host's --keys, --big-key-grants, --aws-managed-grants), Region by
+    /// Region: the customer keys, the big key, the AWS managed key.</summary>
+    public string[] AuditKeyArns { get; }
     public DateTimeOffset StartTime { get; }
     public bool IsRunning => Volatile.Read(ref _stopped) == 0;
 

@@ -10,7 +10,8 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     CmdletsToExport      = @('Start-KmsEmulator', 'Stop-KmsEmulator', 'New-KmsEmulatorKey', 'New-KmsEmulatorGrant', 'Get-KmsEmulatorGrant',
-        'Get-KmsEmulatorRequest', 'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota')
+        'Get-KmsEmulatorRequest', 'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota', 'New-KmsEmulatorPrincipal', 'Remove-KmsEmulatorPrincipal',
+        'Get-KmsEmulatorPrincipal')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

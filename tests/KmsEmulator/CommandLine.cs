@@ -7,7 +7,7 @@ namespace KmsEmulatorHost;
 /// parameters; the options check every value).</summary>
 static class CommandLine
 {
-    const string Usage = "Options: --port --region --regions --account --identity --session-token --latency-ms --quota --fault-rate --fault-kinds --fault-ops --seed --seed-grants --retiring-principal --request-log-size";
+    const string Usage = "Options: --port --region --regions --account --identity --session-token --latency-ms --quota --fault-rate --fault-kinds --fault-ops --seed --seed-grants --retiring-principal --request-log-size --keys --grants-per-key --big-key-grants --aws-managed-grants --grant-age-days --deleted-principal";
 
     public static EmulatorOptions Parse(string[] args)
     {
@@ -70,6 +70,13 @@ static class CommandLine
                 case "--seed-grants": o.SeedGrants = Int(); break;
                 case "--retiring-principal": o.RetiringPrincipal = Next(); break;
                 case "--request-log-size": o.RequestLogSize = Int(); break;
+                // The account shape of an audit benchmark (EmulatorOptions' AuditShape says which grants are which).
+                case "--keys": o.Audit.Keys = Int(); break;
+                case "--grants-per-key": o.Audit.GrantsPerKey = Int(); break;
+                case "--big-key-grants": o.Audit.BigKeyGrants = Int(); break;
+                case "--aws-managed-grants": o.Audit.AwsManagedGrants = Int(); break;
+                case "--grant-age-days": o.Audit.GrantAgeDays = Int(); break;
+                case "--deleted-principal": o.DeletedPrincipals.Add(Next()); break;
                 default: throw new ArgumentException($"Unknown option {name}. {Usage}");
             }
         }

@@ -18,6 +18,20 @@ function Get-ServedRegion([string[]] $Arguments) {
     if ($regions) { $regions } else { @($region) }
 }
 
+# How many audit key ARNs the host prints for these arguments, per served Region: --keys customer keys, the big key
+# (--big-key-grants), the AWS managed key (--aws-managed-grants); the last of each option wins, as the host's parsing.
+function Get-AuditKeyCount([string[]] $Arguments) {
+    $keys = 0; $big = 0; $managed = 0
+    for ($i = 0; $i -lt $Arguments.Count - 1; $i++) {
+        switch ($Arguments[$i]) {
+            '--keys' { $keys = [int]$Arguments[++$i] }
+            '--big-key-grants' { $big = [int]$Arguments[++$i] }
+            '--aws-managed-grants' { $managed = [int]$Arguments[++$i] }
+        }
+    }
+    $keys + [int]($big -gt 0) + [int]($managed -gt 0)
+}
+
 function Read-HostLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeconds, [string] $What) {
     $read = $Process.StandardOutput.ReadLineAsync()
     if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
@@ -33,11 +47,16 @@ function Read-HostLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeco
     Starts the emulator's console host on a free loopback port.
 .DESCRIPTION
     Runs `dotnet KmsEmulator.dll --port 0` with -Arguments (any option of the host, see the README), reads the listening
-    line and, with -SeedGrants, the seeded key ARN of each served Region. Its standard input stays open: the host
+    line and, with -SeedGrants, the seeded key ARN of each served Region, then the audit shape's key ARNs (-Keys,
+    -GrantsPerKey, -BigKeyGrants, -AwsManagedGrants, -GrantAgeDays, -DeletedPrincipal: see the README's console host
+    options for which grants are duplicates and which name deleted roles). Its standard input stays open: the host
     serves until it ends, so it exits with this process even if Stop-EmulatorProcess is never called. Returns Url,
-    KeyArn (the first Region's seeded key), KeyArns (every Region's, in Region order), Regions and Process.
+    KeyArn (the first Region's seeded key), KeyArns (every Region's, in Region order), AuditKeyArns (Region by Region:
+    the customer keys, the big key, the AWS managed key), Regions and Process.
 .EXAMPLE
     $e = Start-EmulatorProcess -Regions us-east-1, eu-west-1 -SeedGrants 100 -RetiringPrincipal arn:aws:iam::111122223333:role/ci -Arguments '--quota', 'RetireGrant=50'
+.EXAMPLE
+    $e = Start-EmulatorProcess -Keys 1000 -GrantsPerKey 5 -BigKeyGrants 2000 -GrantAgeDays 400 -Arguments '--quota', 'ListGrants=100'
 #>
 function Start-EmulatorProcess {
     [CmdletBinding()]
@@ -45,7 +64,13 @@ function Start-EmulatorProcess {
         [string[]] $Arguments = @(),
         [int] $SeedGrants,
         [string] $RetiringPrincipal,
-        [string[]] $Regions
+        [string[]] $Regions,
+        [int] $Keys,
+        [int] $GrantsPerKey,
+        [int] $BigKeyGrants,
+        [int] $AwsManagedGrants,
+        [int] $GrantAgeDays,
+        [string[]] $DeletedPrincipal
     )
     if (-not (Test-Path $script:HostDll)) {
         throw "$script:HostDll is missing: build it first with 'dotnet build tests/KmsEmulator -c Release'."
@@ -54,7 +79,13 @@ function Start-EmulatorProcess {
     if ($Regions) { $hostArgs += @('--regions', ($Regions -join ',')) }
     if ($SeedGrants) { $hostArgs += @('--seed-grants', "$SeedGrants") }
     if ($RetiringPrincipal) { $hostArgs += @('--retiring-principal', $RetiringPrincipal) }
+    foreach ($option in @(@('--keys', $Keys), @('--grants-per-key', $GrantsPerKey), @('--big-key-grants', $BigKeyGrants),
+            @('--aws-managed-grants', $AwsManagedGrants), @('--grant-age-days', $GrantAgeDays))) {
+        if ($option[1]) { $hostArgs += @($option[0], "$($option[1])") }
+    }
+    foreach ($p in $DeletedPrincipal) { $hostArgs += @('--deleted-principal', $p) }
     $served = @(Get-ServedRegion $hostArgs)
+    $auditPerRegion = Get-AuditKeyCount $hostArgs
 
     $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     foreach ($a in $hostArgs) { $info.ArgumentList.Add($a) }
@@ -72,10 +103,13 @@ function Start-EmulatorProcess {
     $url = $Matches[1]
     # Seeded keys are printed one a line, in Region order, once all grants exist.
     $keyArns = @(if ($SeedGrants) { foreach ($r in $served) { Read-HostLine $process 60 "The seeded key ARN for $r" } })
+    # Then the audit keys, all printed once every grant exists (read whole, so the host never blocks on a full pipe).
+    $auditKeyArns = @(foreach ($r in $served) { for ($i = 0; $i -lt $auditPerRegion; $i++) { Read-HostLine $process 120 "Audit key ARN $($i + 1) for $r" } })
     [pscustomobject]@{
-        Url     = $url
-        KeyArn  = if ($keyArns) { $keyArns[0] } else { $null }
-        KeyArns = $keyArns
+        Url          = $url
+        KeyArn       = if ($keyArns) { $keyArns[0] } else { $null }
+        KeyArns      = $keyArns
+        AuditKeyArns = $auditKeyArns
         Regions = $served
         Process = $process
     }

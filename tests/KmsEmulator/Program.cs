@@ -4,7 +4,8 @@ using KmsGrants.Testing;
 using KmsGrants.Testing.Emulator;
 
 // The emulator of src/KmsGrants.Testing as a process: prints "KMS emulator listening on http://127.0.0.1:PORT", then
-// one seeded key ARN per Region (with --seed-grants), and serves until its stdin ends (when stdin is redirected, so
+// one seeded key ARN per Region (with --seed-grants), then the audit shape's key ARNs (with --keys, --big-key-grants,
+// --aws-managed-grants), and serves until its stdin ends (when stdin is redirected, so
 // that a launcher that dies takes it along) or until Ctrl+C / SIGTERM.
 KmsEmulator emulator;
 try
@@ -19,6 +20,9 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 
 Console.WriteLine($"KMS emulator listening on {emulator.Url}");
 foreach (var arn in emulator.KeyArns) Console.WriteLine(arn);
+// Then the audit shape's keys, Region by Region (customer keys, the big key, the AWS managed key): read by
+// Start-EmulatorProcess, which counts them from the options, so that none is left unread in the pipe.
+foreach (var arn in emulator.AuditKeyArns) Console.WriteLine(arn);
 Console.Out.Flush();
 
 using var done = new ManualResetEventSlim();

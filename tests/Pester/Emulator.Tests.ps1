@@ -760,7 +760,9 @@ Describe 'Parity with moto on the behaviour both share' {
     # DryRun (moto ignores it and makes the change), Limit/Marker paging of ListGrants, who-may-retire rules,
     # signature checks, 64-hex grant IDs (moto's are 8 hex characters), accounts (moto puts every access key in
     # one account, 123456789012, so cross-account rules and assumed-role sessions cannot be compared; its
-    # ListRetirableGrants lists another account's principal instead of refusing it). Both keep Regions apart.
+    # ListRetirableGrants lists another account's principal instead of refusing it), IAM principals deleted or not yet
+    # propagated (moto resolves no principal), CreateGrant's Name retry rule, key-spec checks of grant operations and
+    # constraint sizes, AWS managed keys' access rules, the model's wording of length errors. Both keep Regions apart.
     BeforeAll {
         $moto = Start-MotoServer
         $twoRegions = Start-KmsEmulator -Region us-east-1, eu-west-1
@@ -810,5 +812,375 @@ Describe 'Parity with moto on the behaviour both share' {
             $r.Retirable | Should -Be 1
         }
         $ours.RetirableFields | Should -Be $theirs.RetirableFields
+    }
+}
+
+Describe 'Deleted and new IAM principals, as KMS shows and refuses them (boto3)' {
+    BeforeAll {
+        $iam = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
+            @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
+            @{ AccessKey = 'GONEUSER'; SecretKey = 'gone-user'; Principal = 'arn:aws:iam::111122223333:user/gone-user' }
+            @{ AccessKey = 'GONESESSION'; SecretKey = 'gone-session'; Principal = 'arn:aws:sts::111122223333:assumed-role/gone-role/s1' }
+            @{ AccessKey = 'RET'; SecretKey = 'ret'; Principal = 'arn:aws:iam::111122223333:role/ret' })
+        $role = 'arn:aws:iam::111122223333:role/app'
+        $ret = 'arn:aws:iam::111122223333:role/ret'
+        $user = 'arn:aws:iam::111122223333:user/u1'
+        $made = Invoke-KmsCalls $iam.Url @(
+            @{ label = 'key'; op = 'create_key'; params = @{} }
+            @{ label = 'euKey'; op = 'create_key'; params = @{}; region = 'eu-west-1' }
+            @{ label = 'g1'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $role; RetiringPrincipal = $ret; Operations = @('Decrypt') } }
+            @{ label = 'g2'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $user; RetiringPrincipal = $user; Operations = @('Decrypt') } }
+            @{ label = 'g3'; op = 'create_grant'; params = @{ KeyId = '{{euKey.KeyMetadata.Arn}}'; GranteePrincipal = $role; Operations = @('Decrypt') }; region = 'eu-west-1' })
+    }
+    AfterAll { $iam | Stop-KmsEmulator }
+
+    It 'made the set-up through boto3' {
+        foreach ($label in 'key', 'euKey', 'g1', 'g2', 'g3') { $made[$label].ok | Should -BeTrue -Because "$label`: $($made[$label].message)" }
+    }
+
+    Context 'once the role and the user are deleted' {
+        BeforeAll {
+            $deleted = @(Remove-KmsEmulatorPrincipal -Emulator $iam $role, $ret, $user -PassThru)
+            # The principals two identities sign as (a user, a role of which the other is a session).
+            Remove-KmsEmulatorPrincipal -Emulator $iam 'arn:aws:iam::111122223333:user/gone-user', 'arn:aws:iam::111122223333:role/gone-role'
+            $keyArn = $made['key'].response.KeyMetadata.Arn
+            $euArn = $made['euKey'].response.KeyMetadata.Arn
+            $seen = Invoke-KmsCalls $iam.Url @(
+                @{ label = 'list1'; op = 'list_grants'; params = @{ KeyId = $keyArn } }
+                @{ label = 'list2'; op = 'list_grants'; params = @{ KeyId = $keyArn } }
+                @{ label = 'eu'; op = 'list_grants'; params = @{ KeyId = $euArn }; region = 'eu-west-1' }
+                @{ label = 'byArn'; op = 'list_retirable_grants'; params = @{ RetiringPrincipal = $ret } }
+                @{ label = 'byId'; op = 'list_retirable_grants'; params = @{ RetiringPrincipal = $deleted[1].UniqueId } }
+                @{ label = 'granteeArn'; op = 'list_grants'; params = @{ KeyId = $keyArn; GranteePrincipal = $role } }
+                @{ label = 'granteeId'; op = 'list_grants'; params = @{ KeyId = $keyArn; GranteePrincipal = $deleted[0].UniqueId } }
+                @{ label = 'grantDeleted'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = $role; Operations = @('Decrypt') } }
+                @{ label = 'retiringDeleted'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = 'arn:aws:iam::111122223333:role/alive'; RetiringPrincipal = $user; Operations = @('Decrypt') } }
+                @{ label = 'sessionDeleted'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = 'arn:aws:sts::111122223333:assumed-role/app/s9'; Operations = @('Decrypt') } }
+                @{ label = 'group'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = 'arn:aws:iam::111122223333:group/devs'; Operations = @('Decrypt') } }
+                @{ label = 'retireAsDeletedRole'; op = 'retire_grant'; params = @{ GrantToken = $made['g1'].response.GrantToken }; access_key = 'RET'; secret_key = 'ret' }
+                @{ label = 'asGoneUser'; op = 'list_keys'; params = @{}; access_key = 'GONEUSER'; secret_key = 'gone-user' }
+                @{ label = 'asGoneSession'; op = 'list_keys'; params = @{}; access_key = 'GONESESSION'; secret_key = 'gone-session' })
+        }
+
+        It 'lists the unique IDs (AROA + 17 for a role, AIDA + 17 for a user) where the grants named them, the same every time, in every Region' {
+            $deleted.UniqueId[0] | Should -MatchExactly '^AROA[A-Z0-9]{17}$'
+            $deleted.UniqueId[2] | Should -MatchExactly '^AIDA[A-Z0-9]{17}$'
+            $g1 = $seen['list1'].response.Grants | Where-Object GrantId -EQ $made['g1'].response.GrantId
+            $g2 = $seen['list1'].response.Grants | Where-Object GrantId -EQ $made['g2'].response.GrantId
+            $g1.GranteePrincipal | Should -Be $deleted[0].UniqueId
+            $g1.RetiringPrincipal | Should -Be $deleted[1].UniqueId
+            $g2.GranteePrincipal | Should -Be $deleted[2].UniqueId
+            $g2.RetiringPrincipal | Should -Be $deleted[2].UniqueId
+            ($seen['list2'].response.Grants | Where-Object GrantId -EQ $g1.GrantId).GranteePrincipal | Should -Be $g1.GranteePrincipal
+            $seen['eu'].response.Grants[0].GranteePrincipal | Should -Be $deleted[0].UniqueId
+        }
+
+        It 'no longer finds the grants by the deleted ARN (ListRetirableGrants, ListGrants'' GranteePrincipal); the unique ID finds them' {
+            @($seen['byArn'].response.Grants).Count | Should -Be 0
+            $seen['byId'].response.Grants.GrantId | Should -Be $made['g1'].response.GrantId
+            @($seen['granteeArn'].response.Grants).Count | Should -Be 0
+            $seen['granteeId'].response.Grants.GrantId | Should -Be $made['g1'].response.GrantId
+        }
+
+        It 'refuses a deleted grantee or retiring principal, a session of a deleted role and a group with InvalidArnException, in KMS''s words' {
+            $seen['grantDeleted'].code | Should -Be 'InvalidArnException'
+            $seen['grantDeleted'].message | Should -Be "ARN does not refer to a valid principal: $role"
+            $seen['retiringDeleted'].code | Should -Be 'InvalidArnException'
+            $seen['retiringDeleted'].message | Should -Be "ARN does not refer to a valid principal: $user"
+            $seen['sessionDeleted'].code | Should -Be 'InvalidArnException'
+            $seen['group'].code | Should -Be 'InvalidArnException'
+        }
+
+        It 'refuses identities that sign as a deleted user (UnrecognizedClientException) or as a deleted role''s session (AccessDeniedException)' {
+            $seen['asGoneUser'].code | Should -Be 'UnrecognizedClientException'
+            $seen['asGoneSession'].code | Should -Be 'AccessDeniedException'
+            $seen['asGoneSession'].message | Should -BeLike '*gone-role*no longer exists*'
+            $seen['retireAsDeletedRole'].code | Should -Be 'AccessDeniedException'
+            @(Get-KmsEmulatorGrant -Emulator $iam -GrantId $made['g1'].response.GrantId).Count | Should -Be 1
+        }
+
+        It 'takes the ARN again once the principal is made again: new grants show the ARN, old ones keep the old unique ID' {
+            $again = New-KmsEmulatorPrincipal -Emulator $iam $role
+            $again.UniqueId | Should -Not -Be $deleted[0].UniqueId
+            $keyArn = $made['key'].response.KeyMetadata.Arn
+            $r = Invoke-KmsCalls $iam.Url @(
+                @{ label = 'new'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = $role; Operations = @('Decrypt') } }
+                @{ label = 'list'; op = 'list_grants'; params = @{ KeyId = $keyArn } })
+            $r['new'].ok | Should -BeTrue
+            ($r['list'].response.Grants | Where-Object GrantId -EQ $r['new'].response.GrantId).GranteePrincipal | Should -Be $role
+            ($r['list'].response.Grants | Where-Object GrantId -EQ $made['g1'].response.GrantId).GranteePrincipal | Should -Be $deleted[0].UniqueId
+        }
+    }
+
+    It 'refuses a principal IAM has not propagated yet, and takes it once the time has passed' {
+        $slow = 'arn:aws:iam::111122223333:role/slow'
+        $quick = 'arn:aws:iam::111122223333:user/quick'
+        $null = New-KmsEmulatorPrincipal -Emulator $iam $slow -PropagationSeconds 3600
+        $null = New-KmsEmulatorPrincipal -Emulator $iam $quick -PropagationSeconds 1
+        $keyArn = $made['key'].response.KeyMetadata.Arn
+        $early = Invoke-KmsCalls $iam.Url @(@{ label = 'slow'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = $slow; Operations = @('Decrypt') } })
+        $early['slow'].code | Should -Be 'InvalidArnException'
+        $early['slow'].message | Should -Be "ARN does not refer to a valid principal: $slow"
+        Start-Sleep -Milliseconds 1500   # a lower bound: the principal is visible after 1 s, whatever the load
+        $late = Invoke-KmsCalls $iam.Url @(@{ label = 'quick'; op = 'create_grant'; params = @{ KeyId = $keyArn; GranteePrincipal = $quick; Operations = @('Decrypt') } })
+        $late['quick'].ok | Should -BeTrue
+    }
+}
+
+Describe 'CreateGrant as KMS does it (boto3)' {
+    BeforeAll {
+        $cg = Start-KmsEmulator
+        $app = 'arn:aws:iam::111122223333:role/app'
+        $r = Invoke-KmsCalls $cg.Url @(
+            @{ label = 'key'; op = 'create_key'; params = @{} }
+            @{ label = 'first'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt', 'Encrypt'); Name = 'retried'; Constraints = @{ EncryptionContextSubset = @{ a = '1'; b = '2' } } } }
+            @{ label = 'retry'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Encrypt', 'Decrypt'); Name = 'retried'; Constraints = @{ EncryptionContextSubset = @{ b = '2'; a = '1' } } } }
+            @{ label = 'dryRetry'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Encrypt', 'Decrypt'); Name = 'retried'; Constraints = @{ EncryptionContextSubset = @{ a = '1'; b = '2' } }; DryRun = $true } }
+            @{ label = 'otherOps'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); Name = 'retried'; Constraints = @{ EncryptionContextSubset = @{ a = '1'; b = '2' } } } }
+            @{ label = 'unnamed1'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt') } }
+            @{ label = 'unnamed2'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt') } }
+            @{ label = 'withTokens'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); GrantTokens = @('{{first.GrantToken}}') } }
+            @{ label = 'badToken'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); GrantTokens = @('not-a-token') } }
+            @{ label = 'elevenTokens'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); GrantTokens = @(1..11 | ForEach-Object { '{{first.GrantToken}}' }) } }
+            @{ label = 'bothConstraints'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); Constraints = @{ EncryptionContextSubset = @{ a = '1' }; EncryptionContextEquals = @{ a = '1' } } } }
+            @{ label = 'ninePairs'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); Constraints = @{ EncryptionContextEquals = [ordered]@{ k1 = '1'; k2 = '1'; k3 = '1'; k4 = '1'; k5 = '1'; k6 = '1'; k7 = '1'; k8 = '1'; k9 = '1' } } } }
+            @{ label = 'eightPairs'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); Constraints = @{ EncryptionContextEquals = [ordered]@{ k1 = '1'; k2 = '1'; k3 = '1'; k4 = '1'; k5 = '1'; k6 = '1'; k7 = '1'; k8 = ('v' * 384) } } } }
+            @{ label = 'longValue'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt'); Constraints = @{ EncryptionContextSubset = @{ k = ('v' * 385) } } } }
+            @{ label = 'signOnSymmetric'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt', 'Sign') } }
+            @{ label = 'macOnSymmetric'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('GenerateMac') } }
+            @{ label = 'service'; op = 'create_grant'; params = @{ KeyId = '{{key.KeyMetadata.Arn}}'; GranteePrincipal = 'logs.us-east-1.amazonaws.com'; RetiringPrincipal = 'logs.us-east-1.amazonaws.com'; Operations = @('Decrypt') } }
+            @{ label = 'ecc'; op = 'create_key'; params = @{ KeySpec = 'ECC_NIST_P256'; KeyUsage = 'SIGN_VERIFY' } }
+            @{ label = 'eccSign'; op = 'create_grant'; params = @{ KeyId = '{{ecc.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Sign', 'Verify', 'GetPublicKey', 'DescribeKey') } }
+            @{ label = 'eccDecrypt'; op = 'create_grant'; params = @{ KeyId = '{{ecc.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt') } }
+            @{ label = 'eccContext'; op = 'create_grant'; params = @{ KeyId = '{{ecc.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Sign'); Constraints = @{ EncryptionContextSubset = @{ a = '1' } } } }
+            @{ label = 'hmac'; op = 'create_key'; params = @{ KeySpec = 'HMAC_256'; KeyUsage = 'GENERATE_VERIFY_MAC' } }
+            @{ label = 'hmacMac'; op = 'create_grant'; params = @{ KeyId = '{{hmac.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('GenerateMac', 'VerifyMac') } }
+            @{ label = 'hmacDecrypt'; op = 'create_grant'; params = @{ KeyId = '{{hmac.KeyMetadata.Arn}}'; GranteePrincipal = $app; Operations = @('Decrypt') } }
+            @{ label = 'rsaNoUsage'; op = 'create_key'; params = @{ KeySpec = 'RSA_2048' } }
+            @{ label = 'hmacWrongUsage'; op = 'create_key'; params = @{ KeySpec = 'HMAC_256'; KeyUsage = 'SIGN_VERIFY' } })
+        $keyArn = $r['key'].response.KeyMetadata.Arn
+    }
+    AfterAll { $cg | Stop-KmsEmulator }
+
+    It 'returns the grant a retried request with its Name and identical parameters made (operations and context in any order), with a new token' {
+        $r['retry'].response.GrantId | Should -Be $r['first'].response.GrantId
+        $r['retry'].response.GrantToken | Should -Not -Be $r['first'].response.GrantToken
+        @(Get-KmsEmulatorGrant -Emulator $cg -Name retried).Count | Should -Be 2   # the first (and its retry) and otherOps
+        (Get-KmsEmulatorGrant -Emulator $cg -GrantId $r['first'].response.GrantId).GrantTokens.Count | Should -Be 2
+    }
+
+    It 'makes a new grant of the same name when a parameter differs, and always without a Name' {
+        $r['otherOps'].response.GrantId | Should -Not -Be $r['first'].response.GrantId
+        $r['unnamed1'].response.GrantId | Should -Not -Be $r['unnamed2'].response.GrantId
+    }
+
+    It 'answers a DryRun of a retry with DryRunOperationException and adds no token' {
+        $r['dryRetry'].code | Should -Be 'DryRunOperationException'
+        (Get-KmsEmulatorGrant -Emulator $cg -GrantId $r['first'].response.GrantId).GrantTokens.Count | Should -Be 2
+    }
+
+    It 'lets every token of the grant retire it; then every token is NotFound' {
+        $t = Invoke-KmsCalls $cg.Url @(
+            @{ label = 'bySecond'; op = 'retire_grant'; params = @{ GrantToken = $r['retry'].response.GrantToken } }
+            @{ label = 'byFirst'; op = 'retire_grant'; params = @{ GrantToken = $r['first'].response.GrantToken } }
+            @{ label = 'list'; op = 'list_grants'; params = @{ KeyId = $keyArn } })
+        $t['bySecond'].ok | Should -BeTrue
+        $t['byFirst'].code | Should -Be 'NotFoundException'
+        $t['list'].response.Grants.GrantId | Should -Not -Contain $r['first'].response.GrantId
+    }
+
+    It 'takes GrantTokens (up to 10 well-formed tokens)' {
+        $r['withTokens'].ok | Should -BeTrue
+        $r['badToken'].code | Should -Be 'InvalidGrantTokenException'
+        $r['elevenTokens'].code | Should -Be 'ValidationException'
+        $r['elevenTokens'].message | Should -BeLike "1 validation error detected: Value '*' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10"
+    }
+
+    It 'checks the constraints: one of the two, up to 8 pairs, values up to 384 characters' {
+        $r['bothConstraints'].code | Should -Be 'ValidationException'
+        $r['bothConstraints'].message | Should -Be 'More than one constraint supplied'
+        $r['ninePairs'].code | Should -Be 'ValidationException'
+        $r['longValue'].code | Should -Be 'ValidationException'
+        $r['eightPairs'].ok | Should -BeTrue
+    }
+
+    It 'allows only the operations the key spec supports, and an encryption context only on symmetric encryption keys' {
+        $r['signOnSymmetric'].code | Should -Be 'ValidationException'
+        $r['macOnSymmetric'].code | Should -Be 'ValidationException'
+        $r['eccSign'].ok | Should -BeTrue
+        $r['eccDecrypt'].code | Should -Be 'ValidationException'
+        $r['eccContext'].code | Should -Be 'ValidationException'
+        $r['hmacMac'].ok | Should -BeTrue
+        $r['hmacDecrypt'].code | Should -Be 'ValidationException'
+    }
+
+    It 'makes keys of the key spec and usage asked for, and refuses a usage the spec does not take or none where one is needed' {
+        $r['ecc'].response.KeyMetadata.KeySpec | Should -Be 'ECC_NIST_P256'
+        $r['ecc'].response.KeyMetadata.KeyUsage | Should -Be 'SIGN_VERIFY'
+        $r['ecc'].response.KeyMetadata.SigningAlgorithms | Should -Be 'ECDSA_SHA_256'
+        $r['hmac'].response.KeyMetadata.MacAlgorithms | Should -Be 'HMAC_SHA_256'
+        $r['rsaNoUsage'].code | Should -Be 'ValidationException'
+        $r['hmacWrongUsage'].code | Should -Be 'ValidationException'
+    }
+
+    It 'takes an AWS service principal as grantee and retiring principal, and lists it as given' {
+        $r['service'].ok | Should -BeTrue
+        $listed = Invoke-KmsCalls $cg.Url @(@{ label = 'l'; op = 'list_grants'; params = @{ KeyId = $keyArn; GrantId = $r['service'].response.GrantId } })
+        $listed['l'].response.Grants[0].GranteePrincipal | Should -Be 'logs.us-east-1.amazonaws.com'
+        $listed['l'].response.Grants[0].RetiringPrincipal | Should -Be 'logs.us-east-1.amazonaws.com'
+    }
+}
+
+Describe 'The 50,000 grants of a customer managed key; AWS managed keys (boto3)' {
+    BeforeAll {
+        $full = Start-KmsEmulator -SeedGrants 50000
+        $ebs = New-KmsEmulatorKey -Emulator $full -AwsManaged -Alias alias/aws/ebs
+        $ec2 = 'ec2.us-east-1.amazonaws.com'
+        $serviceGrant = $ebs | New-KmsEmulatorGrant -GranteePrincipal $ec2 -RetiringPrincipal $ec2 -Operations Decrypt, GenerateDataKeyWithoutPlaintext, CreateGrant
+        $r = Invoke-KmsCalls $full.Url @(
+            @{ label = 'over'; op = 'create_grant'; params = @{ KeyId = $full.KeyArn; GranteePrincipal = 'arn:aws:iam::111122223333:role/one-more'; Operations = @('Decrypt') } }
+            @{ label = 'retryAtLimit'; op = 'create_grant'; params = @{ KeyId = $full.KeyArn; GranteePrincipal = 'arn:aws:iam::111122223333:role/seeded-grantee'; RetiringPrincipal = 'arn:aws:iam::111122223333:root'; Operations = @('Encrypt', 'Decrypt'); Name = 'seeded-0' } }
+            @{ label = 'keys'; op = 'list_keys'; params = @{} }
+            @{ label = 'aliases'; op = 'list_aliases'; params = @{} }
+            @{ label = 'describe'; op = 'describe_key'; params = @{ KeyId = 'alias/aws/ebs' } }
+            @{ label = 'grants'; op = 'list_grants'; params = @{ KeyId = $ebs.Arn } }
+            @{ label = 'createGrant'; op = 'create_grant'; params = @{ KeyId = $ebs.Arn; GranteePrincipal = 'arn:aws:iam::111122223333:role/app'; Operations = @('Decrypt') } }
+            @{ label = 'disable'; op = 'disable_key'; params = @{ KeyId = $ebs.Arn } }
+            @{ label = 'delete'; op = 'schedule_key_deletion'; params = @{ KeyId = $ebs.Arn; PendingWindowInDays = 7 } }
+            @{ label = 'alias'; op = 'create_alias'; params = @{ AliasName = 'alias/mine'; TargetKeyId = $ebs.Arn } }
+            @{ label = 'revoke'; op = 'revoke_grant'; params = @{ KeyId = $ebs.Arn; GrantId = $serviceGrant.GrantId } })
+    }
+    AfterAll { $full | Stop-KmsEmulator }
+
+    It 'refuses a 50,001st grant on a customer managed key with LimitExceededException, but answers a retry of an existing one' {
+        $r['over'].code | Should -Be 'LimitExceededException'
+        $r['retryAtLimit'].ok | Should -BeTrue
+        $r['retryAtLimit'].response.GrantId | Should -Be (Get-KmsEmulatorGrant -Emulator $full -Name seeded-0).GrantId
+    }
+
+    It 'lists an AWS managed key with the account''s keys and its alias/aws/ alias, KeyManager AWS' {
+        $r['keys'].response.Keys.KeyId | Should -Contain $ebs.KeyId
+        $alias = $r['aliases'].response.Aliases | Where-Object AliasName -EQ 'alias/aws/ebs'
+        $alias.TargetKeyId | Should -Be $ebs.KeyId
+        $alias.AliasArn | Should -Be 'arn:aws:kms:us-east-1:111122223333:alias/aws/ebs'
+        $alias.CreationDate | Should -Not -BeNullOrEmpty
+        $r['describe'].response.KeyMetadata.KeyManager | Should -Be 'AWS'
+        $r['grants'].response.Grants[0].GranteePrincipal | Should -Be $ec2
+    }
+
+    It 'lets the account list and revoke its grants, and nothing else: CreateGrant, DisableKey, deletion and CreateAlias are AccessDeniedException' {
+        foreach ($label in 'createGrant', 'disable', 'delete', 'alias') { $r[$label].code | Should -Be 'AccessDeniedException' -Because $label }
+        $r['revoke'].ok | Should -BeTrue
+    }
+
+    It 'has no limit of grants: the AWS service may make more than 50,000' {
+        $null = $ebs | New-KmsEmulatorGrant -GranteePrincipal $ec2 -Count 50000
+        $one = $ebs | New-KmsEmulatorGrant -GranteePrincipal $ec2
+        $one.GrantId | Should -Match '^[0-9a-f]{64}$'
+        (Get-KmsEmulatorStatistic $full).grantsAlive | Should -Be 100001
+    }
+}
+
+Describe 'Back-dated grants (boto3 reads their CreationDate)' {
+    It 'lists the CreationDate given by New-KmsEmulatorGrant -CreationDate and by POST /_emulator/grants' {
+        $old = Start-KmsEmulator
+        try {
+            $key = New-KmsEmulatorKey -Emulator $old
+            $when = [DateTimeOffset]::UtcNow.AddDays(-400)
+            $byCmdlet = $key | New-KmsEmulatorGrant -CreationDate $when.UtcDateTime
+            $byHttp = (Invoke-RestMethod -Method Post "$($old.Url)/_emulator/grants" -Body (@{ keyId = $key.Arn; granteePrincipal = 'arn:aws:iam::111122223333:role/x'; creationDate = '2020-02-03T04:05:06Z' } | ConvertTo-Json)).grants[0]
+            $listed = (Invoke-KmsCalls $old.Url @(@{ label = 'l'; op = 'list_grants'; params = @{ KeyId = $key.Arn } }))['l'].response.Grants
+            $a = [DateTimeOffset]::Parse(($listed | Where-Object GrantId -EQ $byCmdlet.GrantId).CreationDate)
+            [math]::Abs(($a - $when).TotalSeconds) | Should -BeLessThan 2
+            [DateTimeOffset]::Parse(($listed | Where-Object GrantId -EQ $byHttp.grantId).CreationDate).ToUnixTimeSeconds() | Should -Be ([DateTimeOffset]'2020-02-03T04:05:06Z').ToUnixTimeSeconds()
+        }
+        finally { $old | Stop-KmsEmulator }
+    }
+}
+
+Describe 'The model''s constraints, refused in KMS''s words (boto3; one raw request)' {
+    BeforeAll {
+        $m = Start-KmsEmulator
+        $r = Invoke-KmsCalls $m.Url @(
+            @{ label = 'desc8192'; op = 'create_key'; params = @{ Description = 'd' * 8192 } }
+            @{ label = 'desc8193'; op = 'create_key'; params = @{ Description = 'd' * 8193 } }
+            @{ label = 'marker1025'; op = 'list_keys'; params = @{ Marker = 'm' * 1025 } }
+            @{ label = 'name257'; op = 'create_grant'; params = @{ KeyId = '{{desc8192.KeyMetadata.Arn}}'; GranteePrincipal = 'arn:aws:iam::111122223333:role/a'; Operations = @('Decrypt'); Name = 'n' * 257 } }
+            @{ label = 'principalBoth'; op = 'list_retirable_grants'; params = @{ RetiringPrincipal = ('bad principal ' * 20) } }
+            @{ label = 'limit1000'; op = 'list_keys'; params = @{ Limit = 1000 } }
+            @{ label = 'limit1001'; op = 'list_keys'; params = @{ Limit = 1001 } })
+    }
+    AfterAll { $m | Stop-KmsEmulator }
+
+    It 'takes an 8,192-character Description and refuses 8,193' {
+        $r['desc8192'].ok | Should -BeTrue
+        $r['desc8193'].code | Should -Be 'ValidationException'
+        $r['desc8193'].message | Should -Be "1 validation error detected: Value '$('d' * 8193)' at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192"
+    }
+
+    It 'refuses a 1,025-character Marker with ValidationException, not InvalidMarkerException' {
+        $r['marker1025'].code | Should -Be 'ValidationException'
+        $r['marker1025'].message | Should -BeLike "1 validation error detected: Value 'm*' at 'marker' failed to satisfy constraint: Member must have length less than or equal to 1024"
+    }
+
+    It 'words a long name, and a value breaking two constraints, as KMS does' {
+        $r['name257'].message | Should -BeLike "1 validation error detected: Value 'n*' at 'name' failed to satisfy constraint: Member must have length less than or equal to 256"
+        $r['principalBoth'].message | Should -BeLike '2 validation errors detected: *at ''retiringPrincipal''*length less than or equal to 256; *at ''retiringPrincipal''*regular expression pattern*'
+    }
+
+    It 'takes ListKeys'' Limit up to 1,000 (its documented range), not 1,001' {
+        $r['limit1000'].ok | Should -BeTrue
+        $r['limit1001'].code | Should -Be 'ValidationException'
+    }
+
+    It 'answers a malformed signature (upper-case hex) with InvalidSignatureException, the signature mismatch' {
+        $py = Join-Path $TestDrive 'upper.py'
+        Set-Content $py @'
+import sys, json, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+url = sys.argv[1]
+req = AWSRequest(method='POST', url=url + '/', data=b'{}', headers={'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.ListKeys'})
+SigV4Auth(Credentials('testing', 'testing'), 'kms', 'us-east-1').add_auth(req)
+headers = dict(req.headers.items())
+auth = headers['Authorization']
+head, sig = auth.rsplit('Signature=', 1)
+headers['Authorization'] = head + 'Signature=' + sig.upper()
+try:
+    r = urllib.request.urlopen(urllib.request.Request(url + '/', data=b'{}', headers=headers, method='POST'))
+    print(json.dumps({'status': r.status}))
+except urllib.error.HTTPError as e:
+    print(json.dumps({'status': e.code, 'answer': json.loads(e.read().decode())}))
+'@
+        $answer = & (Find-PythonTool 'python3') $py $m.Url | ConvertFrom-Json
+        $answer.status | Should -Be 400
+        $answer.answer.__type | Should -Be 'InvalidSignatureException'
+        $answer.answer.message | Should -BeLike 'The request signature we calculated does not match*'
+    }
+}
+
+Describe 'Quotas of the listing operations and of CreateGrant (boto3, one attempt a call)' {
+    It 'throttles <Operation> past its quota, as RetireGrant''s, and counts it' -ForEach @(
+        @{ Operation = 'ListKeys'; Call = 'list_keys'; Params = @{} }
+        @{ Operation = 'ListAliases'; Call = 'list_aliases'; Params = @{} }
+        @{ Operation = 'ListGrants'; Call = 'list_grants'; Params = @{ KeyId = 'KEY' } }
+        @{ Operation = 'CreateGrant'; Call = 'create_grant'; Params = @{ KeyId = 'KEY'; GranteePrincipal = 'arn:aws:iam::111122223333:role/q'; Operations = @('Decrypt') } }
+    ) {
+        $q = Start-KmsEmulator -Quota @{ $Operation = 2 }
+        try {
+            $key = New-KmsEmulatorKey -Emulator $q
+            $resolved = @{}   # (not $params: PowerShell's names ignore case, and that is -ForEach's $Params)
+            foreach ($p in $Params.GetEnumerator()) { $resolved[$p.Key] = $p.Value; if ($p.Value -is [string] -and $p.Value -eq 'KEY') { $resolved[$p.Key] = $key.Arn } }
+            $codes = (Invoke-KmsCalls $q.Url @(@{ label = 'burst'; op = $Call; params = $resolved; repeat = 12 }))['burst'].codes
+            # 2 in the bucket, and what accrues at 2/s while the burst goes (by the emulator's clock: load spreads it out).
+            $logged = @(Get-KmsEmulatorRequest -Emulator $q -Operation $Operation -Last 12)
+            $span = ($logged[-1].Time - $logged[0].Time).TotalSeconds
+            @($codes | Where-Object { $_ -eq 'OK' }).Count | Should -BeGreaterOrEqual 2
+            @($codes | Where-Object { $_ -eq 'OK' }).Count | Should -BeLessOrEqual (2 + [math]::Ceiling(2 * $span) + 1) -Because "the burst took $span s"
+            @($codes | Where-Object { $_ -eq 'ThrottlingException' }).Count | Should -BeGreaterThan 0
+            (Get-KmsEmulatorStatistic $q).operations.$Operation.throttled | Should -Be @($codes | Where-Object { $_ -eq 'ThrottlingException' }).Count
+        }
+        finally { $q | Stop-KmsEmulator }
     }
 }

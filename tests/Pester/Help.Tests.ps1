@@ -3,7 +3,7 @@
 BeforeDiscovery {
     $commands = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants' } }) +
         @('Start-KmsEmulator', 'Stop-KmsEmulator', 'New-KmsEmulatorKey', 'New-KmsEmulatorGrant', 'Get-KmsEmulatorGrant', 'Get-KmsEmulatorRequest',
-            'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants.Testing' } })
+            'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota', 'New-KmsEmulatorPrincipal', 'Remove-KmsEmulatorPrincipal', 'Get-KmsEmulatorPrincipal' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants.Testing' } })
 }
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')

@@ -90,6 +90,24 @@ function Invoke-KmsPeer {
 }
 
 <#
+.SYNOPSIS
+    boto3 calls against an endpoint, in order, one attempt each, in one process (kms_peer.py calls): -Calls is a list of
+    @{ label; op = 'list_grants'; params = @{…}; access_key; secret_key; region; repeat }, where a param '{{LABEL.Field}}'
+    is a field of an earlier answer. Returns label -> @{ ok; code; message; response } (with repeat: @{ codes }).
+#>
+function Invoke-KmsCalls([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [object[]] $Calls) {
+    $file = Join-Path ([IO.Path]::GetTempPath()) "kms-calls-$([guid]::NewGuid().ToString('N')).json"
+    try {
+        ConvertTo-Json -InputObject $Calls -Depth 10 | Set-Content $file
+        $answers = Invoke-KmsPeer $Endpoint 'calls' @($file)
+        $byLabel = @{}
+        foreach ($p in $answers.PSObject.Properties) { $byLabel[$p.Name] = $p.Value }
+        $byLabel
+    }
+    finally { Remove-Item $file -ErrorAction Ignore }
+}
+
+<#
 .SYNOPSIS Runs the AWS CLI against an endpoint; returns @{ ExitCode; Output (parsed JSON when possible); Error }.
 #>
 function Invoke-AwsCli {
@@ -310,7 +328,7 @@ function New-FakeGrant([int] $Count, [string] $KeyId = $script:FakeKey) {
 #>
 function Get-FlatText([string] $Text) { $Text -replace '\s', '' }
 
-Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount,
+Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount, Invoke-KmsCalls,
     Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
     Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder,
     Start-HostileServer, Get-HostileStats, Get-TotalRequestCount, New-FakeGrant, Get-FlatText -Variable AccountRoot, FakeKey

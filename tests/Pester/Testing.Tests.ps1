@@ -388,6 +388,27 @@ Describe 'The console host (tests/KmsEmulator), for what needs the emulator out 
         finally { Stop-EmulatorProcess $e }
     }
 
+    It 'seeds the audit shape (--keys, --grants-per-key, --big-key-grants, --aws-managed-grants, --grant-age-days), prints its keys, and serves the /_emulator/ endpoints' {
+        $e = Start-EmulatorProcess -Keys 3 -GrantsPerKey 5 -BigKeyGrants 12 -AwsManagedGrants 2 -GrantAgeDays 30 -SeedGrants 1
+        try {
+            $e.KeyArns.Count | Should -Be 1
+            $e.AuditKeyArns.Count | Should -Be 5   # 3 keys, the big key, the AWS managed key
+            (Get-EmulatorProcessStatistic $e).grantsAlive | Should -Be (1 + 3 * 5 + 12 + 2)
+            $first = (Invoke-RestMethod "$($e.Url)/_emulator/grants?keyId=$($e.AuditKeyArns[0])").grants
+            $first.name | Should -Be 'audit-0', 'audit-1', $null, $null, 'audit-4'
+            $first[3].granteePrincipal | Should -Be $first[2].granteePrincipal   # the duplicate
+            $first[4].listedGranteePrincipal | Should -MatchExactly '^AROA[A-Z0-9]{17}$'   # a deleted role
+            $first[0].listedGranteePrincipal | Should -Be $first[0].granteePrincipal
+            ($first.creationDate | Sort-Object -Unique).Count | Should -Be 5   # back-dated a day apart
+            $listed = @(Get-KmsGrant $e.AuditKeyArns[3] -EndpointUrl $e.Url -Region us-east-1 -AccessKey testing -SecretKey testing)
+            $listed.Count | Should -Be 12
+            (Get-KmsGrant $e.AuditKeyArns[4] -EndpointUrl $e.Url -Region us-east-1 -AccessKey testing -SecretKey testing).GranteePrincipal | Should -Be 'ec2.us-east-1.amazonaws.com', 'ec2.us-east-1.amazonaws.com'
+            $gone = Invoke-RestMethod -Method Post "$($e.Url)/_emulator/principals/delete" -Body '{"principals": ["arn:aws:iam::111122223333:role/audit-ci"]}'
+            (Get-KmsGrant $e.AuditKeyArns[0] -EndpointUrl $e.Url -Region us-east-1 -AccessKey testing -SecretKey testing)[0].RetiringPrincipal | Should -Be $gone.principals[0].uniqueId
+        }
+        finally { Stop-EmulatorProcess $e }
+    }
+
     It 'refuses a bad option with a message and exit code 2' {
         $out = & dotnet (Join-Path $PSScriptRoot '../KmsEmulator/bin/Release/net10.0/KmsEmulator.dll') --port 0 --quota RetireGrants=5 2>&1
         $LASTEXITCODE | Should -Be 2

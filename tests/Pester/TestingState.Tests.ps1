@@ -221,3 +221,111 @@ Describe 'Faults over HttpListener, as clients see them (boto3, one attempt)' {
         $r.Logged.StatusCode | Should -Be $Status
     }
 }
+
+Describe 'Principals, back-dated grants, AWS managed keys and key specs, made by the cmdlets' {
+    BeforeAll {
+        $kms = Start-KmsEmulator
+        $key = New-KmsEmulatorKey
+        $app = 'arn:aws:iam::111122223333:role/path/app'
+    }
+    AfterAll { $kms | Stop-KmsEmulator }
+
+    It 'Remove-KmsEmulatorPrincipal deletes from the pipeline; grants show the unique ID beside the ARN; KmsGrants lists it' {
+        $grant = $key | New-KmsEmulatorGrant -GranteePrincipal $app -RetiringPrincipal $ci
+        $gone = @($app, $ci | Remove-KmsEmulatorPrincipal -PassThru)
+        $gone | Should -BeOfType KmsGrants.Testing.EmulatorPrincipal
+        $gone[0].UniqueId | Should -MatchExactly '^AROA[A-Z0-9]{17}$'
+        $gone[0].Deleted | Should -BeTrue
+        $gone[0].ShownAs | Should -Be $gone[0].UniqueId
+        $seen = Get-KmsEmulatorGrant -GrantId $grant.GrantId
+        $seen.GranteePrincipal | Should -Be $app
+        $seen.ListedGranteePrincipal | Should -Be $gone[0].UniqueId
+        $seen.ListedRetiringPrincipal | Should -Be $gone[1].UniqueId
+        (Get-KmsEmulatorGrant -GranteePrincipal $gone[0].UniqueId).GrantId | Should -Be $grant.GrantId
+        (Get-KmsEmulatorGrant -GranteePrincipal $app).GrantId | Should -Be $grant.GrantId
+        $c = Get-Connection $kms
+        (Get-KmsGrant $key.Arn @c -GrantId $grant.GrantId).GranteePrincipal | Should -Be $gone[0].UniqueId
+        (Invoke-RestMethod "$($kms.Url)/_emulator/grants?keyId=$($key.Arn)").grants[0].listedGranteePrincipal | Should -Be $gone[0].UniqueId
+    }
+
+    It 'refuses a deleted principal, one deleted twice, and one made while it exists, each with its ID' {
+        $gone = 'arn:aws:iam::111122223333:user/left'
+        Remove-KmsEmulatorPrincipal $gone
+        { $key | New-KmsEmulatorGrant -GranteePrincipal $gone -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidPrincipal,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+        { Remove-KmsEmulatorPrincipal $gone -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.PrincipalNotFound,KmsGrants.Testing.Commands.RemoveKmsEmulatorPrincipalCommand'
+        $again = New-KmsEmulatorPrincipal $gone
+        $again.UniqueId | Should -MatchExactly '^AIDA[A-Z0-9]{17}$'
+        { New-KmsEmulatorPrincipal $gone -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.PrincipalExists,KmsGrants.Testing.Commands.NewKmsEmulatorPrincipalCommand'
+        { Remove-KmsEmulatorPrincipal 'arn:aws:iam::111122223333:group/devs' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.RemoveKmsEmulatorPrincipalCommand'
+        @(Get-KmsEmulatorPrincipal $gone).UniqueId.Count | Should -Be 2
+        @(Get-KmsEmulatorPrincipal $gone -Deleted).Count | Should -Be 1
+        ($key | New-KmsEmulatorGrant -GranteePrincipal $gone).ListedGranteePrincipal | Should -Be $gone
+    }
+
+    It 'refuses a principal not yet propagated; -WhatIf makes and deletes nothing' {
+        $new = 'arn:aws:iam::111122223333:role/new'
+        $made = New-KmsEmulatorPrincipal $new -PropagationSeconds 3600
+        $made.VisibleDate | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(50))
+        { $key | New-KmsEmulatorGrant -GranteePrincipal $new -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidPrincipal,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+        Remove-KmsEmulatorPrincipal $new -WhatIf
+        (Get-KmsEmulatorPrincipal $new).Deleted | Should -BeFalse
+        New-KmsEmulatorPrincipal 'arn:aws:iam::111122223333:role/never' -WhatIf | Should -BeNullOrEmpty
+        Get-KmsEmulatorPrincipal 'arn:aws:iam::111122223333:role/never' | Should -BeNullOrEmpty
+    }
+
+    It 'back-dates grants with -CreationDate (a local [datetime] too), and refuses a date in the future' {
+        $when = (Get-Date).AddDays(-90)
+        $old = $key | New-KmsEmulatorGrant -CreationDate $when -Name old
+        [math]::Abs(($old.CreationDate - [DateTimeOffset]$when).TotalSeconds) | Should -BeLessThan 1
+        $c = Get-Connection $kms
+        ([DateTimeOffset](Get-KmsGrant $key.Arn @c -GrantId $old.GrantId).CreationDate - [DateTimeOffset]$when).Duration().TotalSeconds | Should -BeLessThan 1
+        $key | New-KmsEmulatorGrant -CreationDate (Get-Date).AddDays(1) -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+        $failed.FullyQualifiedErrorId | Should -Be 'KmsGrants.Testing.InvalidGrant,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+    }
+
+    It 'makes AWS managed keys (with an alias/aws/ alias only) and keys of a key spec, whose grants it checks' {
+        $ebs = New-KmsEmulatorKey -AwsManaged -Alias alias/aws/ebs
+        $ebs.KeyManager | Should -Be 'AWS'
+        ($ebs | New-KmsEmulatorGrant -GranteePrincipal ec2.us-east-1.amazonaws.com).ListedGranteePrincipal | Should -Be 'ec2.us-east-1.amazonaws.com'
+        { New-KmsEmulatorKey -AwsManaged -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidAlias,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
+        { New-KmsEmulatorKey -Alias alias/aws/s3 -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidAlias,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
+        { New-KmsEmulatorKey -KeySpec RSA_2048 -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidAlias,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
+        $signing = New-KmsEmulatorKey -KeySpec ECC_NIST_P256 -KeyUsage SIGN_VERIFY
+        $signing.KeySpec | Should -Be 'ECC_NIST_P256'
+        ($signing | New-KmsEmulatorGrant -Operations Sign, Verify).Operations | Should -Be 'Sign', 'Verify'
+        { $signing | New-KmsEmulatorGrant -Operations Decrypt -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidGrant,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+        { $key | New-KmsEmulatorGrant -Operations GenerateMac -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.Testing.InvalidGrant,KmsGrants.Testing.Commands.NewKmsEmulatorGrantCommand'
+    }
+
+    It 'makes and deletes principals, keys and grants over HTTP, with 400, 404 and 409 for what it refuses' {
+        $u = $kms.Url
+        $made = Invoke-RestMethod -Method Post "$u/_emulator/principals" -Body '{"principals": ["arn:aws:iam::111122223333:role/http"], "propagationSeconds": 0}'
+        $made.principals[0].uniqueId | Should -MatchExactly '^AROA[A-Z0-9]{17}$'
+        (Invoke-WebRequest -Method Post "$u/_emulator/principals" -Body '{"principal": "arn:aws:iam::111122223333:role/http"}' -SkipHttpErrorCheck).StatusCode | Should -Be 409
+        $k = Invoke-RestMethod -Method Post "$u/_emulator/keys" -Body '{"description": "over http"}'
+        $g = Invoke-RestMethod -Method Post "$u/_emulator/grants" -Body (@{ keyId = $k.arn; granteePrincipal = 'arn:aws:iam::111122223333:role/http'; count = 2; creationDate = 1577836800 } | ConvertTo-Json)
+        $g.grants.Count | Should -Be 2
+        (Get-KmsEmulatorGrant -KeyId $k.arn).CreationDate.ToUnixTimeSeconds() | Should -Be 1577836800, 1577836800
+        $deleted = Invoke-RestMethod -Method Post "$u/_emulator/principals/delete" -Body '{"principals": ["arn:aws:iam::111122223333:role/http"]}'
+        (Get-KmsEmulatorGrant -KeyId $k.arn).ListedGranteePrincipal | Should -Be $deleted.principals[0].uniqueId, $deleted.principals[0].uniqueId
+        (Invoke-WebRequest -Method Post "$u/_emulator/principals/delete" -Body '{"principal": "arn:aws:iam::111122223333:role/http"}' -SkipHttpErrorCheck).StatusCode | Should -Be 404
+        (Invoke-WebRequest -Method Post "$u/_emulator/grants" -Body '{"keyId": "nope"}' -SkipHttpErrorCheck).StatusCode | Should -Be 400
+        (Invoke-WebRequest -Method Post "$u/_emulator/principals/delete" -Body 'not json' -SkipHttpErrorCheck).StatusCode | Should -Be 400
+        (Invoke-RestMethod "$u/_emulator/principals").principals.principal | Should -Contain 'arn:aws:iam::111122223333:role/http'
+    }
+}
+
+Describe 'Start-KmsEmulator -FaultOperation, from the operation table' {
+    It 'completes the operation names, takes any case, and refuses one the emulator lacks' {
+        (TabExpansion2 'Start-KmsEmulator -FaultOperation ListR').CompletionMatches.CompletionText | Should -Be 'ListRetirableGrants'
+        { Start-KmsEmulator -FaultOperation ListThings } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.StartKmsEmulatorCommand'
+        $faulty = Start-KmsEmulator -FaultRate 1 -FaultKind internal -FaultOperation listkeys
+        try {
+            $peer = Start-KmsPeer $faulty.Url
+            (Invoke-AwsCli -Peer $peer -Arguments 'kms', 'list-keys').Error | Should -Match 'KMSInternalException'
+            (Invoke-AwsCli -Peer $peer -Arguments 'kms', 'list-aliases').ExitCode | Should -Be 0
+        }
+        finally { Stop-TestServer $peer; $faulty | Stop-KmsEmulator }
+        [KmsGrants.Testing.Emulator.KmsState]::OperationTable.Name | Should -Be ([KmsGrants.Testing.Emulator.KmsState]::Operations | Sort-Object { [KmsGrants.Testing.Emulator.KmsState]::OperationTable.Name.IndexOf($_) })
+    }
+}

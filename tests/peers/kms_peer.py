@@ -150,6 +150,59 @@ def steady(kms, args):
     return {"Requests": len(codes), "Throttled": sum(1 for c in codes if c == "ThrottlingException"), "Seconds": time.perf_counter() - start}
 
 
+def calls(endpoint, args):
+    """calls FILE: boto3 calls from FILE (JSON), in order, each one attempt: [{"label", "op" (list_grants), "params",
+    "access_key", "secret_key", "region", "repeat"}]. A string param "{{LABEL.Field.Field}}" is a field of the answer to
+    an earlier call. Returns {label: {"ok", "code", "message", "response"}}, or with "repeat" N the error codes ("OK" for
+    a success) of N calls made back to back (the clients are made first, so that making one costs none of that time)."""
+    cases = json.load(open(args[0]))
+    clients, results = {}, {}
+
+    def client_for(c):
+        who = (c.get("access_key", "testing"), c.get("secret_key", "testing"), c.get("region", "us-east-1"))
+        if who not in clients:
+            clients[who] = boto3.client("kms", endpoint_url=endpoint, region_name=who[2], aws_access_key_id=who[0],
+                                        aws_secret_access_key=who[1], config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+        return clients[who]
+
+    def resolve(value):
+        if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+            label, *path = value[2:-2].split(".")
+            found = results[label]["response"]
+            for field in path:
+                found = found[field]
+            return found
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    for c in cases:
+        client_for(c)
+    for c in cases:
+        kms = client_for(c)
+        method = getattr(kms, c["op"])
+        params = resolve(c.get("params", {}))
+        if "repeat" in c:
+            codes = []
+            for _ in range(int(c["repeat"])):
+                try:
+                    method(**params)
+                    codes.append("OK")
+                except ClientError as e:
+                    codes.append(e.response["Error"]["Code"])
+            results[c["label"]] = {"codes": codes}
+            continue
+        try:
+            response = method(**params)
+            response.pop("ResponseMetadata", None)
+            results[c["label"]] = {"ok": True, "code": None, "message": None, "response": response}
+        except ClientError as e:
+            results[c["label"]] = {"ok": False, "code": e.response["Error"]["Code"], "message": e.response["Error"].get("Message"), "response": {}}
+    return results
+
+
 def serve(endpoint):
     """serve: one boto3 process for many calls (a process per call costs a second). Reads one JSON request a line:
     {"args": ["kms", "create-grant", "--key-id", "K", …], "access_key": …, "secret_key": …, "region": …} — the AWS CLI's
@@ -205,6 +258,8 @@ if __name__ == "__main__":
     attempts = {"retire-many": 10, "call-many": 1, "steady": 1}.get(command, 3)
     if command == "sequence":
         print(json.dumps(sequence(endpoint, rest)))
+    elif command == "calls":
+        print(json.dumps(calls(endpoint, rest), default=str))
     elif command == "serve":
         serve(endpoint)
     else:

@@ -23,4 +23,6 @@ public static class ErrorIds
     public const string InvalidKeyState = "KmsGrants.Testing.InvalidKeyState";
     public const string LimitExceeded = "KmsGrants.Testing.LimitExceeded";
     public const string AliasExists = "KmsGrants.Testing.AliasExists";
+    public const string PrincipalNotFound = "KmsGrants.Testing.PrincipalNotFound";
+    public const string PrincipalExists = "KmsGrants.Testing.PrincipalExists";
 }

@@ -35,11 +35,24 @@ static class ErrorRecords
     {
         var (id, category) = e.Code switch
         {
+            _ when e.IsPrincipalRefused => (ErrorIds.InvalidPrincipal, ErrorCategory.InvalidArgument),
             "NotFoundException" => (ErrorIds.KeyNotFound, ErrorCategory.ObjectNotFound),
             "DisabledException" or "KMSInvalidStateException" => (ErrorIds.InvalidKeyState, ErrorCategory.InvalidOperation),
             "LimitExceededException" => (ErrorIds.LimitExceeded, ErrorCategory.LimitsExceeded),
             "AlreadyExistsException" => (ErrorIds.AliasExists, ErrorCategory.ResourceExists),
             _ => (invalidId, ErrorCategory.InvalidArgument),   // ValidationException, InvalidArnException
+        };
+        return new ErrorRecord(e, id, category, target);
+    }
+
+    /// <summary>What IAM refused (New- and Remove-KmsEmulatorPrincipal).</summary>
+    public static ErrorRecord FromIam(IamException e, object? target)
+    {
+        var (id, category) = e.Problem switch
+        {
+            IamProblem.NoSuchEntity => (ErrorIds.PrincipalNotFound, ErrorCategory.ObjectNotFound),
+            IamProblem.EntityAlreadyExists => (ErrorIds.PrincipalExists, ErrorCategory.ResourceExists),
+            _ => (ErrorIds.InvalidPrincipal, ErrorCategory.InvalidArgument),
         };
         return new ErrorRecord(e, id, category, target);
     }

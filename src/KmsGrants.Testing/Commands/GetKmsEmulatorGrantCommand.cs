@@ -20,6 +20,7 @@ public sealed class GetKmsEmulatorGrantCommand : EmulatorCommandBase
     [Parameter]
     public string? Region { get; set; }
 
+    /// <summary>As written on the grant (the ARN), or as ListGrants shows it (a deleted principal's unique ID).</summary>
     [Parameter]
     public string? RetiringPrincipal { get; set; }
 
@@ -46,8 +47,8 @@ public sealed class GetKmsEmulatorGrantCommand : EmulatorCommandBase
         var ids = GrantId.Length == 0 ? null : new HashSet<string>(GrantId, StringComparer.Ordinal);
         var grants = emulator.Service.Grants(Region, g =>
             (KeyId == null || EmulatorService.IsOnKey(g, KeyId))
-            && (RetiringPrincipal == null || g.RetiringPrincipal == RetiringPrincipal)
-            && (GranteePrincipal == null || g.GranteePrincipal == GranteePrincipal)
+            && (RetiringPrincipal == null || g.RetiringPrincipal == RetiringPrincipal || g.ListedRetiringPrincipal == RetiringPrincipal)
+            && (GranteePrincipal == null || g.GranteePrincipal == GranteePrincipal || g.ListedGranteePrincipal == GranteePrincipal)
             && (ids == null || ids.Contains(g.Id))
             && (name == null || (g.Name != null && name.IsMatch(g.Name))));
         foreach (var grant in grants) WriteObject(new EmulatorGrant(grant, emulator));

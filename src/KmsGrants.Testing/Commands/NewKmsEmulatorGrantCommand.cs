@@ -57,6 +57,10 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
     [ValidateRange(1, KmsState.MaxGrantsPerKey)]
     public int Count { get; set; } = 1;
 
+    /// <summary>Back-dates the grants (ListGrants' CreationDate), e.g. (Get-Date).AddDays(-90); not in the future.</summary>
+    [Parameter]
+    public DateTime? CreationDate { get; set; }
+
     protected override void ProcessRecord()
     {
         var emulator = Resolve(Emulator, mustRun: true);
@@ -77,7 +81,7 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
             {
                 try
                 {
-                    var grant = emulator.Service.AddGrant(KeyId, grantee, RetiringPrincipal, Operations, name, constraints?.DeepClone() as JsonObject);
+                    var grant = emulator.Service.AddGrant(KeyId, grantee, RetiringPrincipal, Operations, name, constraints?.DeepClone() as JsonObject, When());
                     WriteObject(new EmulatorGrant(grant, emulator));
                 }
                 catch (KmsException e)
@@ -89,6 +93,11 @@ public sealed class NewKmsEmulatorGrantCommand : EmulatorCommandBase
             }
         }
     }
+
+    /// <summary>-CreationDate as an instant: a DateTime of unspecified kind ([datetime]'2025-01-01') is local time, as
+    /// Get-Date's are.</summary>
+    DateTimeOffset? When() => CreationDate is not { } d ? null
+        : d.Kind == DateTimeKind.Utc ? new DateTimeOffset(d) : new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Local));
 
     /// <summary>A role of the key's account when no grantee is given: CreateGrant needs one, tests rarely care which.</summary>
     string DefaultGrantee(KmsEmulator emulator)

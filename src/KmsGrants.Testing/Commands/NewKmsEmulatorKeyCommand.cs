@@ -27,6 +27,19 @@ public sealed class NewKmsEmulatorKeyCommand : EmulatorCommandBase
     [ValidateLength(7, 256)]
     public string? Alias { get; set; }
 
+    /// <summary>An AWS managed key (KeyManager AWS), which needs -Alias alias/aws/SERVICE.</summary>
+    [Parameter]
+    public SwitchParameter AwsManaged { get; set; }
+
+    [Parameter]
+    [ValidateSet("SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
+        "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87")]
+    public string? KeySpec { get; set; }
+
+    [Parameter]
+    [ValidateSet("ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")]
+    public string? KeyUsage { get; set; }
+
     protected override void ProcessRecord()
     {
         var emulator = Resolve(Emulator, mustRun: true);
@@ -36,10 +49,11 @@ public sealed class NewKmsEmulatorKeyCommand : EmulatorCommandBase
             WriteError(ErrorRecords.RegionNotServed(emulator, region));
             return;
         }
-        if (!ShouldProcess($"{emulator.Url} {region}", $"Create KMS key{(Alias != null ? " " + Alias : "")}")) return;
+        if (!ShouldProcess($"{emulator.Url} {region}", $"Create {(AwsManaged ? "AWS managed " : "")}KMS key{(Alias != null ? " " + Alias : "")}")) return;
         try
         {
-            var key = emulator.Service.AddKey(region, Account, Description, Alias);
+            // ValidateSet matches in any case; KMS's enums are upper-case.
+            var key = emulator.Service.AddKey(region, Account, Description, Alias, AwsManaged, KeySpec?.ToUpperInvariant(), KeyUsage?.ToUpperInvariant());
             WriteObject(new EmulatorKey(key, Alias, emulator));
         }
         catch (KmsException e)

@@ -44,8 +44,8 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
     public string[] FaultKind { get; set; } = [];
 
     [Parameter]
-    [ValidateSet("CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
-        "CreateAlias", "ListAliases", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant")]
+    [ValidateKmsOperation]
+    [ArgumentCompleter(typeof(KmsOperationCompleter))]
     public string[] FaultOperation { get; set; } = [];
 
     [Parameter]
@@ -79,7 +79,7 @@ public sealed class StartKmsEmulatorCommand : PSCmdlet
         };
         options.Regions.AddRange(Region);
         foreach (var kind in FaultKind) options.FaultKinds.Add(FaultKinds.Parse(kind));
-        foreach (var op in FaultOperation) options.FaultOperations.Add(op);
+        foreach (var op in FaultOperation) options.FaultOperations.Add(KmsState.Operations.First(o => string.Equals(o, op, StringComparison.OrdinalIgnoreCase)));
         foreach (var identity in Identity) options.Identities.Add(ToIdentity(identity));
         AddQuotas(options);
 

@@ -8,6 +8,10 @@ namespace KmsGrants.Testing.Emulator;
 /// <param name="Principal">The principal grants name it by: an assumed-role session acts as its role.</param>
 public sealed record Caller(string Arn, string Account, string Principal)
 {
+    /// <summary>The IAM user or role the identity signs as (a session's role), as it was when the emulator started; null
+    /// for an account's root or a federated user. Once deleted, its identity's requests are refused.</summary>
+    public IamPrincipal? Entity { get; init; }
+
     public static Caller From(string arn, string defaultAccount) =>
         new(arn, Principals.AccountOf(arn) ?? defaultAccount, Principals.AsGrantPrincipal(arn));
 

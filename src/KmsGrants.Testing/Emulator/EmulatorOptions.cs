@@ -36,6 +36,10 @@ public sealed partial class EmulatorOptions
     public string? RetiringPrincipal { get; set; }
     /// <summary>How many requests the request log keeps (the latest); 0 keeps none. Counts in the stats are totals.</summary>
     public int RequestLogSize { get; set; } = DefaultRequestLogSize;
+    /// <summary>An account shape for audit benchmarks (the console host's --keys and friends), made before listening.</summary>
+    public AuditShape Audit { get; } = new();
+    /// <summary>IAM users and roles deleted before listening, after the grants are made (--deleted-principal).</summary>
+    public List<string> DeletedPrincipals { get; } = new();
 
     public string RootPrincipal => Principals.Root(Account);
 
@@ -85,6 +89,10 @@ public sealed partial class EmulatorOptions
         if (RetiringPrincipal != null && !PrincipalPattern().IsMatch(RetiringPrincipal))
             throw new EmulatorOptionsException(OptionProblem.Principal, $"'{RetiringPrincipal}' is not a principal (1-256 characters of [\\w+=,.@:/-]).");
         if (RequestLogSize < 0) throw new EmulatorOptionsException(OptionProblem.RequestLog, $"The request log size must be 0 or more, not {RequestLogSize}.");
+        Audit.Validate();
+        foreach (var p in DeletedPrincipals)
+            if (p == null || !IamDirectory.IsEntity(p))
+                throw new EmulatorOptionsException(OptionProblem.Principal, $"'{p}' is not the ARN of an IAM user or role (arn:aws:iam::ACCOUNT:role/NAME or user/NAME) to delete.");
     }
 
     void ValidateIdentities()
@@ -117,6 +125,37 @@ public sealed class EmulatorIdentity(string accessKey, string secretKey, string 
     public string Principal { get; } = principal;
     public string? SessionToken { get; } = sessionToken;
     public override string ToString() => $"{AccessKey} = {Principal}";
+}
+
+/// <summary>The account an audit of stale grants reads, made in each Region before listening (all of the emulator's
+/// account). <see cref="Keys"/> customer keys with <see cref="GrantsPerKey"/> grants each, a big key with
+/// <see cref="BigKeyGrants"/>, and the AWS managed key alias/aws/ebs with <see cref="AwsManagedGrants"/> grants to the
+/// EC2 service. Every key's grants follow one pattern of five, by position j on the key:
+/// <list type="bullet">
+/// <item>j % 5 = 0, 1: named audit-j, to role/audit-app-N (alive), retiring principal role/audit-ci.</item>
+/// <item>j % 5 = 2: unnamed, to role/audit-app-N; j % 5 = 3: its duplicate (same grantee, retiring principal, operations,
+/// constraints; unnamed, as an unnamed CreateGrant retried makes one).</item>
+/// <item>j % 5 = 4: to role/audit-deleted-N (N = key number % 10), deleted once the grants are made: ListGrants shows its
+/// AROA… unique ID.</item>
+/// </list>
+/// With <see cref="GrantAgeDays"/>, the n-th grant made is back-dated n % (days + 1) days.</summary>
+public sealed class AuditShape
+{
+    public int Keys { get; set; }
+    public int GrantsPerKey { get; set; }
+    public int BigKeyGrants { get; set; }
+    public int AwsManagedGrants { get; set; }
+    public int GrantAgeDays { get; set; }
+    public bool Any => Keys > 0 || BigKeyGrants > 0 || AwsManagedGrants > 0;
+
+    internal void Validate()
+    {
+        if (Keys is < 0 or > 100_000) throw new EmulatorOptionsException(OptionProblem.SeedGrants, $"--keys must be 0-100000 (KMS's keys per account and Region), not {Keys}.");
+        foreach (var (name, n) in new[] { ("--grants-per-key", GrantsPerKey), ("--big-key-grants", BigKeyGrants) })
+            if (n is < 0 or > KmsState.MaxGrantsPerKey) throw new EmulatorOptionsException(OptionProblem.SeedGrants, $"{name} must be 0-{KmsState.MaxGrantsPerKey} (a key's grant limit), not {n}.");
+        if (AwsManagedGrants is < 0 or > 1_000_000) throw new EmulatorOptionsException(OptionProblem.SeedGrants, $"--aws-managed-grants must be 0-1000000, not {AwsManagedGrants}.");
+        if (GrantAgeDays is < 0 or > 36_500) throw new EmulatorOptionsException(OptionProblem.SeedGrants, $"--grant-age-days must be 0-36500, not {GrantAgeDays}.");
+    }
 }
 
 /// <summary>Which knob was wrong: the cmdlets turn each into its own error ID.</summary>

@@ -30,17 +30,17 @@ public sealed partial class EmulatorService
     }
 
     /// <summary>A key of <paramref name="account"/> (default: the emulator's) in a served Region (default: the first).</summary>
-    public KmsKey AddKey(string? region, string? account, string description, string? alias) =>
-        RegionOrFirst(region).State.AddKey(account ?? _options.Account, description, alias);
+    public KmsKey AddKey(string? region, string? account, string description, string? alias, bool awsManaged = false, string? keySpec = null, string? keyUsage = null) =>
+        RegionOrFirst(region).State.AddKey(account ?? _options.Account, description, alias, awsManaged, keySpec, keyUsage);
 
     /// <summary>A grant on a key named by key ARN (its Region's) or key ID (whichever Region has it).</summary>
-    public Grant AddGrant(string keyId, string grantee, string? retiring, string[] operations, string? name, JsonObject? constraints)
+    public Grant AddGrant(string keyId, string grantee, string? retiring, string[] operations, string? name, JsonObject? constraints, DateTimeOffset? creationDate = null)
     {
         // An ARN that names no served Region, or no key, is explained by a Region's own rules (InvalidArn, NotFound).
         var region = Regions.FirstOrDefault(r => r.State.HasKey(keyId)) ?? RegionOfArn(keyId)
             ?? (keyId.StartsWith("arn:", StringComparison.Ordinal) ? Regions[0] : null)
             ?? throw KmsException.NotFound($"Key '{keyId}' does not exist in any Region the emulator serves ({string.Join(", ", Regions.Select(r => r.Name))}).");
-        return region.State.AddGrant(keyId, grantee, retiring, operations, name, constraints);
+        return region.State.AddGrant(keyId, grantee, retiring, operations, name, constraints, creationDate);
     }
 
     /// <summary>The grants alive, Region by Region in served order, each in creation order.</summary>
@@ -61,20 +61,47 @@ public sealed partial class EmulatorService
     /// <summary>GET /_emulator/grants: the grants alive, optionally of one Region and one key.</summary>
     public JsonObject GrantsJson(string? region, string? keyId) => new()
     {
-        ["grants"] = new JsonArray(Grants(region, g => keyId == null || IsOnKey(g, keyId)).Select(g => (JsonNode)new JsonObject
-        {
-            ["keyId"] = g.Key.Arn,
-            ["grantId"] = g.Id,
-            ["grantToken"] = g.Token,
-            ["name"] = g.Name,
-            ["creationDate"] = g.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
-            ["granteePrincipal"] = g.GranteePrincipal,
-            ["retiringPrincipal"] = g.RetiringPrincipal,
-            ["issuingAccount"] = g.IssuingAccount,
-            ["operations"] = new JsonArray(g.Operations.Select(o => (JsonNode)o).ToArray()),
-            ["constraints"] = g.Constraints?.DeepClone(),
-            ["region"] = g.Key.Region,
-        }).ToArray()),
+        ["grants"] = new JsonArray(Grants(region, g => keyId == null || IsOnKey(g, keyId)).Select(g => (JsonNode)GrantJson(g)).ToArray()),
+    };
+
+    /// <summary>A grant as the emulator holds it: its principals as written and as ListGrants shows them (a deleted
+    /// user's or role's unique ID), every token it has.</summary>
+    public static JsonObject GrantJson(Grant g) => new()
+    {
+        ["keyId"] = g.Key.Arn,
+        ["grantId"] = g.Id,
+        ["grantToken"] = g.Token,
+        ["grantTokens"] = new JsonArray(g.Tokens.Select(t => (JsonNode)t).ToArray()),
+        ["name"] = g.Name,
+        ["creationDate"] = g.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
+        ["granteePrincipal"] = g.GranteePrincipal,
+        ["listedGranteePrincipal"] = g.ListedGranteePrincipal,
+        ["retiringPrincipal"] = g.RetiringPrincipal,
+        ["listedRetiringPrincipal"] = g.ListedRetiringPrincipal,
+        ["issuingAccount"] = g.IssuingAccount,
+        ["operations"] = new JsonArray(g.Operations.Select(o => (JsonNode)o).ToArray()),
+        ["constraints"] = g.Constraints?.DeepClone(),
+        ["region"] = g.Key.Region,
+    };
+
+    /// <summary>GET /_emulator/principals: the IAM users and roles known (named by a grant or an identity, made or
+    /// deleted), oldest first.</summary>
+    public JsonObject PrincipalsJson() => new()
+    {
+        ["principals"] = new JsonArray(Iam.Snapshot().Select(p => (JsonNode)PrincipalJson(p)).ToArray()),
+    };
+
+    public static JsonObject PrincipalJson(IamPrincipal p) => new()
+    {
+        ["principal"] = p.Arn,
+        ["uniqueId"] = p.UniqueId,
+        ["kind"] = p.Kind,
+        ["account"] = p.Account,
+        ["deleted"] = p.IsDeleted,
+        ["shownAs"] = p.Shown,
+        ["creationDate"] = p.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
+        ["visibleDate"] = p.VisibleDate == DateTimeOffset.MinValue ? null : p.VisibleDate.ToUnixTimeMilliseconds() / 1000.0,
+        ["deletionDate"] = p.DeletionDate is { } d ? d.ToUnixTimeMilliseconds() / 1000.0 : null,
     };
 
     /// <summary>GET /_emulator/requests: the request log, oldest first.</summary>

@@ -26,9 +26,9 @@ public sealed partial class EmulatorService
     public EmulatorService(EmulatorOptions options)
     {
         _options = options;
-        Regions = options.Regions.Select(r => new RegionState(r)).ToArray();
+        Regions = options.Regions.Select(r => new RegionState(r, Iam)).ToArray();
         _regionsByName = Regions.ToDictionary(r => r.Name, StringComparer.Ordinal);
-        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, i.SessionToken, Caller.From(i.Principal, options.Account)), StringComparer.Ordinal);
+        _callers = options.Identities.ToDictionary(i => i.AccessKey, i => (i.SecretKey, i.SessionToken, SignerOf(i)), StringComparer.Ordinal);
         Quotas = new QuotaTable(Regions, options.Quotas);
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
         _faultKinds = options.FaultKinds.ToArray();
@@ -36,6 +36,8 @@ public sealed partial class EmulatorService
     }
 
     public IReadOnlyList<RegionState> Regions { get; }
+    /// <summary>IAM's users and roles, one for every Region (IAM is global).</summary>
+    public IamDirectory Iam { get; } = new();
     public QuotaTable Quotas { get; }
     public RequestLog Log { get; }
 
@@ -57,6 +59,22 @@ public sealed partial class EmulatorService
                 state.NewGrant(key, grantee, retiring, ["Decrypt", "Encrypt"], $"seeded-{n}", null);
         });
         return keys;
+    }
+
+    /// <summary>Makes each Region's audit shape (<see cref="AuditShape"/>), then deletes the principals to delete.
+    /// Returns the keys made, Region by Region: the customer keys, the big key, the AWS managed key.</summary>
+    public KmsKey[] SeedAudit()
+    {
+        var shape = _options.Audit;
+        var made = Regions.Select(r => shape.Any ? AuditSeed.Make(r.State, _options.Account, shape) : []).ToArray();
+        if (shape.Any)
+            foreach (var i in Enumerable.Range(0, 10)) Iam.Delete(AuditSeed.DeletedRole(_options.Account, i));
+        foreach (var p in _options.DeletedPrincipals)
+        {
+            try { Iam.Delete(p); }
+            catch (IamException e) when (e.Problem == IamProblem.NoSuchEntity) { }   // named twice, or an audit role
+        }
+        return made.SelectMany(k => k).ToArray();
     }
 
     /// <summary>Answers one KMS request; never throws. Order: the operation named, the signature (cheap, and first, so
@@ -85,7 +103,7 @@ public sealed partial class EmulatorService
                 throw new KmsException("UnknownOperationException", "X-Amz-Target must be TrentService.<Operation>.");
             if (!KmsState.Operations.Contains(operation))
                 throw new KmsException("UnknownOperationException", $"The emulator does not implement {(operation.Length > 100 ? operation[..100] + "..." : operation)}.");
-            var caller = Authenticate(call, auth);
+            var caller = Authenticate(call, auth, operation);
             entry.Caller = caller.Arn;
             // Authenticate has refused any Region not served.
             if (region!.Buckets.TryGetValue(operation, out var bucket) && !bucket.TryTake())

@@ -185,6 +185,11 @@ public sealed class HttpHost : IDisposable
             case ("GET", "/_emulator/requests"):
                 await AnswerJsonAsync(response, 200, _service.RequestsJson()).ConfigureAwait(false);
                 return;
+            case (_, _) when EmulatorService.IsEndpoint(request.HttpMethod, path):
+                // The endpoints that make principals, keys and grants: host-agnostic, in EmulatorService.Endpoints.cs.
+                var made = _service.AnswerEndpoint(request.HttpMethod, path, await ReadBodyAsync(context).ConfigureAwait(false) ?? []);
+                await AnswerJsonAsync(response, made.Status, made.Body, Relaxed).ConfigureAwait(false);
+                return;
             default:
                 Finish(response, 404);
                 return;

@@ -11,5 +11,10 @@ public sealed class KmsException(string code, string message, int status = 400) 
     public static KmsException AccessDenied(string message) => new("AccessDeniedException", message);
     public static KmsException InvalidArn(string message) => new("InvalidArnException", message);
     public static KmsException InvalidState(string message) => new("KMSInvalidStateException", message);
+    /// <summary>A grant's principal KMS cannot resolve (deleted, not yet propagated from IAM, not a principal), in KMS's
+    /// words: "ARN does not refer to a valid principal: ARN" (the text AWS services relay from CreateGrant).</summary>
+    public static KmsException InvalidPrincipal(string principal) => new("InvalidArnException", $"ARN does not refer to a valid principal: {principal}") { IsPrincipalRefused = true };
+    /// <summary>Whether a grant's principal was refused (<see cref="InvalidPrincipal"/>), not a key ARN.</summary>
+    public bool IsPrincipalRefused { get; init; }
     public static KmsException DryRun() => new("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", 412);
 }

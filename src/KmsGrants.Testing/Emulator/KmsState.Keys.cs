@@ -3,10 +3,11 @@ using System.Text.Json.Nodes;
 namespace KmsGrants.Testing.Emulator;
 
 /// <summary>Keys and aliases: CreateKey, DescribeKey, ListKeys, key states, CreateAlias, ListAliases, and finding a key
-/// by ID, ARN or alias as KMS does.</summary>
+/// by ID, ARN or alias as KMS does. AWS managed keys (KeyManager AWS, alias/aws/SERVICE) are listed with the account's
+/// own, and only described, listed and have their grants listed or revoked by the account.</summary>
 public sealed partial class KmsState
 {
-    public KmsKey NewKey(string account, string description = "")
+    public KmsKey NewKey(string account, string description = "", string keyManager = "CUSTOMER", string keySpec = "SYMMETRIC_DEFAULT", string keyUsage = "ENCRYPT_DECRYPT")
     {
         lock (_gate)
         {
@@ -19,6 +20,9 @@ public sealed partial class KmsState
                 Region = Region,
                 CreationDate = DateTimeOffset.UtcNow,
                 Description = description,
+                KeyManager = keyManager,
+                KeySpec = keySpec,
+                KeyUsage = keyUsage,
             };
             _keys[id] = key;
             return key;
@@ -27,33 +31,51 @@ public sealed partial class KmsState
 
     string KeyArn(string account, string keyId) => $"arn:aws:kms:{Region}:{account}:key/{keyId}";
 
-    JsonObject CreateKey(JsonObject request, Caller caller) =>
-        new() { ["KeyMetadata"] = Metadata(NewKey(caller.Account, Str(request, "Description") ?? "")) };
-
-    static JsonObject Metadata(KmsKey key) => new()
+    JsonObject CreateKey(JsonObject request, Caller caller)
     {
-        ["AWSAccountId"] = key.Account,
-        ["KeyId"] = key.Id,
-        ["Arn"] = key.Arn,
-        ["CreationDate"] = key.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
-        ["Enabled"] = key.State == "Enabled",
-        ["Description"] = key.Description,
-        ["KeyUsage"] = "ENCRYPT_DECRYPT",
-        ["KeyState"] = key.State,
-        ["Origin"] = "AWS_KMS",
-        ["KeyManager"] = "CUSTOMER",
-        ["CustomerMasterKeySpec"] = "SYMMETRIC_DEFAULT",
-        ["KeySpec"] = "SYMMETRIC_DEFAULT",
-        ["EncryptionAlgorithms"] = new JsonArray("SYMMETRIC_DEFAULT"),
-        ["MultiRegion"] = false,
-        ["DeletionDate"] = key.DeletionDate is { } d ? d.ToUnixTimeSeconds() : null,
-    };
+        // KeySpec and its deprecated twin CustomerMasterKeySpec work the same way; one of them at most.
+        var spec = Str(request, "KeySpec");
+        var cmkSpec = Str(request, "CustomerMasterKeySpec");
+        if (spec != null && cmkSpec != null)
+            throw KmsException.Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.");
+        var (keySpec, keyUsage) = KeySpecs.Check(spec ?? cmkSpec, Str(request, "KeyUsage"));
+        return new() { ["KeyMetadata"] = Metadata(NewKey(caller.Account, Str(request, "Description") ?? "", "CUSTOMER", keySpec, keyUsage)) };
+    }
 
-    /// <summary>The caller's own account's keys in this Region, as on KMS.</summary>
+    // No account check: DescribeKey by key ARN works across accounts (the key policy would decide on KMS).
+    JsonObject DescribeKey(JsonObject request, Caller caller) =>
+        new() { ["KeyMetadata"] = Metadata(FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: true)) };
+
+    static JsonObject Metadata(KmsKey key)
+    {
+        var metadata = new JsonObject
+        {
+            ["AWSAccountId"] = key.Account,
+            ["KeyId"] = key.Id,
+            ["Arn"] = key.Arn,
+            ["CreationDate"] = key.CreationDate.ToUnixTimeMilliseconds() / 1000.0,
+            ["Enabled"] = key.State == "Enabled",
+            ["Description"] = key.Description,
+            ["KeyUsage"] = key.KeyUsage,
+            ["KeyState"] = key.State,
+            ["Origin"] = "AWS_KMS",
+            ["KeyManager"] = key.KeyManager,
+            ["KeySpec"] = key.KeySpec,
+            ["MultiRegion"] = false,
+            ["DeletionDate"] = key.DeletionDate is { } d ? d.ToUnixTimeSeconds() : null,
+        };
+        // The deprecated twin of KeySpec, for the specs its enum has.
+        if (ModelInput.CustomerMasterKeySpecs.Contains(key.KeySpec)) metadata["CustomerMasterKeySpec"] = key.KeySpec;
+        KeySpecs.AddAlgorithms(metadata, key);
+        return metadata;
+    }
+
+    /// <summary>The caller's own account's keys in this Region, AWS managed ones included, as on KMS (Limit 1-1,000,
+    /// default 100).</summary>
     JsonObject ListKeys(JsonObject request, Caller caller)
     {
         var scope = "keys:" + caller.Account;
-        var (limit, after) = Paging(request, scope);
+        var (limit, after) = Paging(request, scope, max: 1000, byDefault: 100);
         var page = _keys.Values.Where(k => k.Account == caller.Account).OrderBy(k => k.CreationDate).ThenBy(k => k.Id, StringComparer.Ordinal)
             .Select((k, i) => (k, i: (long)i + 1)).Where(x => x.i > after).Take(limit + 1).ToList();
         var result = new JsonObject { ["Keys"] = new JsonArray(page.Take(limit).Select(x => (JsonNode)new JsonObject { ["KeyId"] = x.k.Id, ["KeyArn"] = x.k.Arn }).ToArray()) };
@@ -62,8 +84,10 @@ public sealed partial class KmsState
 
     JsonObject SetKeyState(JsonObject request, Caller caller, string state)
     {
+        var operation = state == "Enabled" ? "EnableKey" : "DisableKey";
         var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
-        RequireKeyAccount(caller, key, state == "Enabled" ? "EnableKey" : "DisableKey");
+        RequireKeyAccount(caller, key, operation);
+        RequireCustomerManaged(caller, key, operation);
         if (key.State == "PendingDeletion")
             throw KmsException.InvalidState($"{key.Arn} is pending deletion.");
         key.State = state;
@@ -74,6 +98,7 @@ public sealed partial class KmsState
     {
         var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "ScheduleKeyDeletion");
+        RequireCustomerManaged(caller, key, "ScheduleKeyDeletion");
         var days = request["PendingWindowInDays"]?.GetValue<int>() ?? 30;
         if (days is < 7 or > 30) throw KmsException.Validation("PendingWindowInDays must be between 7 and 30.");
         if (key.State == "PendingDeletion") throw KmsException.InvalidState($"{key.Arn} is pending deletion.");
@@ -92,6 +117,7 @@ public sealed partial class KmsState
     {
         var key = FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "CancelKeyDeletion");
+        RequireCustomerManaged(caller, key, "CancelKeyDeletion");
         if (key.State != "PendingDeletion") throw KmsException.InvalidState($"{key.Arn} is not pending deletion.");
         key.State = "Disabled";
         key.DeletionDate = null;
@@ -104,11 +130,21 @@ public sealed partial class KmsState
         CheckAliasName(name);
         var key = FindKey(Str(request, "TargetKeyId", required: true)!, caller, allowAlias: false);
         RequireKeyAccount(caller, key, "CreateAlias");
-        if (!_aliases.TryAdd((key.Account, name), key)) throw new KmsException("AlreadyExistsException", $"An alias with the name {name} already exists.");
+        RequireCustomerManaged(caller, key, "CreateAlias");
+        if (_aliases.ContainsKey((key.Account, name)))
+            throw new KmsException("AlreadyExistsException", $"An alias with the name arn:aws:kms:{Region}:{key.Account}:{name} already exists");
+        AddAlias(key.Account, name, key);
         return new JsonObject();
     }
 
-    /// <summary>The caller's account's aliases in this Region, by name (optionally of one key: KeyId), paged as ListKeys.</summary>
+    void AddAlias(string account, string name, KmsKey key)
+    {
+        _aliases[(account, name)] = key;
+        _aliasDates[(account, name)] = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The caller's account's aliases in this Region, by name (optionally of one key: KeyId), paged as ListKeys;
+    /// with their CreationDate and LastUpdatedDate, as KMS lists them.</summary>
     JsonObject ListAliases(JsonObject request, Caller caller)
     {
         var scope = "aliases:" + caller.Account;
@@ -119,11 +155,17 @@ public sealed partial class KmsState
             .Select((a, i) => (a, i: (long)i + 1)).Where(x => x.i > after).Take(limit + 1).ToList();
         var result = new JsonObject
         {
-            ["Aliases"] = new JsonArray(page.Take(limit).Select(x => (JsonNode)new JsonObject
+            ["Aliases"] = new JsonArray(page.Take(limit).Select(x =>
             {
-                ["AliasName"] = x.a.Key.Name,
-                ["AliasArn"] = $"arn:aws:kms:{Region}:{x.a.Key.Account}:{x.a.Key.Name}",
-                ["TargetKeyId"] = x.a.Value.Id,
+                var date = _aliasDates[x.a.Key].ToUnixTimeMilliseconds() / 1000.0;
+                return (JsonNode)new JsonObject
+                {
+                    ["AliasName"] = x.a.Key.Name,
+                    ["AliasArn"] = $"arn:aws:kms:{Region}:{x.a.Key.Account}:{x.a.Key.Name}",
+                    ["TargetKeyId"] = x.a.Value.Id,
+                    ["CreationDate"] = date,
+                    ["LastUpdatedDate"] = date,
+                };
             }).ToArray()),
         };
         return WithMarker(result, page.Count > limit, page.Count > limit ? page[limit - 1].i : 0, scope);
@@ -134,7 +176,7 @@ public sealed partial class KmsState
     /// key ID or alias name is looked up in the caller's own account only, as on KMS.</summary>
     KmsKey FindKey(string keyId, Caller caller, bool allowAlias)
     {
-        if (keyId.Length is 0 or > 2048) throw KmsException.Validation("KeyId must be 1-2048 characters.");
+        if (Violation.Length("keyId", keyId, 1, 2048) is { } length) throw Violation.Exception(length);
         var account = caller.Account;
         if (keyId.StartsWith("arn:", StringComparison.Ordinal))
         {
@@ -156,12 +198,20 @@ public sealed partial class KmsState
             : throw KmsException.NotFound($"Key '{KeyArn(account, keyId)}' does not exist");
     }
 
+    /// <summary>An alias a customer may create: alias/NAME, not alias/aws/... (reserved for AWS managed keys).</summary>
     static void CheckAliasName(string name)
     {
         if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.StartsWith("alias/aws/", StringComparison.Ordinal))
             throw KmsException.Validation("AliasName must begin with 'alias/' and not 'alias/aws/'.");
-        if (name.Length > 256 || !AliasNamePattern().IsMatch(name))
-            throw KmsException.Validation($"1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$");
+        CheckAliasPattern(name);
+    }
+
+    static void CheckAliasPattern(string name)
+    {
+        var violations = new List<string>();
+        if (Violation.Length("aliasName", name, 1, 256) is { } length) violations.Add(length);
+        if (!ModelInput.NamePattern().IsMatch(name)) violations.Add(Violation.Pattern("aliasName", name, ModelInput.NamePatternText));
+        if (violations.Count > 0) throw Violation.Exception(violations);
     }
 
     KmsKey FindAlias(string account, string name, string asGiven) =>

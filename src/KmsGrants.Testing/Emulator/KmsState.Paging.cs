@@ -8,10 +8,10 @@ namespace KmsGrants.Testing.Emulator;
 public sealed partial class KmsState
 {
     /// <summary>Limit (1-100, default 50) and the position a marker points after.</summary>
-    (int Limit, long After) Paging(JsonObject request, string scope)
+    (int Limit, long After) Paging(JsonObject request, string scope, int max = 100, int byDefault = 50)
     {
-        var limit = request["Limit"]?.GetValue<int>() ?? 50;
-        if (limit is < 1 or > 100) throw KmsException.Validation($"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100");
+        var limit = request["Limit"]?.GetValue<int>() ?? byDefault;
+        if (limit < 1 || limit > max) throw KmsException.Validation($"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and {max}");
         var marker = Str(request, "Marker");
         return (limit, marker == null ? 0 : ReadMarker(marker, scope));
     }

@@ -7,75 +7,45 @@ namespace KmsGrants.Testing.Emulator;
 /// <summary>The keys, aliases and grants of one Region, for every account, with KMS's rules for them (the KMS API
 /// reference). One Region holds all accounts' keys because a grant's key may be in another account than its
 /// principals, and ListRetirableGrants lists grants on keys of any account. One lock guards everything: the
-/// operations are short. The operations are split by concept: keys and aliases (KmsState.Keys.cs), grants
-/// (KmsState.Grants.cs), paging (KmsState.Paging.cs); what the cmdlets do without a signed request is at the end here.</summary>
+/// operations are short. The operations are split by concept: the table and dispatch (KmsState.Operations.cs), keys
+/// and aliases (KmsState.Keys.cs), grants (KmsState.Grants.cs), paging (KmsState.Paging.cs); IAM's users and roles are
+/// the emulator's <see cref="IamDirectory"/>; what the cmdlets do without a signed request is at the end here.</summary>
 public sealed partial class KmsState
 {
+    /// <summary>Grants per customer managed key (KMS's resource quota; AWS managed keys have none).</summary>
     public const int MaxGrantsPerKey = 50_000;
-    /// <summary>The operations the emulator implements.</summary>
-    public static readonly IReadOnlySet<string> Operations = new SortedSet<string>(StringComparer.Ordinal)
-    {
-        "CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
-        "CreateAlias", "ListAliases", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
-    };
     /// <summary>What a grant may allow (the service model's GrantOperation enum).</summary>
-    public static readonly IReadOnlySet<string> GrantOperations = new SortedSet<string>(StringComparer.Ordinal)
-    {
-        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
-        "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
-    };
+    public static readonly IReadOnlySet<string> GrantOperations = new SortedSet<string>(ModelInput.GrantOperations, StringComparer.Ordinal);
 
     readonly object _gate = new();
     /// <summary>By key ID: IDs are UUIDs, unique across accounts; a lookup still checks the account.</summary>
     readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
     readonly Dictionary<(string Account, string Name), KmsKey> _aliases = new();
+    readonly Dictionary<(string Account, string Name), DateTimeOffset> _aliasDates = new();
     readonly Dictionary<string, Grant> _grantsByToken = new(StringComparer.Ordinal);
+    /// <summary>By retiring principal as written (an ARN): ListRetirableGrants filters by what each grant shows.</summary>
     readonly Dictionary<string, GrantSequence> _grantsByRetiringPrincipal = new(StringComparer.Ordinal);
     readonly byte[] _markerKey = RandomNumberGenerator.GetBytes(32);
+    readonly IamDirectory _iam;
     long _sequence;
     int _grantsAlive;
 
-    public KmsState(string region) => Region = region;
+    public KmsState(string region, IamDirectory? iam = null)
+    {
+        Region = region;
+        _iam = iam ?? new IamDirectory();
+    }
 
     public string Region { get; }
+    public IamDirectory Iam => _iam;
 
     public int GrantsAlive { get { lock (_gate) return _grantsAlive; } }
     public int KeyCount { get { lock (_gate) return _keys.Count; } }
 
     // The service model's patterns, anchored with \z: in .NET, $ also matches before a final newline, and KMS refuses
     // "name\n" where a $-anchored pattern would take it.
-    [GeneratedRegex(@"^[\w+=,.@:/-]+\z", RegexOptions.ECMAScript)] private static partial Regex PrincipalPattern();
-    [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+\z")] private static partial Regex GrantNamePattern();
     [GeneratedRegex(@"^[0-9a-f]{64}\z")] private static partial Regex GrantIdPattern();
-    [GeneratedRegex(@"^[a-zA-Z0-9:/_-]+\z")] private static partial Regex AliasNamePattern();
     [GeneratedRegex(@"^arn:aws:kms:(?<region>[a-z0-9-]+):(?<account>\d{12}):(?<kind>key|alias)/(?<id>.+)\z")] private static partial Regex KmsArnPattern();
-
-    public JsonObject Handle(string operation, JsonObject request, Caller caller)
-    {
-        lock (_gate)
-        {
-            return operation switch
-            {
-                "CreateKey" => CreateKey(request, caller),
-                // No account check: DescribeKey by key ARN works across accounts (the key policy would decide on KMS).
-                "DescribeKey" => new JsonObject { ["KeyMetadata"] = Metadata(FindKey(Str(request, "KeyId", required: true)!, caller, allowAlias: true)) },
-                "ListKeys" => ListKeys(request, caller),
-                "EnableKey" => SetKeyState(request, caller, "Enabled"),
-                "DisableKey" => SetKeyState(request, caller, "Disabled"),
-                "ScheduleKeyDeletion" => ScheduleKeyDeletion(request, caller),
-                "CancelKeyDeletion" => CancelKeyDeletion(request, caller),
-                "CreateAlias" => CreateAlias(request, caller),
-                "ListAliases" => ListAliases(request, caller),
-                "CreateGrant" => CreateGrant(request, caller),
-                "ListGrants" => ListGrants(request, caller),
-                "ListRetirableGrants" => ListRetirableGrants(request, caller),
-                "RetireGrant" => RetireGrant(request, caller),
-                "RevokeGrant" => RevokeGrant(request, caller),
-                _ => throw new KmsException("UnknownOperationException", $"The emulator does not implement {operation}."),
-            };
-        }
-    }
 
     // ---- request fields and shared rules ----
 
@@ -86,9 +56,17 @@ public sealed partial class KmsState
             throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:{operation} on resource: {key.Arn}");
     }
 
+    /// <summary>An AWS managed key's policy lets its account describe and list it and revoke its grants; everything
+    /// else (CreateGrant among them) is for the AWS service that uses it, through kms:ViaService.</summary>
+    static void RequireCustomerManaged(Caller caller, KmsKey key, string operation)
+    {
+        if (key.IsAwsManaged)
+            throw KmsException.AccessDenied($"User: {caller.Arn} is not authorized to perform: kms:{operation} on resource: {key.Arn} because no resource-based policy allows the kms:{operation} action");
+    }
+
     static void ValidateGrantId(string grantId)
     {
-        if (grantId.Length is 0 or > 128) throw KmsException.Validation("GrantId must be 1-128 characters.");
+        if (Violation.Length("grantId", grantId, 1, 128) is { } length) throw Violation.Exception(length);
         if (!GrantIdPattern().IsMatch(grantId)) throw new KmsException("InvalidGrantIdException", $"Invalid grant ID {grantId}.");
     }
 
@@ -101,50 +79,61 @@ public sealed partial class KmsState
 
     static void CheckPrincipal(string value, string name)
     {
-        if (value.Length > 256 || !PrincipalPattern().IsMatch(value))
-            throw KmsException.Validation($"1 validation error detected: Value '{value}' at '{char.ToLowerInvariant(name[0])}{name[1..]}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$");
+        if (Violation.OfPrincipal(name, value) is { Count: > 0 } violations) throw Violation.Exception(violations);
     }
 
+    /// <summary>A text member (its constraints are <see cref="ModelInput"/>'s, checked before).</summary>
     static string? Str(JsonObject request, string name, bool required = false)
     {
         var node = request[name];
-        if (node == null)
-            return required ? throw KmsException.Validation($"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0])}{name[1..]}' failed to satisfy constraint: Member must not be null") : null;
-        var value = node.GetValue<string>();
-        if (value.Length == 0) throw KmsException.Validation($"Value at '{name}' failed to satisfy constraint: Member must have length greater than or equal to 1");
-        return value;
+        if (node == null) return required ? throw Violation.Exception(Violation.Null(Violation.MemberName(name))) : null;
+        return node.GetValue<string>();
     }
 
     static bool DryRun(JsonObject request) => request["DryRun"]?.GetValue<bool>() == true;
 
     // ---- for the cmdlets: no signed request, no caller; the same rules for what is made ----
 
-    /// <summary>A key of <paramref name="account"/>, with an alias if given (CreateKey, then CreateAlias, as its account).</summary>
-    public KmsKey AddKey(string account, string description, string? alias)
+    /// <summary>A key of <paramref name="account"/>, with an alias if given (CreateKey, then CreateAlias, as its account).
+    /// An AWS managed key must be given its alias/aws/SERVICE alias, which only such a key may have.</summary>
+    public KmsKey AddKey(string account, string description, string? alias, bool awsManaged = false, string? keySpec = null, string? keyUsage = null)
     {
         lock (_gate)
         {
-            if (alias != null) CheckAliasName(alias);
+            if (awsManaged)
+            {
+                if (alias == null || !alias.StartsWith("alias/aws/", StringComparison.Ordinal) || alias.Length <= "alias/aws/".Length)
+                    throw KmsException.Validation("An AWS managed key has an alias alias/aws/SERVICE, e.g. alias/aws/ebs.");
+                CheckAliasPattern(alias);
+                if (keySpec is not (null or "SYMMETRIC_DEFAULT") || keyUsage is not (null or "ENCRYPT_DECRYPT"))
+                    throw KmsException.Validation("AWS managed keys are symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT).");
+            }
+            else if (alias != null) CheckAliasName(alias);
             if (alias != null && _aliases.ContainsKey((account, alias)))
-                throw new KmsException("AlreadyExistsException", $"An alias with the name {alias} already exists.");
-            var key = NewKey(account, description);
-            if (alias != null) _aliases[(account, alias)] = key;
+                throw new KmsException("AlreadyExistsException", $"An alias with the name arn:aws:kms:{Region}:{account}:{alias} already exists");
+            var (spec, usage) = KeySpecs.Check(keySpec, keyUsage);
+            var key = NewKey(account, description, awsManaged ? "AWS" : "CUSTOMER", spec, usage);
+            if (alias != null) AddAlias(account, alias, key);
             return key;
         }
     }
 
     /// <summary>A grant on a key named by key ID (any account) or key ARN, checked as CreateGrant checks it, but as no
-    /// one in particular: any account's key takes it.</summary>
-    public Grant AddGrant(string keyId, string grantee, string? retiring, string[] operations, string? name, JsonObject? constraints)
+    /// one in particular (an AWS service, for an AWS managed key): any account's key takes it. A back-dated
+    /// <paramref name="creationDate"/> must not be in the future.</summary>
+    public Grant AddGrant(string keyId, string grantee, string? retiring, string[] operations, string? name, JsonObject? constraints, DateTimeOffset? creationDate = null)
     {
         lock (_gate)
         {
             var key = FindKeyOfAnyAccount(keyId);
             CheckPrincipal(grantee, "GranteePrincipal");
             if (retiring != null) CheckPrincipal(retiring, "RetiringPrincipal");
-            CheckGrantShape(operations, name);
+            CheckGrantShape(key, operations, name, constraints);
+            CheckPrincipalsExist(grantee, retiring);
             CheckKeyTakesGrants(key);
-            return NewGrant(key, grantee, retiring, operations, name, constraints).Grant;
+            if (creationDate is { } date && date > _iam.Now.AddSeconds(1))
+                throw KmsException.Validation($"A grant's creation date cannot be in the future ({date:O}).");
+            return NewGrant(key, grantee, retiring, operations, name, constraints, creationDate).Grant;
         }
     }
 

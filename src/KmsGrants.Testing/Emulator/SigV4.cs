@@ -10,8 +10,11 @@ namespace KmsGrants.Testing.Emulator;
 /// client signed: the .NET SDK signs more than boto3 and the CLI do.</summary>
 public static partial class SigV4
 {
-    [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[0-9a-f]+)\z")]
+    [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<cred>[^,\s]+),\s*SignedHeaders=(?<sh>[^,\s]+),\s*Signature=(?<sig>[^,\s]+)\z")]
     private static partial Regex AuthorizationPattern();
+
+    // The signature is taken as sent (upper-case hex, or no hex at all): a malformed one is a signature that does not
+    // match (InvalidSignatureException, as KMS answers), not a missing header.
 
     /// <summary>An Authorization header's parts. Scope is date/region/service/aws4_request.</summary>
     public readonly record struct Authorization(string AccessKey, string Scope, string SignedHeaders, string Signature)
