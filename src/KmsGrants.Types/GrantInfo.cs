@@ -6,7 +6,7 @@ namespace KmsGrants
     /// <summary>One grant as ListGrants / ListRetirableGrants describe it (the SDK's GrantListEntry), in our own type so
     /// that no AWS SDK type reaches the user's session. Property names match GrantListEntry's, so scripts written for
     /// AWS.Tools' objects read these the same way.</summary>
-    public sealed class GrantInfo
+    public class GrantInfo
     {
         public string KeyId { get; set; } = "";
         public string GrantId { get; set; } = "";

@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace KmsGrants.Engine
+{
+    /// <summary>Which grants should go, decided from what KMS shows of them and a clock — pure, so that every rule is
+    /// unit-tested. Grants are added one at a time, in any order and from any number of keys; findings come out as soon as
+    /// they are certain:
+    /// <list type="bullet">
+    /// <item><b>PrincipalDeleted</b>: the grantee or retiring principal is an IAM unique ID (AROA… a role's, AIDA… a
+    /// user's). KMS shows a principal's unique ID instead of its ARN once the role or user is deleted; it also shows it for
+    /// about a minute after one is created, so only a grant older than the minimum age is called stale.</item>
+    /// <item><b>Duplicate</b>: the same key, grantee, retiring principal, operations (as a set) and constraints as another
+    /// grant; the newest of each group is kept (a leftover duplicate keeps the access after the original is revoked).
+    /// Grants to AWS service principals are left to the services that made them.</item>
+    /// </list>
+    /// A key's count of grants is kept too, for the keys near KMS's 50,000-grant limit.</summary>
+    public sealed class StaleGrantRules
+    {
+        /// <summary>Grants a customer managed key may hold (adjustable; AWS managed keys are exempt).</summary>
+        public const int GrantsPerKeyLimit = 50_000;
+        /// <summary>A key holding this share of the limit or more is worth a warning.</summary>
+        public const double NearLimitShare = 0.8;
+        public static readonly TimeSpan DefaultMinimumAge = TimeSpan.FromHours(1);
+
+        static readonly Regex UniqueId = new Regex(@"^(?<kind>AROA|AIDA)[A-Z0-9]{17}\z", RegexOptions.CultureInvariant);
+
+        readonly DateTime _now;
+        readonly TimeSpan _minimumAge;
+        readonly bool _principals;
+        readonly bool _duplicates;
+        // Per key: the newest grant of each signature so far, and how many grants were seen.
+        readonly Dictionary<string, KeyState> _keys = new Dictionary<string, KeyState>(StringComparer.Ordinal);
+
+        sealed class KeyState
+        {
+            public readonly Dictionary<string, GrantInfo> Newest = new Dictionary<string, GrantInfo>(StringComparer.Ordinal);
+            public int Count;
+        }
+
+        /// <param name="now">The clock the ages are measured against (UTC).</param>
+        /// <param name="reasons">The reasons to look for; all when empty.</param>
+        public StaleGrantRules(DateTime now, TimeSpan minimumAge, IEnumerable<StaleReason>? reasons = null)
+        {
+            if (minimumAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(minimumAge), "The minimum age cannot be negative.");
+            _now = now.ToUniversalTime();
+            _minimumAge = minimumAge;
+            var wanted = reasons?.ToList() ?? new List<StaleReason>();
+            _principals = wanted.Count == 0 || wanted.Contains(StaleReason.PrincipalDeleted);
+            _duplicates = wanted.Count == 0 || wanted.Contains(StaleReason.Duplicate);
+        }
+
+        /// <summary>Notes a grant was seen whose principal shows as a unique ID but is younger than the minimum age: not
+        /// called stale (the new-principal window); said once per grant for -Verbose.</summary>
+        public Action<GrantInfo, string>? TooYoung { get; set; }
+
+        /// <summary>Takes one grant; returns the findings it makes certain (none, it, or an older duplicate of it).</summary>
+        public IReadOnlyList<StaleGrant> Add(GrantInfo grant)
+        {
+            if (!_keys.TryGetValue(grant.KeyId, out var key)) _keys[grant.KeyId] = key = new KeyState();
+            key.Count++;
+            var findings = new List<StaleGrant>(1);
+            if (_principals && DeletedPrincipal(grant) is string evidence)
+            {
+                findings.Add(StaleGrant.From(grant, StaleReason.PrincipalDeleted, evidence, null));
+                return findings;   // a finding already; not also a member of a duplicate group
+            }
+            if (_duplicates && !IsServicePrincipal(grant.GranteePrincipal))
+            {
+                var signature = Signature(grant);
+                if (!key.Newest.TryGetValue(signature, out var kept)) key.Newest[signature] = grant;
+                else
+                {
+                    var (older, newer) = IsNewer(grant, kept) ? (kept, grant) : (grant, kept);
+                    key.Newest[signature] = newer;
+                    findings.Add(StaleGrant.From(older, StaleReason.Duplicate, DuplicateEvidence(older, newer), newer.GrantId));
+                }
+            }
+            return findings;
+        }
+
+        /// <summary>Forgets a key whose grants have all been added (its listing ended); returns its count.</summary>
+        public int KeyDone(string keyId)
+        {
+            if (!_keys.TryGetValue(keyId, out var key)) return 0;
+            _keys.Remove(keyId);
+            return key.Count;
+        }
+
+        /// <summary>The keys seen so far at or above <see cref="NearLimitShare"/> of the limit, with their counts.</summary>
+        public IReadOnlyList<(string KeyId, int Count)> KeysNearLimit() =>
+            _keys.Where(k => IsNearLimit(k.Value.Count)).Select(k => (k.Key, k.Value.Count)).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+
+        public static bool IsNearLimit(int count) => count >= NearLimitShare * GrantsPerKeyLimit;
+
+        /// <summary>The warning for a key near the limit.</summary>
+        public static string NearLimitWarning(string keyId, int count) =>
+            $"Key {keyId} holds {count:N0} grants, {100.0 * count / GrantsPerKeyLimit:0}% of the {GrantsPerKeyLimit:N0} a customer managed key may hold " +
+            "(AWS managed keys are exempt): past it, CreateGrant fails with LimitExceededException. Its stale grants, if any, are among the findings.";
+
+        /// <summary>An IAM unique ID as KMS shows a deleted principal: "role" (AROA…), "user" (AIDA…), or null.</summary>
+        public static string? UniqueIdKind(string? principal)
+        {
+            if (principal == null) return null;
+            var m = UniqueId.Match(principal);
+            return !m.Success ? null : m.Groups["kind"].Value == "AROA" ? "role" : "user";
+        }
+
+        /// <summary>An AWS service principal (ec2.amazonaws.com, logs.us-east-1.amazonaws.com): never deleted.</summary>
+        public static bool IsServicePrincipal(string? principal) =>
+            principal != null && (principal.EndsWith(".amazonaws.com", StringComparison.Ordinal) || principal.EndsWith(".amazonaws.com.cn", StringComparison.Ordinal));
+
+        string? DeletedPrincipal(GrantInfo grant)
+        {
+            var which = new List<string>();
+            foreach (var (role, principal) in new[] { ("grantee", grant.GranteePrincipal), ("retiring", grant.RetiringPrincipal) })
+                if (UniqueIdKind(principal) is string kind) which.Add($"the {role} principal is {principal}, an IAM {kind}'s unique ID");
+            if (which.Count == 0) return null;
+            var age = grant.CreationDate is DateTime created ? _now - created.ToUniversalTime() : (TimeSpan?)null;
+            var why = string.Join(" and ", which);
+            if (age is not TimeSpan known || known < _minimumAge)
+            {
+                TooYoung?.Invoke(grant, age == null
+                    ? $"{why}, but KMS gave no creation date, so its age cannot be weighed against the new-principal window: not called stale."
+                    : $"{why}, but the grant is only {Describe(known)} old: a principal created moments ago shows this way too, so it is not called stale before {Describe(_minimumAge)}.");
+                return null;
+            }
+            return $"{Capitalize(why)}: KMS shows a principal's unique ID instead of its ARN once the {(which[0].Contains("role") ? "role" : "user")} is deleted, " +
+                $"and a role or user made again with the same name gets a new ID, so this grant applies to no one. The grant is {Describe(known)} old " +
+                $"(older than the {Describe(_minimumAge)} in which a new principal can show this way). A unique ID names no account: another account's " +
+                "deleted principal looks the same.";
+        }
+
+        static string DuplicateEvidence(GrantInfo older, GrantInfo newer) =>
+            $"Same key, grantee ({newer.GranteePrincipal}), retiring principal ({newer.RetiringPrincipal ?? "none"}), operations " +
+            $"({string.Join(", ", newer.Operations.OrderBy(o => o, StringComparer.Ordinal))}) and constraints as grant {newer.GrantId}" +
+            $"{(newer.Name == null ? "" : $" ({newer.Name})")}, created {Stamp(newer.CreationDate)}; this one was created {Stamp(older.CreationDate)}. " +
+            "The newest of each such group is kept: a leftover duplicate keeps the access after the other is revoked.";
+
+        /// <summary>Whether <paramref name="a"/> is newer than <paramref name="b"/>: by creation date, then by grant ID, so
+        /// that the same grants give the same findings whatever order they come in.</summary>
+        static bool IsNewer(GrantInfo a, GrantInfo b)
+        {
+            var byDate = Nullable.Compare(a.CreationDate?.ToUniversalTime(), b.CreationDate?.ToUniversalTime());
+            return byDate != 0 ? byDate > 0 : string.CompareOrdinal(a.GrantId, b.GrantId) > 0;
+        }
+
+        /// <summary>What makes two grants of a key give the same access: grantee, retiring principal, operations as a set,
+        /// constraints (their kind and pairs, in order).</summary>
+        static string Signature(GrantInfo g)
+        {
+            var s = new StringBuilder();
+            void Part(string? text) => s.Append(text?.Length ?? -1).Append(':').Append(text).Append('|');
+            Part(g.GranteePrincipal);
+            Part(g.RetiringPrincipal);
+            Part(string.Join(",", g.Operations.Distinct(StringComparer.Ordinal).OrderBy(o => o, StringComparer.Ordinal)));
+            foreach (var (kind, context) in new[] { ("subset", g.EncryptionContextSubset), ("equals", g.EncryptionContextEquals) })
+            {
+                Part(kind);
+                if (context == null) { Part(null); continue; }
+                foreach (var pair in context.OrderBy(p => p.Key, StringComparer.Ordinal)) { Part(pair.Key); Part(pair.Value); }
+            }
+            return s.ToString();
+        }
+
+        static string Describe(TimeSpan span) =>
+            span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes" : $"{span.TotalSeconds:0} seconds";
+
+        static string Stamp(DateTime? date) => date?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'") ?? "(no date)";
+
+        static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s.Substring(1);
+    }
+}
