@@ -10,7 +10,7 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    CmdletsToExport      = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'New-KmsGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant')
+    CmdletsToExport      = @('Find-KmsStaleGrant', 'Get-KmsGrant', 'Get-KmsRetirableGrant', 'New-KmsGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -165,6 +165,7 @@
             )
             Parameters  = @{
                 RetiringPrincipal = 'The retiring principal: an IAM ARN (role, user, account root, federated user, assumed role) or a service principal, in the caller''s account (KMS lists grants for principals of the caller''s account only; the grants may be on keys of any account). Validated against the KMS model''s pattern before any request. Takes principals from the pipeline, by value or by property name; only text binds.'
+                Region            = 'The Region to list in, or several (us-east-1, eu-west-1): ListRetirableGrants lists one Region''s grants, so several are listed side by side, each at its own quota (AWS.Tools takes one). When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants). A piped object''s Region property names its principal''s.'
                 PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'
                 Marker            = 'Starts from this marker (the NextMarker of an earlier page; alias -NextToken). As in AWS.Tools, giving -Marker lists one page only.'
                 NoAutoIteration   = 'Lists one page only (from -Marker if given). Use -Select * to see the page''s NextMarker and Truncated.'
@@ -189,14 +190,54 @@
             Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html')
         }
 
-        'Get-KmsGrant' = @{
-            Synopsis    = 'Lists the grants of one KMS key (KMS ListGrants).'
+        'Find-KmsStaleGrant' = @{
+            Synopsis    = 'Finds the KMS grants that should go: grants of deleted IAM principals, and duplicates. Read-only; the findings pipe into Revoke-KmsGrant.'
             Description = @(
-                'Get-KmsGrant lists the grants of a KMS key, optionally only one grant (-GrantId) or the grants of one grantee (-GranteePrincipal). Pages are requested one at a time as the pipeline consumes them, and -First stops requesting once satisfied.'
-                'Keys bind from the pipeline by property name (KeyId, or KeyArn), so objects describing keys can be piped in; a key that does not exist gives a KmsGrants.NotFound error and the next key is still listed.'
+                'Find-KmsStaleGrant weighs grants and writes one finding per grant that should go: the grant itself (every property Get-KmsGrant writes, so it binds straight into Revoke-KmsGrant or Remove-KmsGrant) with a Reason and Evidence in words a reviewer can check. It deletes nothing.'
+                'PrincipalDeleted: the grantee or retiring principal shows as an IAM unique ID (AROA followed by 17 characters for a role, AIDA for a user). KMS shows a principal''s unique ID instead of its ARN once the role or user is deleted, and a role made again with the same name gets a new ID, so the grant applies to no one. KMS also shows the unique ID for about a minute after a principal is created, so only grants older than -MinimumAge (default 1 hour) are findings; younger ones are named in a verbose line. A unique ID names no account: another account''s deleted principal looks the same. Grants to AWS service principals (*.amazonaws.com) are never findings.'
+                'Duplicate: another grant of the same key has the same grantee, retiring principal, operations (as a set) and encryption context constraint; the newest of each group is kept and the others are findings, whose Evidence and KeptGrantId name the kept grant. A leftover duplicate keeps the access after the original is revoked (AWS''s grant best practices).'
+                'Keys holding 80% or more of the 50,000 grants a customer managed key may hold get one warning each, naming the key and its count (AWS managed keys are exempt from the limit).'
+                'Grants come from the pipeline (Get-KmsGrant -KeyId *, Get-KmsRetirableGrant, Import-Csv rows with the grant columns), or, with none piped in, from listing the keys of the Region (or each -Region) that -KeyId matches (default *) side by side at the ListGrants quota, as Get-KmsGrant -KeyId * does; then memory follows the largest key, as each key is weighed when its listing ends. Piped objects that are not grants (text, a hashtable, objects without KeyId and GrantId) are refused one by one with KmsGrants.NotAGrant, and the others go on.'
+                'How to remove what it finds: a deleted principal cannot retire its own grant, so Revoke-KmsGrant (RevokeGrant, by a key administrator of the key''s account) is the way, for duplicates too; review first with -WhatIf: Find-KmsStaleGrant | Revoke-KmsGrant -WhatIf. It needs kms:ListKeys, kms:ListAliases (for alias patterns) and kms:ListGrants.'
             )
             Parameters  = @{
-                KeyId             = 'The key: key ID, key ARN, alias name (alias/NAME) or alias ARN; an alias is resolved once with DescribeKey. A key ARN is listed in its own Region. Use the key ARN for a key in another account. Takes keys from the pipeline, by value or by property name (KeyId, KeyArn); tab completion offers the Region''s aliases and key IDs.'
+                InputObject = 'A grant to weigh, from the pipeline: KmsGrants.GrantInfo objects, or any object with KeyId and GrantId properties (and the others a grant has: GranteePrincipal, RetiringPrincipal, CreationDate, Operations, constraints).'
+                KeyId       = 'When no grants are piped in: the keys whose grants to list and weigh, with wildcards as Get-KmsGrant takes them (default *: every key of the Region; alias/app-* the keys whose aliases match).'
+                Region      = 'When no grants are piped in: the Regions whose keys to list, side by side, each at its own quota. When omitted, the default Region.'
+                MinimumAge  = 'How old a grant naming a unique ID must be to be called PrincipalDeleted (default 1 hour): younger ones may be a principal created moments ago. 0 calls every one stale; a negative age is refused by the binder.'
+                Reason      = 'Only these reasons: PrincipalDeleted, Duplicate (default both).'
+            }
+            Inputs      = @(
+                @{ Type = 'KmsGrants.GrantInfo'; Description = 'Grants from Get-KmsGrant or Get-KmsRetirableGrant.' }
+                @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with KeyId and GrantId properties (an Import-Csv row, AWS.Tools'' GrantListEntry).' }
+            )
+            Outputs     = @(@{ Type = 'KmsGrants.StaleGrant'; Description = 'One per grant that should go: the grant''s properties with Reason, Evidence and (for a duplicate) KeptGrantId.' })
+            Notes       = @(
+                'A unique ID in a grant cannot tell which account the deleted principal was in; the age rule keeps a principal created moments ago from being called deleted.'
+                'Findings come out as soon as they are certain: a duplicate as soon as a newer grant of its group is seen.'
+            )
+            Examples    = @(
+                @{ Code = 'Find-KmsStaleGrant -Region us-east-1, eu-west-1 | Format-List KeyId, GrantId, Reason, Evidence'
+                   Remarks = 'Lists every key''s grants in two Regions and shows why each stale one should go.' }
+                @{ Code = 'Find-KmsStaleGrant | Revoke-KmsGrant -WhatIf'
+                   Remarks = 'Asks KMS, with DryRun, whether each stale grant of the Region could be revoked; revokes none.' }
+                @{ Code = 'Get-KmsGrant -KeyId alias/app-* | Find-KmsStaleGrant -Reason Duplicate | Revoke-KmsGrant -Force -PassThru | Export-Csv ./revoked.csv'
+                   Remarks = 'Revokes the duplicate grants of the app keys, keeping the newest of each group, and keeps a report of each one''s fate.' }
+            )
+            Links       = @('Get-KmsGrant', 'Revoke-KmsGrant', 'New-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/developerguide/grant-best-practices.html')
+        }
+
+        'Get-KmsGrant' = @{
+            Synopsis    = 'Lists the grants of KMS keys (KMS ListGrants): one key, or every key a pattern matches (-KeyId *), in one Region or several.'
+            Description = @(
+                'Get-KmsGrant lists the grants of a KMS key, optionally only one grant (-GrantId) or the grants of one grantee (-GranteePrincipal). For one key in one Region, pages are requested one at a time as the pipeline consumes them, and -First stops requesting once satisfied; AWS.Tools'' Get-KMSGrantList parameters (-Limit, -Marker, -NoAutoIteration, -Select) work with their meaning.'
+                'With wildcards in -KeyId (-KeyId * for every key, alias/app-* for the keys whose aliases match, key IDs or key ARNs with wildcards), the Region''s keys are read with ListKeys (or ListAliases for alias patterns) and every matching key''s grants are listed side by side, paced at the Region''s ListGrants quota (100 per second by default, measured from KMS''s throttles), with the same retries, time-outs and stops as Remove-KmsGrant. Grants are written as their pages arrive, so keys interleave; -First stops the listing once satisfied. -GranteePrincipal filters on every key: every grant given to one role, account-wide. A pattern that matches no key writes nothing; a key that does not exist, named without wildcards, is still KmsGrants.NotFound.'
+                'Several Regions (-Region us-east-1, eu-west-1, or piped objects'' Region property) are listed side by side, each at its own quota. A key ARN is listed in its own Region only; an alias name in each Region.'
+                'Keys bind from the pipeline by property name (KeyId, or KeyArn). A key whose ListGrants is refused (its key policy does not allow the caller) is one non-terminating error naming the key, and the other keys go on; a key deleted between ListKeys and its ListGrants is skipped with a verbose line. What would fail every request (credentials KMS rejects, an endpoint that is not KMS) ends the command.'
+            )
+            Parameters  = @{
+                KeyId             = 'The key: key ID, key ARN, alias name (alias/NAME) or alias ARN; an alias is resolved once with DescribeKey. A key ARN is listed in its own Region. Use the key ARN for a key in another account. Wildcards list every matching key of the Region (ListKeys, or ListAliases for alias/ patterns): * for all, alias/app-*, 1234abcd*, arn:aws:kms:*:111122223333:key/*. Takes keys from the pipeline, by value or by property name (KeyId, KeyArn); tab completion offers the Region''s aliases and key IDs.'
+                Region            = 'The Regions to list in: one, or several (us-east-1, eu-west-1), listed side by side, each at its own ListGrants quota (AWS.Tools takes one). A key named by its key ARN is listed in the ARN''s Region. When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants). A piped object''s Region property names the Regions for its key.'
                 GrantId           = 'Only the grant with this ID (also by property name, so piped grants are listed afresh).'
                 GranteePrincipal  = 'Only grants for this grantee principal.'
                 PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'

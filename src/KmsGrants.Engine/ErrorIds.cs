@@ -22,6 +22,7 @@ namespace KmsGrants.Engine
         public const string InvalidOperations = "KmsGrants.InvalidOperations";
         public const string InvalidGrantName = "KmsGrants.InvalidGrantName";
         public const string InvalidConstraint = "KmsGrants.InvalidConstraint";
+        public const string NotAGrant = "KmsGrants.NotAGrant";
 
         // Nothing can be sent: the command stops.
         public const string NoCredentials = "KmsGrants.NoCredentials";
@@ -108,6 +109,7 @@ namespace KmsGrants.Engine
             InvalidInputKind.Operations => InvalidOperations,
             InvalidInputKind.GrantName => InvalidGrantName,
             InvalidInputKind.Constraint => InvalidConstraint,
+            InvalidInputKind.GrantObject => NotAGrant,
         };
 
         public static string For(ConfigurationProblem problem) => problem switch

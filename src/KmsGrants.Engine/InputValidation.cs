@@ -216,6 +216,8 @@ namespace KmsGrants.Engine
         GrantName,
         /// <summary>A new grant's encryption context constraint.</summary>
         Constraint,
+        /// <summary>A piped object that is not a grant (text, a hashtable, an object without KeyId and GrantId).</summary>
+        GrantObject,
     }
 
     public sealed class ValidationFailure

@@ -37,8 +37,7 @@ namespace KmsGrants.Commands
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
                 return;
             }
-            var severalRegions = (InputRegions ?? CommandRegions).Count > 1;
-            if (byPattern || severalRegions)
+            if (byPattern || SeveralRegions)
             {
                 ListInRun(byPattern);
                 return;
@@ -56,8 +55,8 @@ namespace KmsGrants.Commands
                 $"list grants of key {KeyId}", KeyId);
         }
 
-        /// <summary>Lists the keys a pattern matches, or one key in several Regions, side by side. A pattern that matches no
-        /// key writes nothing (PowerShell's convention for wildcards); a key ARN is listed in its own Region only.</summary>
+        /// <summary>Lists the keys a pattern matches, or one key in several Regions, side by side. A key ARN is listed in
+        /// its own Region only; an alias name in each Region (it may name a different key in each).</summary>
         void ListInRun(bool byPattern)
         {
             RequireManyListings(byPattern ? $"-KeyId '{KeyId}'" : "-Region with several Regions");
@@ -65,48 +64,14 @@ namespace KmsGrants.Commands
             foreach (var region in arnRegion != null && !byPattern ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{KeyId}'"))
             {
                 if (ListingStopped) return;
-                if (byPattern) ListMatchingKeys(region);
-                else if (ResolveKey(KeyId, region, out var failure) is string keyArn) Submit(keyArn, region, fromKeyList: false);
+                if (byPattern) SubmitMatchingKeys(KeyId, region, Request);
+                else if (ResolveKey(KeyId, region, out var failure) is string keyArn)
+                    SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region, Request());
                 else if (failure != null) WriteServiceError(failure, $"resolve the alias {KeyId} in {region}", KeyId);
             }
         }
 
-        /// <summary>Each key of the Region whose ID, ARN or alias (as the pattern is written) matches, from ListKeys or
-        /// ListAliases, taken into the run as it is read.</summary>
-        void ListMatchingKeys(string region)
-        {
-            var pattern = new WildcardPattern(KeyId, WildcardOptions.IgnoreCase);
-            var byAlias = KeyId.StartsWith(KmsArn.AliasPrefix, StringComparison.Ordinal) || (KeyId.StartsWith(KmsArn.Prefix, StringComparison.Ordinal) && KeyId.Contains(":alias/"));
-            var byArn = KeyId.StartsWith(KmsArn.Prefix, StringComparison.Ordinal);
-            var clients = OpenSession().ClientsFor(region);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            try
-            {
-                if (byAlias)
-                {
-                    foreach (var (name, arn, keyArn) in Blocking(KeyCatalog.AliasesAsync(clients, Cancellation)))
-                        if (pattern.IsMatch(byArn ? arn : name) && seen.Add(keyArn) && !ListingStopped) Submit(keyArn, region, fromKeyList: true);
-                }
-                else
-                {
-                    foreach (var key in Blocking(KeyCatalog.KeysAsync(clients, Cancellation)))
-                        if (pattern.IsMatch(byArn ? key.KeyArn : key.KeyId) && !ListingStopped) Submit(key.KeyArn, region, fromKeyList: true);
-                }
-            }
-            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-            {
-            }
-            catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
-            {
-                // The Region's catalog could not be read (ListKeys refused, an endpoint that is not KMS): its error, and the
-                // other Regions go on; one that would fail every request ends the command.
-                WriteServiceError(OpenSession().ErrorFrom(e), $"list the keys of {region} ({(byAlias ? "ListAliases" : "ListKeys")}) for -KeyId '{KeyId}'", region);
-            }
-        }
-
-        void Submit(string keyArn, string region, bool fromKeyList) =>
-            SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region,
-                new ListingRequest { GrantId = NullIfEmpty(GrantId), GranteePrincipal = NullIfEmpty(GranteePrincipal), FromKeyList = fromKeyList });
+        ListingRequest Request() => new ListingRequest { GrantId = NullIfEmpty(GrantId), GranteePrincipal = NullIfEmpty(GranteePrincipal) };
 
         static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     }

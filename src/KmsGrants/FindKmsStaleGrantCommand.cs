@@ -1,0 +1,188 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using KmsGrants.Engine;
+
+namespace KmsGrants.Commands
+{
+    /// <summary>Find-KmsStaleGrant: the grants that should go — of deleted IAM principals, and duplicates — from grants
+    /// piped in (Get-KmsGrant -KeyId *, Get-KmsRetirableGrant, a CSV) or from listing the Region's keys itself, side by
+    /// side at the ListGrants quota. Each finding is the grant with Reason and Evidence, and binds straight into
+    /// Revoke-KmsGrant or Remove-KmsGrant; keys near the 50,000-grant limit are warnings. Read-only: it deletes nothing.
+    /// The rules are <see cref="StaleGrantRules"/>'.</summary>
+    [Cmdlet(VerbsCommon.Find, "KmsStaleGrant", DefaultParameterSetName = ListSet)]
+    [OutputType(typeof(StaleGrant))]
+    public sealed class FindKmsStaleGrantCommand : ListingRunCommandBase
+    {
+        const string ListSet = "List";
+        const string InputSet = "Input";
+
+        StaleGrantRules? _rules;
+        long _grants;
+        long _findings;
+
+        /// <summary>A grant to weigh: Get-KmsGrant's and Get-KmsRetirableGrant's objects, or any object with KeyId and
+        /// GrantId (and the other grant properties KMS lists).</summary>
+        [Parameter(ParameterSetName = InputSet, Mandatory = true, ValueFromPipeline = true)]
+        public PSObject? InputObject { get; set; }
+
+        /// <summary>The keys to list, when no grants are piped in: wildcards on key IDs, key ARNs and alias names.</summary>
+        [Parameter(ParameterSetName = ListSet, Position = 0)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
+        public string KeyId { get; set; } = "*";
+
+        [Parameter]
+        [NonNegativeTimeSpan]
+        public TimeSpan MinimumAge { get; set; } = StaleGrantRules.DefaultMinimumAge;
+
+        [Parameter]
+        public StaleReason[] Reason { get; set; } = Array.Empty<StaleReason>();
+
+        protected override string RunSummary => $"{_findings} stale grant(s) among {_grants}";
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            _rules = new StaleGrantRules(DateTime.UtcNow, MinimumAge, Reason);
+            _rules.TooYoung = (grant, why) => WriteVerbose($"Grant {grant.GrantId} on key {grant.KeyId}: {why}");
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == InputSet)
+            {
+                if (GrantFrom(InputObject!, out var problem) is GrantInfo grant) Weigh(grant);
+                else WriteError(ErrorRecords.Invalid(problem!, InputObject));
+                return;
+            }
+            // A key named without wildcards is a pattern that matches itself.
+            if (InputValidation.KeyPattern(KeyId) is ValidationFailure invalid)
+            {
+                WriteError(ErrorRecords.Invalid(invalid, KeyId));
+                return;
+            }
+            foreach (var region in RegionsToList("listing the Region's keys"))
+            {
+                if (ListingStopped) return;
+                SubmitMatchingKeys(KeyId, region, () => new ListingRequest());
+            }
+        }
+
+        protected override bool TakeGrant(GrantInfo grant)
+        {
+            Weigh(grant);
+            return true;
+        }
+
+        /// <summary>A listed key is done: its count is final, and the rules forget it (memory follows the largest key).</summary>
+        protected override void ListingDone(GrantReport report)
+        {
+            if (report.Grant.KeyId is string key && _rules!.KeyDone(key) is var count && StaleGrantRules.IsNearLimit(count))
+                WriteWarning(StaleGrantRules.NearLimitWarning(key, count));
+        }
+
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            // Grants piped in give no end per key: the keys near the limit are said once all have come.
+            foreach (var (key, count) in _rules!.KeysNearLimit()) WriteWarning(StaleGrantRules.NearLimitWarning(key, count));
+            WriteVerbose($"{_findings} stale grant(s) among {_grants} grant(s) weighed (minimum age {MinimumAge}).");
+        }
+
+        void Weigh(GrantInfo grant)
+        {
+            _grants++;
+            foreach (var finding in _rules!.Add(grant))
+            {
+                _findings++;
+                WriteObject(finding);
+            }
+        }
+
+        /// <summary>A piped object as a grant: ours as it is; another object (an Import-Csv row, AWS.Tools' GrantListEntry) by
+        /// its properties, which must include KeyId and GrantId. Text, a hashtable or a number is no grant.</summary>
+        static GrantInfo? GrantFrom(PSObject input, out ValidationFailure? problem)
+        {
+            problem = null;
+            var value = input.BaseObject;
+            if (value is GrantInfo grant) return grant;
+            if (value is string or IDictionary or ValueType)
+            {
+                problem = new ValidationFailure(InvalidInputKind.GrantObject, $"A {value.GetType().Name} is not a grant: pipe grant objects (Get-KmsGrant, " +
+                    "Get-KmsRetirableGrant, or rows with KeyId and GrantId columns), or give -KeyId to list keys.");
+                return null;
+            }
+            string? Text(string name) => input.Properties[name]?.Value is { } v && (v is PSObject p ? p.BaseObject : v) is var raw && raw is not null ? raw.ToString() : null;
+            var keyId = Text("KeyId");
+            var grantId = Text("GrantId");
+            if (string.IsNullOrEmpty(keyId) || string.IsNullOrEmpty(grantId))
+            {
+                problem = new ValidationFailure(InvalidInputKind.GrantObject, "The object has no KeyId and GrantId: it is not a grant. Pipe grant objects " +
+                    "(Get-KmsGrant, Get-KmsRetirableGrant, or rows with KeyId and GrantId columns).");
+                return null;
+            }
+            return new GrantInfo
+            {
+                KeyId = keyId!,
+                GrantId = grantId!,
+                Name = NullIfEmpty(Text("Name")),
+                GranteePrincipal = NullIfEmpty(Text("GranteePrincipal")),
+                RetiringPrincipal = NullIfEmpty(Text("RetiringPrincipal")),
+                IssuingAccount = NullIfEmpty(Text("IssuingAccount")),
+                CreationDate = DateOf(input.Properties["CreationDate"]?.Value),
+                Operations = OperationsOf(input.Properties["Operations"]?.Value),
+                Constraints = ConstraintsOf(input),
+            };
+        }
+
+        static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+        static DateTime? DateOf(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+        {
+            DateTime d => d,
+            DateTimeOffset o => o.UtcDateTime,
+            string s when DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d) => d,
+            _ => null,
+        };
+
+        /// <summary>A list of operations, or text as a CSV keeps it ("Decrypt Encrypt", "Decrypt,Encrypt").</summary>
+        static string[] OperationsOf(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+        {
+            null => Array.Empty<string>(),
+            string s => s.Split(new[] { ',', ';', ' ' }, StringSplitOptions.RemoveEmptyEntries),
+            IEnumerable many => many.Cast<object?>().Select(o => o?.ToString()).Where(o => !string.IsNullOrEmpty(o)).Select(o => o!).ToArray(),
+            var one => new[] { one.ToString()! },
+        };
+
+        /// <summary>The encryption context constraints of an object shaped like GrantListEntry (Constraints.EncryptionContext…)
+        /// or like ours (EncryptionContextSubset and EncryptionContextEquals beside them).</summary>
+        static GrantConstraints? ConstraintsOf(PSObject input)
+        {
+            var nested = input.Properties["Constraints"]?.Value is { } c ? PSObject.AsPSObject(c) : null;
+            IDictionary<string, string>? Context(string name)
+            {
+                var value = input.Properties[name]?.Value ?? nested?.Properties[name]?.Value;
+                if ((value is PSObject p ? p.BaseObject : value) is not IDictionary d) return null;
+                return d.Keys.Cast<object>().ToDictionary(k => k.ToString()!, k => d[k]?.ToString() ?? "", StringComparer.Ordinal);
+            }
+            var subset = Context("EncryptionContextSubset");
+            var equals = Context("EncryptionContextEquals");
+            return subset == null && equals == null ? null : new GrantConstraints { EncryptionContextSubset = subset, EncryptionContextEquals = equals };
+        }
+    }
+
+    /// <summary>Refuses a negative time span in the binder (-MinimumAge).</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class NonNegativeTimeSpanAttribute : ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+        {
+            if ((arguments is PSObject p ? p.BaseObject : arguments) is TimeSpan span && span < TimeSpan.Zero)
+                throw new ValidationMetadataException($"The age {span} is negative; give 0 or more (for example 01:00:00, or (New-TimeSpan -Hours 1)).");
+        }
+    }
+}
