@@ -167,7 +167,8 @@ namespace KmsGrants.Engine
         }
 
         static string Describe(TimeSpan span) =>
-            span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes" : $"{span.TotalSeconds:0} seconds";
+            span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hour(s)"
+                : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes" : $"{span.TotalSeconds:0} seconds";
 
         static string Stamp(DateTime? date) => date?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'") ?? "(no date)";
 
