@@ -7,8 +7,8 @@ using System.Text.RegularExpressions;
 namespace KmsGrants.Engine
 {
     /// <summary>Which grants should go, decided from what KMS shows of them and a clock — pure, so that every rule is
-    /// unit-tested. Grants are added one at a time, in any order and from any number of keys; findings come out as soon as
-    /// they are certain:
+    /// unit-tested. Grants are added one at a time, in any order and from any number of keys; a deleted principal's grant
+    /// is a finding at once, duplicates when their key is done (only then is the newest of a group known):
     /// <list type="bullet">
     /// <item><b>PrincipalDeleted</b>: the grantee or retiring principal is an IAM unique ID (AROA… a role's, AIDA… a
     /// user's). KMS shows a principal's unique ID instead of its ARN once the role or user is deleted; it also shows it for
@@ -37,8 +37,11 @@ namespace KmsGrants.Engine
 
         sealed class KeyState
         {
-            public readonly Dictionary<string, GrantInfo> Newest = new Dictionary<string, GrantInfo>(StringComparer.Ordinal);
-            public int Count;
+            // Per signature: its newest grant so far, and the older ones (only a duplicate group has any).
+            public readonly Dictionary<string, (GrantInfo Newest, List<GrantInfo>? Older)> Groups = new Dictionary<string, (GrantInfo, List<GrantInfo>?)>(StringComparer.Ordinal);
+            // A grant given twice (two listings that overlap) is one grant, not its own duplicate.
+            public readonly HashSet<string> Seen = new HashSet<string>(StringComparer.Ordinal);
+            public int Count => Seen.Count;
         }
 
         /// <param name="now">The clock the ages are measured against (UTC).</param>
@@ -57,42 +60,44 @@ namespace KmsGrants.Engine
         /// called stale (the new-principal window); said once per grant for -Verbose.</summary>
         public Action<GrantInfo, string>? TooYoung { get; set; }
 
-        /// <summary>Takes one grant; returns the findings it makes certain (none, it, or an older duplicate of it).</summary>
-        public IReadOnlyList<StaleGrant> Add(GrantInfo grant)
+        /// <summary>Takes one grant; returns it as a finding when its principal was deleted (else it may yet be a
+        /// duplicate, known when its key is done).</summary>
+        public StaleGrant? Add(GrantInfo grant)
         {
             if (!_keys.TryGetValue(grant.KeyId, out var key)) _keys[grant.KeyId] = key = new KeyState();
-            key.Count++;
-            var findings = new List<StaleGrant>(1);
-            if (_principals && DeletedPrincipal(grant) is string evidence)
-            {
-                findings.Add(StaleGrant.From(grant, StaleReason.PrincipalDeleted, evidence, null));
-                return findings;   // a finding already; not also a member of a duplicate group
-            }
+            if (!key.Seen.Add(grant.GrantId)) return null;
+            // A deleted principal's grant is a finding already; not also a member of a duplicate group.
+            if (_principals && DeletedPrincipal(grant) is string evidence) return StaleGrant.From(grant, StaleReason.PrincipalDeleted, evidence, null);
             if (_duplicates && !IsServicePrincipal(grant.GranteePrincipal))
             {
                 var signature = Signature(grant);
-                if (!key.Newest.TryGetValue(signature, out var kept)) key.Newest[signature] = grant;
+                if (!key.Groups.TryGetValue(signature, out var group)) key.Groups[signature] = (grant, null);
                 else
                 {
-                    var (older, newer) = IsNewer(grant, kept) ? (kept, grant) : (grant, kept);
-                    key.Newest[signature] = newer;
-                    findings.Add(StaleGrant.From(older, StaleReason.Duplicate, DuplicateEvidence(older, newer), newer.GrantId));
+                    var older = group.Older ?? new List<GrantInfo>();
+                    if (IsNewer(grant, group.Newest)) { older.Add(group.Newest); key.Groups[signature] = (grant, older); }
+                    else { older.Add(grant); key.Groups[signature] = (group.Newest, older); }
                 }
             }
-            return findings;
+            return null;
         }
 
-        /// <summary>Forgets a key whose grants have all been added (its listing ended); returns its count.</summary>
-        public int KeyDone(string keyId)
+        /// <summary>A key's grants have all been added (its listing ended): its duplicates, each naming the newest of its
+        /// group (kept), and its count. The key is forgotten, so memory follows the largest key, not the account.</summary>
+        public (IReadOnlyList<StaleGrant> Duplicates, int Count) KeyDone(string keyId)
         {
-            if (!_keys.TryGetValue(keyId, out var key)) return 0;
+            if (!_keys.TryGetValue(keyId, out var key)) return (Array.Empty<StaleGrant>(), 0);
             _keys.Remove(keyId);
-            return key.Count;
+            var duplicates = key.Groups.Values.Where(g => g.Older != null)
+                .SelectMany(g => g.Older!.OrderBy(o => o.CreationDate).ThenBy(o => o.GrantId, StringComparer.Ordinal)
+                    .Select(older => StaleGrant.From(older, StaleReason.Duplicate, DuplicateEvidence(older, g.Newest), g.Newest.GrantId)))
+                .ToList();
+            return (duplicates, key.Count);
         }
 
-        /// <summary>The keys seen so far at or above <see cref="NearLimitShare"/> of the limit, with their counts.</summary>
-        public IReadOnlyList<(string KeyId, int Count)> KeysNearLimit() =>
-            _keys.Where(k => IsNearLimit(k.Value.Count)).Select(k => (k.Key, k.Value.Count)).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+        /// <summary>Every key not yet done, done now (grants piped in give no end per key), in key order.</summary>
+        public IReadOnlyList<(string KeyId, IReadOnlyList<StaleGrant> Duplicates, int Count)> AllDone() =>
+            _keys.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList().Select(k => { var (d, c) = KeyDone(k); return (k, d, c); }).ToList();
 
         public static bool IsNearLimit(int count) => count >= NearLimitShare * GrantsPerKeyLimit;
 
@@ -138,7 +143,7 @@ namespace KmsGrants.Engine
             $"Same key, grantee ({newer.GranteePrincipal}), retiring principal ({newer.RetiringPrincipal ?? "none"}), operations " +
             $"({string.Join(", ", newer.Operations.OrderBy(o => o, StringComparer.Ordinal))}) and constraints as grant {newer.GrantId}" +
             $"{(newer.Name == null ? "" : $" ({newer.Name})")}, created {Stamp(newer.CreationDate)}; this one was created {Stamp(older.CreationDate)}. " +
-            "The newest of each such group is kept: a leftover duplicate keeps the access after the other is revoked.";
+            "The newest of each such group is kept: a leftover duplicate keeps the access after the kept one is revoked.";
 
         /// <summary>Whether <paramref name="a"/> is newer than <paramref name="b"/>: by creation date, then by grant ID, so
         /// that the same grants give the same findings whatever order they come in.</summary>

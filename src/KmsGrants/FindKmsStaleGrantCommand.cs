@@ -78,29 +78,37 @@ namespace KmsGrants.Commands
             return true;
         }
 
-        /// <summary>A listed key is done: its count is final, and the rules forget it (memory follows the largest key).</summary>
+        /// <summary>A listed key is done: its duplicates are known and its count final, and the rules forget it (memory
+        /// follows the largest key).</summary>
         protected override void ListingDone(GrantReport report)
         {
-            if (report.Grant.KeyId is string key && _rules!.KeyDone(key) is var count && StaleGrantRules.IsNearLimit(count))
-                WriteWarning(StaleGrantRules.NearLimitWarning(key, count));
+            if (report.Grant.KeyId is string key && report.Error == null) KeyDone(key, _rules!.KeyDone(key));
         }
 
         protected override void EndProcessing()
         {
             base.EndProcessing();
-            // Grants piped in give no end per key: the keys near the limit are said once all have come.
-            foreach (var (key, count) in _rules!.KeysNearLimit()) WriteWarning(StaleGrantRules.NearLimitWarning(key, count));
+            // Grants piped in give no end per key: their keys are done once all have come.
+            foreach (var (key, duplicates, count) in _rules!.AllDone()) KeyDone(key, (duplicates, count));
             WriteVerbose($"{_findings} stale grant(s) among {_grants} grant(s) weighed (minimum age {MinimumAge}).");
+        }
+
+        void KeyDone(string key, (IReadOnlyList<StaleGrant> Duplicates, int Count) done)
+        {
+            foreach (var finding in done.Duplicates) Write(finding);
+            if (StaleGrantRules.IsNearLimit(done.Count)) WriteWarning(StaleGrantRules.NearLimitWarning(key, done.Count));
         }
 
         void Weigh(GrantInfo grant)
         {
             _grants++;
-            foreach (var finding in _rules!.Add(grant))
-            {
-                _findings++;
-                WriteObject(finding);
-            }
+            if (_rules!.Add(grant) is StaleGrant finding) Write(finding);
+        }
+
+        void Write(StaleGrant finding)
+        {
+            _findings++;
+            WriteObject(finding);
         }
 
         /// <summary>A piped object as a grant: ours as it is; another object (an Import-Csv row, AWS.Tools' GrantListEntry) by

@@ -41,7 +41,7 @@ public class StaleGrantRulesTests
     public void A_grant_to_a_deleted_role_older_than_the_minimum_age_is_PrincipalDeleted_with_evidence()
     {
         var grant = Grant(grantee: DeletedRole, age: TimeSpan.FromDays(40));
-        var finding = Assert.Single(Rules().Add(grant));
+        var finding = Rules().Add(grant)!;
         Assert.Equal(StaleReason.PrincipalDeleted, finding.Reason);
         Assert.Equal(grant.GrantId, finding.GrantId);
         Assert.Equal(grant.KeyId, finding.KeyId);
@@ -52,7 +52,7 @@ public class StaleGrantRulesTests
     [Fact]
     public void A_deleted_retiring_principal_counts_too()
     {
-        var finding = Assert.Single(Rules().Add(Grant(retiring: DeletedUser)));
+        var finding = Rules().Add(Grant(retiring: DeletedUser))!;
         Assert.Contains($"retiring principal is {DeletedUser}, an IAM user's unique ID", finding.Evidence);
     }
 
@@ -62,21 +62,22 @@ public class StaleGrantRulesTests
         var told = new List<string>();
         var rules = Rules(TimeSpan.FromHours(1));
         rules.TooYoung = (_, why) => told.Add(why);
-        Assert.Empty(rules.Add(Grant(grantee: DeletedRole, age: TimeSpan.FromMinutes(30))));
+        Assert.Null(rules.Add(Grant(grantee: DeletedRole, age: TimeSpan.FromMinutes(30))));
         Assert.Contains("only 30 minutes old", Assert.Single(told));
         // The age rule is the user's: zero calls every unique ID stale; no creation date is never called stale.
-        Assert.Single(Rules(TimeSpan.Zero).Add(Grant(grantee: DeletedRole, age: TimeSpan.FromSeconds(5))));
+        Assert.NotNull(Rules(TimeSpan.Zero).Add(Grant(grantee: DeletedRole, age: TimeSpan.FromSeconds(5))));
         var undated = Grant(grantee: DeletedRole);
         undated.CreationDate = null;
-        Assert.Empty(Rules().Add(undated));
+        Assert.Null(Rules().Add(undated));
     }
 
     [Fact]
     public void Service_principals_are_never_deleted_nor_duplicates()
     {
         var rules = Rules();
-        Assert.Empty(rules.Add(Grant(grantee: "ec2.us-east-1.amazonaws.com")));
-        Assert.Empty(rules.Add(Grant(grantee: "ec2.us-east-1.amazonaws.com")));
+        Assert.Null(rules.Add(Grant(grantee: "ec2.us-east-1.amazonaws.com")));
+        Assert.Null(rules.Add(Grant(grantee: "ec2.us-east-1.amazonaws.com")));
+        Assert.Empty(rules.KeyDone(KeyA).Duplicates);
     }
 
     [Fact]
@@ -88,11 +89,14 @@ public class StaleGrantRulesTests
         foreach (var order in new[] { new[] { oldest, middle, newest }, new[] { newest, oldest, middle }, new[] { middle, newest, oldest } })
         {
             var rules = Rules();
-            var findings = order.SelectMany(rules.Add).ToList();
-            Assert.Equal(new[] { middle.GrantId, oldest.GrantId }.OrderBy(x => x), findings.Select(f => f.GrantId).OrderBy(x => x));
+            Assert.All(order, g => Assert.Null(rules.Add(g)));
+            var (findings, count) = rules.KeyDone(KeyA);
+            Assert.Equal(3, count);
+            Assert.Equal(new[] { oldest.GrantId, middle.GrantId }, findings.Select(f => f.GrantId));
             Assert.All(findings, f => Assert.Equal(StaleReason.Duplicate, f.Reason));
-            // The last finding names the grant kept in the end.
-            Assert.Contains(findings, f => f.KeptGrantId == newest.GrantId);
+            // Each names the grant kept in the end, the newest.
+            Assert.All(findings, f => Assert.Equal(newest.GrantId, f.KeptGrantId));
+            Assert.All(findings, f => Assert.Contains($"as grant {newest.GrantId}", f.Evidence));
         }
     }
 
@@ -103,25 +107,34 @@ public class StaleGrantRulesTests
         var all = new[]
         {
             Grant(), Grant(key: KeyB), Grant(grantee: "arn:aws:iam::111122223333:role/other"), Grant(retiring: Role),
-            Grant(operations: new[] { "Encrypt" }), Grant(subset: new() { ["app"] = "a" }), Grant(subset: new() { ["app"] = "b" }),
+            Grant(operations: new[] { "Encrypt" }), Grant(subset: new() { ["app"] = "a", ["env"] = "x" }), Grant(subset: new() { ["app"] = "b" }),
         };
-        Assert.Empty(all.SelectMany(rules.Add));
-        // The same constraint pairs in another order are the same constraint.
-        Assert.Single(rules.Add(Grant(subset: new() { ["app"] = "a" })));
+        foreach (var g in all) rules.Add(g);
+        Assert.Empty(rules.AllDone().SelectMany(k => k.Duplicates));
+        // A grant given twice is one grant; the same constraint pairs in another order are the same constraint.
+        foreach (var g in all) Assert.Null(rules.Add(g));
+        foreach (var g in all) Assert.Null(rules.Add(g));
+        rules.Add(Grant(subset: new() { ["env"] = "x", ["app"] = "a" }));
+        var done = rules.AllDone();
+        Assert.Equal(all[5].GrantId, Assert.Single(done.SelectMany(k => k.Duplicates)).GrantId);
+        Assert.Equal(all.Length + 1, done.Sum(k => k.Count));
     }
 
     [Fact]
     public void A_grant_of_a_deleted_principal_is_that_finding_only_unless_only_duplicates_are_asked()
     {
         var rules = Rules();
-        var first = rules.Add(Grant(grantee: DeletedRole));
-        var second = rules.Add(Grant(grantee: DeletedRole));
-        Assert.Equal(StaleReason.PrincipalDeleted, Assert.Single(first).Reason);
-        Assert.Equal(StaleReason.PrincipalDeleted, Assert.Single(second).Reason);
+        Assert.Equal(StaleReason.PrincipalDeleted, rules.Add(Grant(grantee: DeletedRole))!.Reason);
+        Assert.Equal(StaleReason.PrincipalDeleted, rules.Add(Grant(grantee: DeletedRole))!.Reason);
+        Assert.Empty(rules.KeyDone(KeyA).Duplicates);
         var onlyDuplicates = Rules(null, StaleReason.Duplicate);
-        Assert.Empty(onlyDuplicates.Add(Grant(grantee: DeletedRole)));
-        Assert.Equal(StaleReason.Duplicate, Assert.Single(onlyDuplicates.Add(Grant(grantee: DeletedRole))).Reason);
-        Assert.Empty(Rules(null, StaleReason.PrincipalDeleted).Add(Grant()).Concat(Rules(null, StaleReason.PrincipalDeleted).Add(Grant())));
+        Assert.Null(onlyDuplicates.Add(Grant(grantee: DeletedRole)));
+        Assert.Null(onlyDuplicates.Add(Grant(grantee: DeletedRole)));
+        Assert.Equal(StaleReason.Duplicate, Assert.Single(onlyDuplicates.KeyDone(KeyA).Duplicates).Reason);
+        var onlyDeleted = Rules(null, StaleReason.PrincipalDeleted);
+        onlyDeleted.Add(Grant());
+        onlyDeleted.Add(Grant());
+        Assert.Empty(onlyDeleted.KeyDone(KeyA).Duplicates);
     }
 
     [Fact]
@@ -131,9 +144,8 @@ public class StaleGrantRulesTests
         Assert.True(StaleGrantRules.IsNearLimit(40_000));
         var rules = Rules();
         for (var i = 0; i < 3; i++) rules.Add(Grant(key: KeyB, grantee: $"arn:aws:iam::111122223333:role/r{i}"));
-        Assert.Empty(rules.KeysNearLimit());
-        Assert.Equal(3, rules.KeyDone(KeyB));
-        Assert.Equal(0, rules.KeyDone(KeyB));
+        Assert.Equal(3, rules.KeyDone(KeyB).Count);
+        Assert.Equal(0, rules.KeyDone(KeyB).Count);
         Assert.StartsWith($"Key {KeyA} holds 41,000 grants, 82% of the 50,000", StaleGrantRules.NearLimitWarning(KeyA, 41_000));
     }
 

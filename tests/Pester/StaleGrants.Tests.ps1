@@ -1,0 +1,238 @@
+# Finding the grants that should go, through the built module over HTTP: every key's grants (Get-KmsGrant -KeyId *,
+# patterns on IDs and aliases, several Regions, -GranteePrincipal across keys) paced at the ListGrants quota with a key's
+# refusal its own error; Find-KmsStaleGrant's findings (deleted principals past the age rule, duplicates, keys near the
+# limit) from the pipeline or its own listing, revoked through Revoke-KmsGrant; bad input. What exists, was deleted and
+# was sent is the emulator's own state and log (or boto3's for moto), never the module's word.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    Set-TestAwsEnvironment
+    $App = 'arn:aws:iam::111122223333:role/app'
+    # Every grant of the account's keys in REGION, as the emulator holds them (the oracle).
+    function Get-AccountGrants($Emulator, [string] $Region = 'us-east-1') {
+        @(Get-KmsEmulatorGrant -Emulator $Emulator -Region $Region | Where-Object KeyId -Like "arn:aws:kms:${Region}:111122223333:key/*")
+    }
+    function Get-Ids($Grants) { @($Grants | ForEach-Object GrantId | Sort-Object) }
+}
+
+Describe 'Get-KmsGrant -KeyId <pattern>: every matching key''s grants, side by side' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1
+        $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
+        $apps = @(1..12 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator -Alias "alias/app-$_" })
+        $others = @(1..3 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator })
+        $eu = @(1..4 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator -Region eu-west-1 })
+        foreach ($key in $apps + $others + $eu) { $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App -Count 2 }
+        $big = New-KmsEmulatorKey -Emulator $emulator
+        $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $big.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/bulk' -Count 350
+        $worker = 'arn:aws:iam::111122223333:role/worker'
+        foreach ($key in $apps[0], $eu[0], $big) { $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $worker }
+    }
+    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl') }
+
+    It '* lists every grant of every key of the Region, each once' {
+        $listed = @(Get-KmsGrant -KeyId *)
+        Get-Ids $listed | Should -Be (Get-Ids (Get-AccountGrants $emulator))
+        $listed | ForEach-Object { $_ | Should -BeOfType ([KmsGrants.GrantInfo]) }
+    }
+
+    It 'alias/app-1* lists the keys whose aliases match' {
+        $matching = @($apps | Where-Object Alias -Like 'alias/app-1*')
+        $matching.Count | Should -Be 4   # app-1, app-10, app-11, app-12
+        $listed = @(Get-KmsGrant -KeyId 'alias/app-1*')
+        ($listed.KeyId | Sort-Object -Unique) | Should -Be ($matching.Arn | Sort-Object)
+        Get-Ids $listed | Should -Be (Get-Ids (Get-AccountGrants $emulator | Where-Object KeyId -In $matching.Arn))
+    }
+
+    It 'a key ID pattern and a key ARN pattern match as written' {
+        $id = $others[0].KeyId
+        (Get-KmsGrant -KeyId ($id.Substring(0, 12) + '*')).KeyId | Sort-Object -Unique | Should -Be $others[0].Arn
+        @(Get-KmsGrant -KeyId 'arn:aws:kms:us-east-1:111122223333:key/*').Count | Should -Be (Get-AccountGrants $emulator).Count
+    }
+
+    It '-GranteePrincipal finds every grant given to one role across the keys (and Regions)' {
+        $listed = @(Get-KmsGrant -KeyId * -GranteePrincipal $worker -Region us-east-1, eu-west-1)
+        $expected = @(Get-AccountGrants $emulator) + @(Get-AccountGrants $emulator 'eu-west-1') | Where-Object GranteePrincipal -EQ $worker
+        Get-Ids $listed | Should -Be (Get-Ids $expected)
+        $listed.Count | Should -Be 3
+    }
+
+    It 'several Regions are listed side by side, from -Region or from piped objects'' Region property' {
+        $expected = Get-Ids (@(Get-AccountGrants $emulator) + @(Get-AccountGrants $emulator 'eu-west-1'))
+        Get-Ids (Get-KmsGrant -KeyId * -Region us-east-1, eu-west-1) | Should -Be $expected
+        Get-Ids ([pscustomobject]@{ KeyId = '*'; Region = 'eu-west-1' }, [pscustomobject]@{ KeyId = '*'; Region = 'us-east-1' } | Get-KmsGrant) | Should -Be $expected
+    }
+
+    It 'a pattern that matches nothing writes nothing and no error; a literal key that does not exist is still KmsGrants.NotFound' {
+        Get-KmsGrant -KeyId 'alias/none-*' -ErrorVariable errors | Should -BeNullOrEmpty
+        $errors | Should -BeNullOrEmpty
+        { Get-KmsGrant -KeyId 'alias/none' -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.NotFound,KmsGrants.Commands.GetKmsGrantCommand'
+    }
+
+    It 'Select-Object -First stops the listing: it does not read every key' {
+        $before = @(Get-KmsEmulatorRequest -Emulator $emulator -Operation ListGrants).Count
+        @(Get-KmsGrant -KeyId * | Select-Object -First 3).Count | Should -Be 3
+        @(Get-KmsGrant -KeyId * -First 5).Count | Should -Be 5
+        # 16 keys (and 4 pages of the big one) twice over would be 40 requests; the stops leave most unsent.
+        (@(Get-KmsEmulatorRequest -Emulator $emulator -Operation ListGrants).Count - $before) | Should -BeLessThan 40
+    }
+
+    It 'refuses AWS.Tools'' one-listing parameters with a pattern, before sending' {
+        { Get-KmsGrant -KeyId * -Marker abc -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidSelect,KmsGrants.Commands.GetKmsGrantCommand'
+        { Get-KmsGrant -KeyId * -NoAutoIteration -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidSelect,KmsGrants.Commands.GetKmsGrantCommand'
+    }
+
+    It 'the objects bind into Remove-KmsGrant and Revoke-KmsGrant unchanged' {
+        $target = @(Get-KmsGrant -KeyId * -GranteePrincipal $worker)
+        $results = @($target | Revoke-KmsGrant -Force -PassThru)
+        $results.Status | Sort-Object -Unique | Should -Be 'Revoked'
+        @(Get-AccountGrants $emulator | Where-Object GranteePrincipal -EQ $worker) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Paced at the ListGrants quota, with a key''s refusal its own error' {
+    BeforeAll {
+        $quota = 20
+        $emulator = Start-KmsEmulator -Quota @{ ListGrants = $quota }
+        $keys = @(1..60 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator })
+        foreach ($key in $keys) { $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App }
+        # A key pending deletion: KMS refuses its ListGrants (KMSInvalidStateException); the others must go on.
+        $pending = $keys[7]
+        (Invoke-AwsCli -Endpoint $emulator.Url -Arguments @('kms', 'schedule-key-deletion', '--key-id', $pending.KeyId, '--pending-window-in-days', '7')).ExitCode | Should -Be 0
+        $listed = @(Get-KmsGrant -KeyId * -EndpointUrl $emulator.Url -ErrorAction SilentlyContinue -ErrorVariable errors -Verbose 4>&1 | Tee-Object -Variable everything |
+            Where-Object { $_ -is [KmsGrants.GrantInfo] })
+        $verbose = @($everything | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $stats = Get-KmsEmulatorStatistic -Emulator $emulator
+    }
+    AfterAll { Stop-TestServer $emulator }
+
+    It 'lists every other key''s grants, absorbing the throttles' {
+        Get-Ids $listed | Should -Be (Get-Ids (Get-AccountGrants $emulator | Where-Object KeyId -NE $pending.Arn))
+        $stats.operations.ListGrants.throttled | Should -BeGreaterThan 0
+    }
+
+    It 'reports the refused key as one non-terminating error naming it' {
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidState,KmsGrants.Commands.GetKmsGrantCommand'
+        $errors[0].TargetObject | Should -Be $pending.Arn
+        $errors[0].Exception.Message | Should -BeLike "*list the grants of key $($pending.Arn) in us-east-1*"
+    }
+
+    It 'says what it measured: every request and throttle the emulator counted, and a quota near its own' {
+        $verbose | Should -Match "Listed 60 key\(s\) in [0-9.]+ s: $($listed.Count) grants written; $($stats.operations.ListGrants.requests) requests, $($stats.operations.ListGrants.throttled) throttled"
+        [double]([regex]::Match($verbose, 'quota ≈ ([0-9.]+)/s').Groups[1].Value) | Should -BeLessThan (1.3 * $quota)
+    }
+}
+
+Describe 'Find-KmsStaleGrant' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1
+        $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
+        $gone = 'arn:aws:iam::111122223333:role/gone'
+        $goneUser = 'arn:aws:iam::111122223333:user/left'
+        $key = New-KmsEmulatorKey -Emulator $emulator
+        $euKey = New-KmsEmulatorKey -Emulator $emulator -Region eu-west-1
+        $old = (Get-Date).AddDays(-10)
+        $orphans = @(
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $gone -Count 2 -CreationDate $old
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $euKey.Arn -GranteePrincipal $App -RetiringPrincipal $goneUser -CreationDate $old)
+        # Made moments ago: a principal created seconds ago shows the same way, so these are not called stale.
+        $young = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $gone)
+        Remove-KmsEmulatorPrincipal -Emulator $emulator -Principal $gone, $goneUser
+        $dupes = @(1..3 | ForEach-Object { New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App -Operations Decrypt, Encrypt -CreationDate $old.AddDays($_) })
+        $unique = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App -Operations Decrypt)
+        $ebs = New-KmsEmulatorKey -Emulator $emulator -AwsManaged -Alias alias/aws/ebs
+        $service = @(1..2 | ForEach-Object { New-KmsEmulatorGrant -Emulator $emulator -KeyId $ebs.Arn -GranteePrincipal ec2.us-east-1.amazonaws.com -RetiringPrincipal ec2.us-east-1.amazonaws.com -CreationDate $old })
+    }
+    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl') }
+
+    It 'finds the grants of deleted principals past the age rule, and the older duplicates, in each Region it lists' {
+        $findings = @(Find-KmsStaleGrant -Region us-east-1, eu-west-1)
+        $deleted = @($findings | Where-Object Reason -EQ 'PrincipalDeleted')
+        Get-Ids $deleted | Should -Be (Get-Ids $orphans)
+        $duplicates = @($findings | Where-Object Reason -EQ 'Duplicate')
+        Get-Ids $duplicates | Should -Be (Get-Ids $dupes[0..1])
+        $duplicates.KeptGrantId | Sort-Object -Unique | Should -Be $dupes[2].GrantId
+        $findings.GrantId | Should -Not -Contain $young[0].GrantId
+        $findings.GrantId | Should -Not -Contain $unique[0].GrantId
+        $findings.GrantId | Where-Object { $_ -in $service.GrantId } | Should -BeNullOrEmpty
+        $findings | ForEach-Object { $_ | Should -BeOfType ([KmsGrants.StaleGrant]); $_.Evidence | Should -Not -BeNullOrEmpty }
+        ($deleted | Where-Object GrantId -EQ $orphans[0].GrantId).Evidence | Should -BeLike 'The grantee principal is AROA*, an IAM role''s unique ID*10 days old*'
+        ($deleted | Where-Object GrantId -EQ $orphans[2].GrantId).Evidence | Should -BeLike 'The retiring principal is AIDA*, an IAM user''s unique ID*'
+    }
+
+    It 'finds the same from Get-KmsGrant -KeyId * piped in, and from an exported CSV' {
+        $fromPipe = @(Get-KmsGrant -KeyId * | Find-KmsStaleGrant)
+        $direct = @(Find-KmsStaleGrant)
+        Get-Ids $fromPipe | Should -Be (Get-Ids $direct)
+        $csv = Join-Path $TestDrive 'grants.csv'
+        Get-KmsGrant -KeyId * | Select-Object KeyId, GrantId, GranteePrincipal, RetiringPrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, CreationDate | Export-Csv $csv
+        Get-Ids (Import-Csv $csv | Find-KmsStaleGrant) | Should -Be (Get-Ids $direct)
+    }
+
+    It 'says why a young grant of a deleted principal is not a finding, and -MinimumAge 0 finds it' {
+        $null = Find-KmsStaleGrant -Verbose 4>&1 | Tee-Object -Variable everything
+        @($everything | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "Grant $($young[0].GrantId)*not called stale*" }).Count | Should -Be 1
+        (Find-KmsStaleGrant -MinimumAge 0 -Reason PrincipalDeleted).GrantId | Should -Contain $young[0].GrantId
+    }
+
+    It '-Reason selects' {
+        (Find-KmsStaleGrant -Reason Duplicate).Reason | Sort-Object -Unique | Should -Be 'Duplicate'
+        (Find-KmsStaleGrant -Reason PrincipalDeleted).Reason | Sort-Object -Unique | Should -Be 'PrincipalDeleted'
+    }
+
+    It 'findings bind into Revoke-KmsGrant: -WhatIf revokes nothing, -Force revokes exactly them' {
+        $before = Get-Ids (Get-KmsEmulatorGrant -Emulator $emulator)
+        $verdicts = @(Find-KmsStaleGrant | Revoke-KmsGrant -WhatIf -PassThru)
+        $verdicts.Status | Sort-Object -Unique | Should -Be 'WouldRevoke'
+        Get-Ids (Get-KmsEmulatorGrant -Emulator $emulator) | Should -Be $before
+        $findings = @(Find-KmsStaleGrant)
+        $revoked = @($findings | Revoke-KmsGrant -Force -PassThru)
+        $revoked.Status | Sort-Object -Unique | Should -Be 'Revoked'
+        Get-Ids (Get-KmsEmulatorGrant -Emulator $emulator) | Should -Be @($before | Where-Object { $_ -notin $findings.GrantId })
+        Find-KmsStaleGrant | Should -BeNullOrEmpty
+    }
+
+    It 'refuses what is not a grant, one object at a time, and weighs the rest' {
+        $grants = @(Get-KmsGrant -KeyId $key.Arn)
+        $results = @($grants[0], 'a string', @{ KeyId = 'k'; GrantId = 'g' }, [pscustomobject]@{ Name = 'no ids' }, 42 |
+            Find-KmsStaleGrant -MinimumAge 0 -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 4
+        $errors.FullyQualifiedErrorId | Sort-Object -Unique | Should -Be 'KmsGrants.NotAGrant,KmsGrants.Commands.FindKmsStaleGrantCommand'
+        $errors[0].TargetObject | Should -Be 'a string'
+        $results.Count | Should -BeLessOrEqual 1
+    }
+
+    It 'refuses a negative -MinimumAge in the binder' {
+        { Find-KmsStaleGrant -MinimumAge (New-TimeSpan -Hours -1) -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Commands.FindKmsStaleGrantCommand'
+    }
+}
+
+Describe 'A key near the 50,000-grant limit' {
+    It 'is one warning naming it and its count, from its own listing and from grants piped in' {
+        $emulator = Start-KmsEmulator
+        try {
+            $full = New-KmsEmulatorKey -Emulator $emulator
+            $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $full.Arn -GranteePrincipal $App -Count 40000
+            $null = Find-KmsStaleGrant -EndpointUrl $emulator.Url -WarningVariable warnings -WarningAction SilentlyContinue
+            @($warnings).Count | Should -Be 1
+            "$($warnings[0])" | Should -BeLike "Key $($full.Arn) holds 40,000 grants, 80% of the 50,000*"
+            $null = Get-KmsGrant -KeyId * -EndpointUrl $emulator.Url | Find-KmsStaleGrant -WarningVariable piped -WarningAction SilentlyContinue
+            "$($piped)" | Should -BeLike "Key $($full.Arn) holds 40,000 grants*"
+        }
+        finally { Stop-TestServer $emulator }
+    }
+}
+
+Describe 'Against moto (boto3 as the oracle of what exists)' {
+    It 'Get-KmsGrant -KeyId * lists every grant of every key moto holds' {
+        $moto = Start-MotoServer
+        try {
+            $sets = @(1..3 | ForEach-Object { New-TestGrantSet -Endpoint $moto.Url -Count 2 })
+            $listed = @(Get-KmsGrant -KeyId * -EndpointUrl $moto.Url)
+            $expected = $sets | ForEach-Object { Get-AliveGrantId $_.KeyId -Server $moto }
+            Get-Ids $listed | Should -Be (Get-Ids ($expected | ForEach-Object { [pscustomobject]@{ GrantId = $_ } }))
+        }
+        finally { Stop-TestServer $moto }
+    }
+}
