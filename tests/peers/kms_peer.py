@@ -250,12 +250,57 @@ def serve(endpoint):
         print(json.dumps(result, default=str), flush=True)
 
 
-COMMANDS = {"steady": steady, "create-key": create_key, "create-grants": create_grants, "create-constrained-grant": create_constrained_grant, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
+def list_all(kms, args):
+    """list-all THREADS: every grant of every key, as a boto3 script lists them: the list_keys paginator, then the
+    list_grants paginator per key, sequentially (THREADS 1) or in a thread pool; reports timing and counts."""
+    threads = int(args[0])
+    start = time.perf_counter()
+    keys = [k["KeyArn"] for page in kms.get_paginator("list_keys").paginate() for k in page["Keys"]]
+    errors = []
+
+    def one(key):
+        try:
+            return sum(len(p["Grants"]) for p in kms.get_paginator("list_grants").paginate(KeyId=key, PaginationConfig={"PageSize": 100}))
+        except ClientError as e:
+            errors.append(e.response["Error"]["Code"])
+            return 0
+
+    if threads <= 1:
+        counts = [one(k) for k in keys]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            counts = list(pool.map(one, keys))
+    return {"Seconds": time.perf_counter() - start, "Keys": len(keys), "Grants": sum(counts), "Errors": errors}
+
+
+def create_many(kms, args):
+    """create-many FILE THREADS: one CreateGrant per {KeyId, GranteePrincipal, Operations, Name} in FILE (JSON)."""
+    specs = json.load(open(args[0]))
+    threads = int(args[1])
+    errors = []
+
+    def one(s):
+        try:
+            kms.create_grant(KeyId=s["KeyId"], GranteePrincipal=s["GranteePrincipal"], Operations=s["Operations"], Name=s["Name"])
+        except ClientError as e:
+            errors.append(e.response["Error"]["Code"])
+
+    start = time.perf_counter()
+    if threads <= 1:
+        for s in specs:
+            one(s)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, specs))
+    return {"Seconds": time.perf_counter() - start, "Count": len(specs), "Errors": errors}
+
+
+COMMANDS = {"steady": steady, "list-all": list_all, "create-many": create_many, "create-key": create_key, "create-grants": create_grants, "create-constrained-grant": create_constrained_grant, "list-grants": list_grants, "retire-many": retire, "call-many": call_many}
 
 if __name__ == "__main__":
     endpoint, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
-    threads = int(rest[1]) if command == "retire-many" else 1
-    attempts = {"retire-many": 10, "call-many": 1, "steady": 1}.get(command, 3)
+    threads = int(rest[1]) if command in ("retire-many", "create-many") else int(rest[0]) if command == "list-all" else 1
+    attempts = {"retire-many": 10, "create-many": 10, "list-all": 10, "call-many": 1, "steady": 1}.get(command, 3)
     if command == "sequence":
         print(json.dumps(sequence(endpoint, rest)))
     elif command == "calls":
