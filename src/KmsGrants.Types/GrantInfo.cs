@@ -30,13 +30,4 @@ namespace KmsGrants
         public IDictionary<string, string>? EncryptionContextEquals { get; set; }
         public IDictionary<string, string>? EncryptionContextSubset { get; set; }
     }
-
-    /// <summary>One page of a listing, shaped like ListGrantsResponse / ListRetirableGrantsResponse: what
-    /// <c>-Select *</c> writes, as AWS.Tools does.</summary>
-    public sealed class GrantPage
-    {
-        public GrantInfo[] Grants { get; set; } = Array.Empty<GrantInfo>();
-        public string? NextMarker { get; set; }
-        public bool Truncated { get; set; }
-    }
 }
