@@ -206,3 +206,47 @@ Describe '-WhatIf against an endpoint that faults every canary of a key' {
         finally { Stop-TestServer $peer }
     }
 }
+
+Describe '-WhatIf never retires, on any endpoint' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator
+        $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
+        $moto = Start-MotoServer
+        # One key, three grants per case (boto3 costs a second a call).
+        $motoSet = New-TestGrantSet -Endpoint $moto.Url -Count 6
+    }
+    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl'); Stop-TestServer $moto }
+
+    # moto ignores DryRun: a DryRun RetireGrant retires. Each grant still listed by boto3 afterwards proves nothing was.
+    It 'against moto, by <Case>: retires nothing, stops with KmsGrants.DryRunNotHonored, reports every grant NotAttempted' -ForEach @(
+        @{ Case = 'key and ID with -WhatIf'; ById = $true; Take = 0..2 }
+        @{ Case = 'piped tokens with -Force and $WhatIfPreference'; ById = $false; Take = 3..5 }
+    ) {
+        $grants = $motoSet.Grants[$Take]
+        $results = $null; $failure = $null
+        try {
+            if ($ById) { Remove-KmsGrant -KeyId $motoSet.KeyId -GrantId $grants.GrantId -WhatIf -PassThru -EndpointUrl $moto.Url -OutVariable results | Out-Null }
+            else { $WhatIfPreference = $true; $grants.GrantToken | Remove-KmsGrant -Force -PassThru -EndpointUrl $moto.Url -OutVariable results | Out-Null }
+        }
+        catch { $failure = $_ }
+        finally { $WhatIfPreference = $false }
+        # Listed by boto3, not by us: every grant of the key is still there.
+        (Invoke-KmsPeer $moto.Url 'list-grants' @($motoSet.KeyId)).GrantIds | Sort-Object | Should -Be ([string[]]$motoSet.Grants.GrantId | Sort-Object)
+        $failure.FullyQualifiedErrorId | Should -Be 'KmsGrants.DryRunNotHonored,KmsGrants.Commands.RemoveKmsGrantCommand'
+        $results.Count | Should -Be 3
+        $results.Status | Sort-Object -Unique | Should -Be 'NotAttempted'
+        $KmsGrantsLastRun.NotAttempted | Should -Be 3
+    }
+
+    It 'against the emulator, reports KMS''s DryRun verdicts (WouldRetire, WouldFail) and retires nothing' {
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 2
+        $missing = 'e' * 64
+        $before = Get-RequestCount $emulator RetireGrant
+        $results = Remove-KmsGrant -KeyId $set.KeyId -GrantId ($set.Grants.GrantId + $missing) -WhatIf -PassThru -ErrorAction SilentlyContinue -ErrorVariable errors
+        (Get-RequestCount $emulator RetireGrant) - $before | Should -BeGreaterOrEqual 3   # the DryRun requests really went to KMS
+        ($results | Where-Object GrantId -In $set.Grants.GrantId).Status | Should -Be 'WouldRetire', 'WouldRetire'
+        ($results | Where-Object GrantId -EQ $missing).Status | Should -Be 'WouldFail'
+        $errors.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand'
+        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
+    }
+}

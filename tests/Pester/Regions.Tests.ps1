@@ -1,55 +1,13 @@
-# Regions, accounts and assumed roles: a grant named by its key ARN is served in the ARN's Region (a token or a bare
-# key ID in the command's Region); each Region's lane runs at its own quota at the same time as the others; with
-# -EndpointUrl every request is signed for its grant's Region; the run reports per Region. Cross-account retirement by
-# key ARN, STS sessions of the retiring role, ListRetirableGrants refused for another account, and a key ARN in a
-# Region the endpoint does not serve. Outcomes are checked against the emulator's per-Region stats and grants left.
+# Regions: a grant named by its key ARN is served in the ARN's Region (a token or a bare key ID in the command's
+# Region); each Region's lane runs at its own quota at the same time as the others; with -EndpointUrl (or an endpoint
+# configured outside the command) every request is signed for its grant's Region; the run reports per Region; a key ARN
+# in a Region the endpoint does not serve. Accounts and assumed roles: Accounts.Tests.ps1. Outcomes are checked against
+# the emulator's per-Region stats and grants left.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Set-TestAwsEnvironment
-
-    # One operation's counters in one Region of an emulator's stats; zeros when the Region never saw it.
-    function Get-RegionOp($Stats, [string] $Region, [string] $Operation) {
-        $op = $Stats.regions.$Region.operations.$Operation
-        if ($op) { $op } else { [pscustomobject]@{ requests = 0; succeeded = 0; errors = 0; throttled = 0 } }
-    }
-
-    # The grant IDs a key has now, from the emulator's own state (an oracle independent of the module under test).
-    function Get-GrantIdsLeft([string] $KeyArn) {
-        [string[]]@(Get-KmsEmulatorGrant -Emulator $emulator -KeyId $KeyArn | ForEach-Object GrantId)
-    }
-
-    # The key ID part of a key ARN: what "a bare key ID" means below.
-    function Get-BareKeyId([string] $KeyArn) { ($KeyArn -split '/')[-1] }
-
-    # Keys and grants made (or listed) with boto3, independent of the module, all in one Python process: each start
-    # costs a second or more on a loaded machine. A step is @{ Name; Region; AccessKey; SecretKey } and either
-    # Key (a step's Name, to reuse its key; else a new key) with Grants (how many) and Retiring, or List (a key ARN
-    # whose grants to list). Returns Name -> { KeyArn; Grants = @({ KeyId; GrantId; GrantToken }) }.
-    function Invoke-Boto3Steps([string] $Url, [hashtable[]] $Steps) {
-        $python = @'
-import json, sys, boto3
-url, out = sys.argv[1], {}
-for s in json.load(sys.stdin):
-    kms = boto3.client("kms", endpoint_url=url, region_name=s["Region"],
-                       aws_access_key_id=s.get("AccessKey", "testing"), aws_secret_access_key=s.get("SecretKey", "testing"))
-    if s.get("List"):
-        key = s["List"]
-        grants = [{"KeyId": key, "GrantId": g["GrantId"]} for p in kms.get_paginator("list_grants").paginate(KeyId=key) for g in p["Grants"]]
-    else:
-        key = out[s["Key"]]["KeyArn"] if s.get("Key") else kms.create_key()["KeyMetadata"]["Arn"]
-        grants = []
-        for _ in range(s.get("Grants", 0)):
-            r = kms.create_grant(KeyId=key, GranteePrincipal="arn:aws:iam::111122223333:role/app", RetiringPrincipal=s["Retiring"], Operations=["Decrypt"])
-            grants.append({"KeyId": key, "GrantId": r["GrantId"], "GrantToken": r["GrantToken"]})
-    out[s["Name"]] = {"KeyArn": key, "Grants": grants}
-print(json.dumps(out))
-'@
-        $json = ConvertTo-Json -InputObject @($Steps) -Depth 4 -Compress
-        $result = $json | & (Find-PythonTool 'python3') -c $python $Url
-        if ($LASTEXITCODE -ne 0) { throw "boto3 set-up failed (exit $LASTEXITCODE)" }
-        $result | ConvertFrom-Json -AsHashtable
-    }
+    . (Join-Path $PSScriptRoot 'RegionHelpers.ps1')
 }
 
 Describe 'Two Regions in one pipeline, sorted by Region, each at its own RetireGrant quota' {
@@ -330,21 +288,27 @@ Describe 'A pipeline object''s Region property routes its grants; credentials an
         $rows = @(New-Rows eu-west-1 2)
         $objects = @(
             [pscustomobject]@{ GrantToken = $rows[0].GrantToken; Region = @('eu-west-1') }
-            ('{"GrantToken":"' + $rows[1].GrantToken + '","Region":["eu-west-1","us-east-1"]}' | ConvertFrom-Json)
-            [pscustomobject]@{ KeyId = 'alias/nowhere'; Region = @('eu-west-1', 'us-east-1') })
+            ('{"GrantToken":"' + $rows[1].GrantToken + '","Region":["eu-west-1","us-east-1"]}' | ConvertFrom-Json))
         $sent = Get-TotalRequestCount $emulator
-        $results = @($objects[0..1] | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue)
-        $listed = @($objects[2] | Get-KmsGrant -EndpointUrl $url -ErrorVariable listFailed -ErrorAction SilentlyContinue)
-        $results + $listed | Should -BeNullOrEmpty
-        @($failed) + @($listFailed) | ForEach-Object {
+        $results = @($objects | Remove-KmsGrant -EndpointUrl $url -Force -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $results | Should -BeNullOrEmpty
+        $failed | ForEach-Object {
             $_.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
             $_.Exception.Message | Should -BeLike '*A Region is one Region name*not a list*'
         }
         $failed.Count | Should -Be 2
-        $listFailed.Count | Should -Be 1
         $failed[0].TargetObject.GrantToken | Should -Be $rows[0].GrantToken
         (Get-TotalRequestCount $emulator) - $sent | Should -Be 0
         Get-GrantIdsLeft $rows[0].KeyArn | Sort-Object | Should -Be ($rows.GrantId | Sort-Object)
+    }
+
+    It 'takes a row''s list of Regions as several Regions for a listing (read-only: each is asked)' {
+        $made = foreach ($region in 'us-east-1', 'eu-west-1') {
+            $key = New-KmsEmulatorKey -Emulator $emulator -Region $region -Alias 'alias/listed-in-each'
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal 'arn:aws:iam::111122223333:role/app'
+        }
+        $listed = @([pscustomobject]@{ KeyId = 'alias/listed-in-each'; Region = @('eu-west-1', 'us-east-1') } | Get-KmsGrant -EndpointUrl $url)
+        ($listed.GrantId | Sort-Object) | Should -Be ($made.GrantId | Sort-Object)
     }
 
     It 'lists retirable grants in each piped object''s Region (as Get-AWSRegion''s objects name them)' {
@@ -446,120 +410,6 @@ Describe 'An endpoint configured outside the command (AWS_ENDPOINT_URL_KMS, AWS_
         $output | Should -BeLike '*KmsGrants.InvalidEndpoint,*'
         $output | Should -BeLike '*The endpoint from AWS_ENDPOINT_URL_KMS*'
         (Get-KmsEmulatorRequest -Emulator $emulator).Count | Should -Be $before
-    }
-}
-
-Describe 'Accounts and assumed roles' {
-    BeforeAll {
-        $secrets = @{ testing = 'testing'; OWNER = 'owner-secret'; RETIRER = 'retirer-secret'; SESSION = 'session-secret' }
-        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
-            @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
-            @{ AccessKey = 'OWNER'; SecretKey = 'owner-secret'; Principal = 'arn:aws:iam::444455556666:root' }
-            @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
-            @{ AccessKey = 'SESSION'; SecretKey = 'session-secret'; Principal = 'arn:aws:sts::111122223333:assumed-role/cleaner/session1' })
-        $url = $emulator.Url
-        # The module's connection parameters as identity $As.
-        function As([string] $As, [string] $Region = 'us-east-1') {
-            @{ EndpointUrl = $url; Region = $Region; AccessKey = $As; SecretKey = $secrets[$As] }
-        }
-        $retirer = 'arn:aws:iam::111122223333:role/retirer'
-        $cleaner = 'arn:aws:iam::111122223333:role/cleaner'
-        $other = 'arn:aws:iam::111122223333:role/other'
-        $asRetirer = As RETIRER
-        $asSession = As SESSION
-        $made = Invoke-Boto3Steps $url @(
-            # Cross-account: a key of 444455556666 whose grants a role of 111122223333 may retire.
-            @{ Name = 'foreign'; Region = 'us-east-1'; AccessKey = 'OWNER'; SecretKey = $secrets.OWNER; Grants = 3; Retiring = $retirer }
-            # The cleaner role's grants in two Regions, and another role's grant beside them.
-            @{ Name = 'usCleaner'; Region = 'us-east-1'; Grants = 3; Retiring = $cleaner }
-            @{ Name = 'euCleaner'; Region = 'eu-west-1'; Grants = 2; Retiring = $cleaner }
-            @{ Name = 'other'; Region = 'us-east-1'; Key = 'usCleaner'; Grants = 1; Retiring = $other })
-    }
-    AfterAll { Stop-KmsEmulator $emulator }
-
-    Context 'Cross-account: a key of 444455556666, its grants retirable by a role of 111122223333' {
-        BeforeAll {
-            $foreignKey = $made.foreign.KeyArn
-            $foreign = $made.foreign.Grants
-        }
-
-        It 'Get-KmsRetirableGrant as the role lists them, on the other account''s key' {
-            $foreignKey | Should -Match '^arn:aws:kms:us-east-1:444455556666:key/'
-            $listed = @(Get-KmsRetirableGrant $retirer @asRetirer -ErrorVariable failed)
-            $failed | Should -BeNullOrEmpty
-            ($listed.GrantId | Sort-Object) | Should -Be ($foreign.GrantId | Sort-Object)
-            $listed.KeyId | Sort-Object -Unique | Should -Be $foreignKey
-        }
-
-        It 'a bare key ID is looked up in the role''s own account: NotFound, nothing retired' {
-            # Why the key ARN matters: it is what reaches the other account's key.
-            $r = Remove-KmsGrant -KeyId (Get-BareKeyId $foreignKey) -GrantId $foreign[0].GrantId -Force -PassThru @asRetirer -ErrorVariable failed -ErrorAction SilentlyContinue
-            $r.ErrorCode | Should -Be 'NotFoundException'
-            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.NotFound,*'
-            Get-GrantIdsLeft $foreignKey | Should -Contain $foreign[0].GrantId
-        }
-
-        It 'the role retires one by key ARN and grant ID through Remove-KmsGrant' {
-            $r = Remove-KmsGrant -KeyId $foreignKey -GrantId $foreign[0].GrantId -Force -PassThru @asRetirer -ErrorVariable failed
-            $failed | Should -BeNullOrEmpty
-            $r.Status | Should -Be 'Retired'
-            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be $retirer
-            Get-GrantIdsLeft $foreignKey | Should -Not -Contain $foreign[0].GrantId
-        }
-
-        It 'and the rest from its own listing, piped' {
-            $alive = Get-GrantIdsLeft $foreignKey
-            $results = @(Get-KmsRetirableGrant $retirer @asRetirer | Remove-KmsGrant -Force -PassThru @asRetirer -ErrorVariable failed)
-            $failed | Should -BeNullOrEmpty
-            ($results.GrantId | Sort-Object) | Should -Be ($alive | Sort-Object)
-            $results.Status | Sort-Object -Unique | Should -Be 'Retired'
-            Get-GrantIdsLeft $foreignKey | Should -BeNullOrEmpty
-        }
-    }
-
-    Context 'An STS session of the retiring role' {
-        BeforeAll {
-            $usKey = $made.usCleaner.KeyArn
-            $euKey = $made.euCleaner.KeyArn
-            $usCleaner = $made.usCleaner.Grants
-            $othersGrant = $made.other.Grants
-        }
-
-        It 'lists its role''s grants: Get-KmsRetirableGrant arn:aws:iam::111122223333:role/cleaner' {
-            $listed = @(Get-KmsRetirableGrant $cleaner @asSession -ErrorVariable failed)
-            $failed | Should -BeNullOrEmpty
-            ($listed.GrantId | Sort-Object) | Should -Be ($usCleaner.GrantId | Sort-Object)
-            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
-        }
-
-        It 'retires them in both Regions, and not another role''s grant' {
-            $results = @('us-east-1', 'eu-west-1' | ForEach-Object { $inRegion = As SESSION $_; Get-KmsRetirableGrant $cleaner @inRegion } |
-                Remove-KmsGrant -Force -PassThru @asSession -ErrorVariable failed)
-            $failed | Should -BeNullOrEmpty
-            $results.Count | Should -Be 5
-            $results.Status | Sort-Object -Unique | Should -Be 'Retired'
-            @($results | Where-Object Region -EQ 'eu-west-1').Count | Should -Be 2
-            (Get-KmsEmulatorStatistic $emulator).lastCaller | Should -Be 'arn:aws:sts::111122223333:assumed-role/cleaner/session1'
-            Get-GrantIdsLeft $usKey | Should -Be @($othersGrant.GrantId)
-            Get-GrantIdsLeft $euKey | Should -BeNullOrEmpty
-        }
-    }
-
-    Context 'ListRetirableGrants for a principal of another account' {
-        It 'is KmsGrants.AccessDenied, non-terminating, with the principal as target' {
-            $foreignPrincipal = 'arn:aws:iam::444455556666:role/retirer'
-            $before = Get-RegionOp (Get-KmsEmulatorStatistic $emulator) 'us-east-1' 'ListRetirableGrants'
-            # The refused principal first: the one after it must still be listed.
-            $listed = @($foreignPrincipal, $other | Get-KmsRetirableGrant -EndpointUrl $url -Region us-east-1 -ErrorVariable failed -ErrorAction SilentlyContinue)
-            $failed.Count | Should -Be 1
-            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.AccessDenied,*'
-            $failed[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
-            $failed[0].TargetObject | Should -Be $foreignPrincipal
-            $listed.RetiringPrincipal | Sort-Object -Unique | Should -Be $other
-            # KMS refused it (the emulator counted the error); the module did not decide locally.
-            $after = Get-RegionOp (Get-KmsEmulatorStatistic $emulator) 'us-east-1' 'ListRetirableGrants'
-            $after.errors - $before.errors | Should -Be 1
-        }
     }
 }
 

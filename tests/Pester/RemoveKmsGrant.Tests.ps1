@@ -397,3 +397,48 @@ Describe 'Regions and key ARNs that cannot be right send nothing' {
         $run.PowerShell.Dispose()
     }
 }
+
+Describe 'Pipeline binding' {
+    BeforeAll {
+        # One key for the four cases (boto3 costs a second a call); each case retires its own grants and checks only them.
+        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 6
+        $g = $set.Grants
+        function Get-Alive { Get-AliveGrantId -KeyId $set.KeyId -Server $emulator }
+    }
+
+    It 'a piped string is a key for Get-KmsGrant' {
+        # First in this block: nothing is retired yet.
+        ($set.KeyId | Get-KmsGrant).GrantId | Sort-Object | Should -Be ([string[]]$g.GrantId | Sort-Object)
+    }
+
+    It 'piped strings are grant IDs for Remove-KmsGrant -KeyId' {
+        $results = $g[0..1].GrantId | Remove-KmsGrant -KeyId $set.KeyId -Force -PassThru
+        $results.GrantId | Sort-Object | Should -Be ([string[]]$g[0..1].GrantId | Sort-Object)
+        $results.Status | Sort-Object -Unique | Should -Be 'Retired'
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[0].GrantId
+        $alive | Should -Not -Contain $g[1].GrantId
+        $alive | Should -Contain $g[2].GrantId
+    }
+
+    It 'a piped string without -KeyId is a grant token' {
+        $result = $g[2].GrantToken | Remove-KmsGrant -Force -PassThru
+        $result.GrantToken | Should -Be $g[2].GrantToken
+        $result.Status | Should -Be 'Retired'
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[2].GrantId
+        $alive | Should -Contain $g[3].GrantId
+    }
+
+    # Decided: the token wins (ByToken is the default parameter set). The object names two different grants so that
+    # which one went shows which binding won.
+    It 'an object with KeyId+GrantId and a GrantToken binds by token' {
+        $result = [pscustomobject]@{ KeyId = $set.KeyId; GrantId = $g[3].GrantId; GrantToken = $g[4].GrantToken } |
+            Remove-KmsGrant -Force -PassThru
+        $result.GrantToken | Should -Be $g[4].GrantToken
+        $result.GrantId | Should -BeNullOrEmpty
+        $alive = Get-Alive
+        $alive | Should -Not -Contain $g[4].GrantId
+        $alive | Should -Contain $g[3].GrantId
+    }
+}
