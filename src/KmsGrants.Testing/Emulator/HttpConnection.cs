@@ -47,6 +47,8 @@ sealed class HttpConnection
     /// <summary>Serves requests until the client closes, a request is refused or asks to close, or the connection is cut.</summary>
     public async Task RunAsync()
     {
+        // Whether it ends between requests or after its last answer (closed), rather than within a request (reset).
+        var clean = false;
         try
         {
             for (var first = true; ; first = false)
@@ -56,18 +58,24 @@ sealed class HttpConnection
                 if (_closeAfterAnswer)
                 {
                     await LingerAsync().ConfigureAwait(false);
+                    clean = true;
                     break;
                 }
-                if (head == null) break;
+                if (head == null)
+                {
+                    clean = true;
+                    break;
+                }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        catch (Exception)
         {
-            // The client went away or broke off a request, or a deadline, the host or Stop cut the connection.
+            // The client went away or broke off a request, a deadline, the host or Stop cut the connection, or a defect
+            // of the host: whatever it was, it ends this connection and nothing else.
         }
         finally
         {
-            Cut(reset: true);   // does nothing if it is already closed
+            Cut(reset: !clean);   // does nothing if it is already closed
             _host.Remove(this);
         }
     }
@@ -234,11 +242,7 @@ sealed class HttpConnection
             for (var dropped = 0; dropped < HttpLimits.LingerBytes;)
             {
                 var read = await _socket.ReceiveAsync(drop.AsMemory(), SocketFlags.None).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    Cut(reset: false);
-                    return;
-                }
+                if (read == 0) return;
                 dropped += read;
             }
         }
@@ -262,16 +266,20 @@ sealed class HttpConnection
         }
     }
 
-    /// <summary>The sweep: cuts the connection if its wait on the client is past its deadline (an idle one is closed, as
-    /// keep-alive ends; one in the middle of a request is reset).</summary>
+    /// <summary>The sweep: cuts the connection if its wait on the client is past its deadline.</summary>
     public void Expire(long now)
     {
         lock (this)
         {
             if (_closed || _phase == Phase.Handling || now < _deadline) return;
-            Cut(reset: _phase != Phase.Idle);
+            Cut(reset: WithinRequest);
         }
     }
+
+    /// <summary>Whether it is in the middle of a request (reading it, or writing its answer): cut with a reset then, so
+    /// that the client cannot take what it got for a whole answer; between requests or after its last answer, it is
+    /// closed as keep-alive ends (what was sent still arrives).</summary>
+    bool WithinRequest => _phase is Phase.Head or Phase.Body or Phase.Writing;
 
     /// <summary>Closes the connection to make room if it waits on its client; false if it is answering a request or is
     /// already closed.</summary>
@@ -280,14 +288,14 @@ sealed class HttpConnection
         lock (this)
         {
             if (_closed || _phase == Phase.Handling) return false;
-            Cut(reset: _phase != Phase.Idle);
+            Cut(reset: WithinRequest);
             return true;
         }
     }
 
     /// <summary>Closes the connection at once, whatever it is doing: with a reset (RST), so that the client reads no
-    /// more than was already sent and the port keeps no TIME_WAIT, or after what was sent (FIN). Only the first call
-    /// does anything.</summary>
+    /// more than it already has and the port keeps no TIME_WAIT, or after what was sent (FIN; the system still delivers
+    /// it, unless the client sends more, which resets). Only the first call does anything.</summary>
     public void Cut(bool reset)
     {
         lock (this)

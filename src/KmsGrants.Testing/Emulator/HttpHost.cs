@@ -92,14 +92,22 @@ public sealed class HttpHost : IDisposable
 
     void Admit(Socket socket)
     {
-        if (Volatile.Read(ref _open) >= HttpLimits.MaxConnections && !MakeRoom())
+        try
         {
-            // Every connection holds a request being answered: this one is refused before it has asked anything.
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Dispose();
+            if (Volatile.Read(ref _open) >= HttpLimits.MaxConnections && !MakeRoom())
+            {
+                // Every connection holds a request being answered: this one is refused before it has asked anything.
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+                return;
+            }
+            socket.NoDelay = true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();   // gone already
             return;
         }
-        socket.NoDelay = true;
         var connection = new HttpConnection(this, socket);
         Interlocked.Increment(ref _open);
         _connections.TryAdd(connection, 0);

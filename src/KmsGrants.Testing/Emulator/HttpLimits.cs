@@ -39,7 +39,8 @@ static class HttpLimits
     /// <summary>Open connections. Beyond it, the connection that has waited longest on its client is closed to make
     /// room (idle keep-alive ones first, then ones still sending a request or not taking their answer); if every one
     /// holds a request being answered, the new one is refused. Far above what a test opens (KmsGrants keeps at most 512
-    /// requests in flight per Region by default, boto3 10 connections per client), far below the descriptors a process
-    /// has (a pwsh on Linux: 20,000 or more), which the code under test in the same process needs too.</summary>
+    /// requests in flight per Region by default, boto3 10 connections per client), well below the descriptors a process
+    /// may have (.NET raises its limit to the system's hard one: 20,000 on the machine this was built on, often more),
+    /// which the code under test in the same process needs too.</summary>
     public const int MaxConnections = 2048;
 }
