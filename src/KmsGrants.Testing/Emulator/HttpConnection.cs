@@ -200,7 +200,8 @@ sealed class HttpConnection
         if (extraHeader != null) text.Append(extraHeader).Append("\r\n");
         if (_closeAfterAnswer) text.Append("Connection: close\r\n");
         text.Append("\r\n");
-        var sent = cutMidBody ? Math.Max(1, body.Length / 2) : body.Length;
+        // An answer to HEAD declares its body and sends none (a body after it would be read as the next answer).
+        var sent = head?.Method == "HEAD" ? 0 : cutMidBody ? Math.Max(1, body.Length / 2) : body.Length;
         var bytes = new byte[Encoding.ASCII.GetByteCount(text.ToString()) + sent];
         var headLength = Encoding.ASCII.GetBytes(text.ToString(), bytes);
         Buffer.BlockCopy(body, 0, bytes, headLength, sent);
@@ -213,10 +214,10 @@ sealed class HttpConnection
         }
     }
 
-    /// <summary>Refuses a request the host will not serve: the status, a line of text saying why, and the connection
-    /// closes after it.</summary>
-    public Task RefuseAsync(int status, string? why) =>
-        AnswerAsync(null, status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes((why ?? Reason(status)) + "\n"), close: true);
+    /// <summary>Refuses a request the host will not serve (<paramref name="head"/>: its head, when it could be read): the
+    /// status, a line of text saying why, and the connection closes after it.</summary>
+    public Task RefuseAsync(int status, string? why, HttpRequestHead? head = null) =>
+        AnswerAsync(head, status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes((why ?? Reason(status)) + "\n"), close: true);
 
     async Task SendAsync(byte[] bytes)
     {

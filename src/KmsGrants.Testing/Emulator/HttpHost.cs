@@ -160,7 +160,7 @@ public sealed class HttpHost : IDisposable
     {
         if (Refusal(head, out var length) is { } refusal)
         {
-            await connection.RefuseAsync(refusal.Status, refusal.Why).ConfigureAwait(false);
+            await connection.RefuseAsync(refusal.Status, refusal.Why, head).ConfigureAwait(false);
             return;
         }
         connection.DeclareBody(length);
@@ -210,7 +210,7 @@ public sealed class HttpHost : IDisposable
                 await AnswerKmsAsync(connection, head, await _service.HandleAsync(ToCall(head, body)).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             case (_, "/"):
-                await connection.RefuseAsync(405, "The KMS API is POST /.").ConfigureAwait(false);
+                await connection.RefuseAsync(405, "The KMS API is POST /.", head).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/stats"):
                 await AnswerJsonAsync(connection, head, 200, _service.Stats()).ConfigureAwait(false);
@@ -234,7 +234,7 @@ public sealed class HttpHost : IDisposable
                 await AnswerJsonAsync(connection, head, 200, _service.RequestsJson()).ConfigureAwait(false);
                 return;
             default:
-                await connection.RefuseAsync(404, $"The emulator serves POST / (KMS) and /_emulator/stats, quota, grants and requests, not {head.Method} {head.Path}.").ConfigureAwait(false);
+                await connection.RefuseAsync(404, $"The emulator serves POST / (KMS) and /_emulator/stats, quota, grants and requests, not {head.Method} {head.Path}.", head).ConfigureAwait(false);
                 return;
         }
     }
