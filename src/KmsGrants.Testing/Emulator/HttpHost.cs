@@ -60,7 +60,8 @@ public sealed class HttpHost : IDisposable
         catch (SocketException e)
         {
             listener.Dispose();
-            var inUse = e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied && port != 0;
+            // Windows says "access denied" for a port another socket holds alone.
+            var inUse = e.SocketErrorCode == SocketError.AddressAlreadyInUse || (e.SocketErrorCode == SocketError.AccessDenied && OperatingSystem.IsWindows());
             throw new ListenException(port, inUse, inUse ? $"Port {port} on 127.0.0.1 is in use." : $"Cannot listen on 127.0.0.1:{port}: {e.Message}", e);
         }
     }
