@@ -89,7 +89,7 @@ function Write-ModuleHelp([string] $ModulePath, [string] $Name) {
     }
 }
 
-# out/KmsGrants.Testing: the emulator as a module, with no dependency of its own (pwsh carries HttpListener).
+# out/KmsGrants.Testing: the emulator as a module, with no dependency of its own (its HTTP server is on .NET's sockets).
 function Invoke-BuildTestingModule {
     if (Test-Path $TestingOut) { Remove-Item $TestingOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $TestingOut

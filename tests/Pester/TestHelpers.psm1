@@ -149,6 +149,21 @@ function Start-KmsPeer([Parameter(Mandatory)] [string] $Endpoint) {
 }
 
 <#
+.SYNOPSIS
+    Starts kms_peer.py hammer: boto3 calling ListKeys (with -BodyKiB, DescribeKey with that many KiB of grant tokens)
+    from -Threads threads, back to back for -Seconds, at an endpoint where something may or may not listen (errors are
+    counted, not fatal). Stops by itself; Stop-TestServer ends it sooner.
+#>
+function Start-KmsHammer([Parameter(Mandatory)] [string] $Endpoint, [int] $Seconds = 60, [int] $Threads = 12, [int] $BodyKiB = 0) {
+    $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION
+    try {
+        $env:AWS_ACCESS_KEY_ID = 'testing'; $env:AWS_SECRET_ACCESS_KEY = 'testing'; $env:AWS_DEFAULT_REGION = 'us-east-1'
+        [pscustomobject]@{ Process = Start-TestProcess (Find-PythonTool 'python3') @($script:Peer, $Endpoint, 'hammer', "$Seconds", "$Threads", "$BodyKiB") }
+    }
+    finally { $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_DEFAULT_REGION = $saved }
+}
+
+<#
 .SYNOPSIS Creates a key and COUNT grants through boto3; returns @{ KeyId; Grants = @({KeyId, GrantId, GrantToken}) }.
 #>
 function New-TestGrantSet {
@@ -329,6 +344,6 @@ function New-FakeGrant([int] $Count, [string] $KeyId = $script:FakeKey) {
 function Get-FlatText([string] $Text) { $Text -replace '\s', '' }
 
 Export-ModuleMember -Function Start-MotoServer, Stop-TestServer, Get-EmulatorStats, Get-RequestCount, Invoke-KmsCalls,
-    Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
+    Invoke-KmsPeer, Invoke-AwsCli, Start-KmsPeer, Start-KmsHammer, Invoke-Isolated, Complete-Isolated, Get-AliveGrantId, New-TestGrantSet, Set-TestAwsEnvironment, Find-PythonTool, Get-KmsGrantsModulePath,
     Get-KmsGrantsTestingModulePath, Get-NuGetPackagesFolder,
     Start-HostileServer, Get-HostileStats, Get-TotalRequestCount, New-FakeGrant, Get-FlatText -Variable AccountRoot, FakeKey

@@ -1,5 +1,5 @@
 # KmsGrants.Testing's cmdlets that make and read the emulator's state: keys and grants (retired by KmsGrants), the
-# request log and statistics, quotas, and faults over HttpListener as clients see them. Starting and stopping are in
+# request log and statistics, quotas, and faults over HTTP as clients see them. Starting and stopping are in
 # Testing.Tests.ps1.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -190,7 +190,7 @@ Describe 'Set-KmsEmulatorQuota' {
     }
 }
 
-Describe 'Faults over HttpListener, as clients see them (boto3, one attempt)' {
+Describe 'Faults over HTTP, as clients see them (boto3, one attempt)' {
     BeforeAll {
         $kms = @{}
         $peers = @{}

@@ -4,8 +4,9 @@
     of process (its console host, as the other benchmarks run it): start-to-first-answer time (from starting it until a
     first RetireGrant is answered, median of -Starts) and RetireGrant calls served per second with no latency knob
     (KmsGrants as the client, 64 requests in flight, on the same 2 cores). Printed next to the figures of the ASP.NET
-    Core/Kestrel emulator it replaced, measured before the move. Target: ≥ 2,000 RetireGrant/s out of process, so that
-    the rate-control benchmarks measure the client, not the emulator.
+    Core/Kestrel emulator it replaced, measured before the move, and of its HttpListener host, measured before the host
+    became its own server. Target: ≥ 2,000 RetireGrant/s out of process, so that the rate-control benchmarks measure
+    the client, not the emulator.
 #>
 param([string] $ModulePath = (Join-Path $PSScriptRoot '../../out/KmsGrants'), [int] $Grants = 20000, [int] $Starts = 7)
 $ErrorActionPreference = 'Stop'
@@ -16,6 +17,11 @@ Import-Module $ModulePath
 # the same client and method as below, idle, back to back with the shipped emulator's 2,025 and 2,547 calls/s. Under
 # another build's load it gave 0.52-0.60 s and 1,768-2,141 calls/s; the last full bench before the move, 2,292 calls/s.
 $kestrel = [pscustomobject]@{ Listening = 0.27; FirstAnswer = 0.42; CallsPerSecond = 2208 }
+# The same emulator on System.Net.HttpListener (commit a30d3ec), before its own bounded server replaced it: this script,
+# 3 runs alternating with the shipped host's (load average 2-7 on the 2 cores), ranges. The shipped host in those runs:
+# 0.004-0.007 s in-process, 0.23-0.31 s console host; 1,516-2,252 calls/s out of process, 2,537-3,424 in-process.
+$httpListener = [pscustomobject]@{ FirstAnswerInProcess = '0.004-0.007'; FirstAnswerConsoleHost = '0.27-0.58'
+    CallsOutOfProcess = '1,096-1,907'; CallsInProcess = '1,826-3,015' }
 
 # A RetireGrant any emulator answers at once: NotFoundException, for a grant on a key that does not exist.
 $probe = @{ KeyId = "arn:aws:kms:us-east-1:111122223333:key/$([guid]::Empty)"; GrantId = '0' * 64; Force = $true; PassThru = $true; ErrorAction = 'SilentlyContinue' }
@@ -49,6 +55,7 @@ Write-Figure 'emulator' ("start to first RetireGrant answered (median of {0}; th
 Write-Figure 'emulator' ("  in-process (Start-KmsEmulator)       {0,6:0.000} s, max {1:0.000} s" -f $inProcess.Median, $inProcess.Max)
 Write-Figure 'emulator' ("  out of process (console host)        {0,6:0.000} s, max {1:0.000} s" -f $outOfProcess.Median, $outOfProcess.Max)
 Write-Figure 'emulator' ("  Kestrel, measured before the move    {0,6:0.000} s (to 'listening': {1:0.00} s)" -f $kestrel.FirstAnswer, $kestrel.Listening)
+Write-Figure 'emulator' ("  HttpListener host, measured before   {0} s in-process, {1} s console host" -f $httpListener.FirstAnswerInProcess, $httpListener.FirstAnswerConsoleHost)
 
 # Calls served: the full Get-KmsRetirableGrant | Remove-KmsGrant pipeline over $Grants seeded grants.
 $outside = Measure-KmsGrants @() $Grants @{ ThrottleLimit = 64 }
@@ -68,3 +75,4 @@ Write-Figure 'emulator' ("RetireGrant calls served, no latency knob, client on t
 Write-Figure 'emulator' ("  out of process (console host)        {0,6:0} calls/s ({1} in {2:0.0} s, failed {3})" -f ($outside.Requests / $outside.Seconds), $outside.Requests, $outside.Seconds, $outside.Failed)
 Write-Figure 'emulator' ("  in-process (sharing the client's pwsh) {0,4:0} calls/s ({1} in {2:0.0} s, failed {3})" -f ($inside.Requests / $inside.Seconds), $inside.Requests, $inside.Seconds, $inside.Failed)
 Write-Figure 'emulator' ("  Kestrel, measured before the move    {0,6:0} calls/s" -f $kestrel.CallsPerSecond)
+Write-Figure 'emulator' ("  HttpListener host, measured before   {0} calls/s out of process, {1} in-process" -f $httpListener.CallsOutOfProcess, $httpListener.CallsInProcess)

@@ -202,6 +202,37 @@ def calls(endpoint, args):
             results[c["label"]] = {"ok": False, "code": e.response["Error"]["Code"], "message": e.response["Error"].get("Message"), "response": {}}
     return results
 
+def hammer(endpoint, args):
+    """hammer SECONDS THREADS [KIB]: ListKeys from THREADS threads sharing one client, one attempt each, back to back for
+    SECONDS, whether or not anything listens at ENDPOINT (an emulator started and stopped there, round after round);
+    errors are counted, with a pause of 5 ms after each so that a closed port is not spun on. With KIB, DescribeKey
+    with KIB KiB of grant tokens instead (botocore checks no maximum): a body that takes the emulator time to read.
+    Prints {"OK", "Errors"} once SECONDS are over, and stops by itself."""
+    seconds, threads = float(args[0]), int(args[1])
+    kib = int(args[2]) if len(args) > 2 else 0
+    tokens = ["t" * 8192] * max(1, kib // 8)
+    kms = boto3.client("kms", endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                                                                    max_pool_connections=threads, connect_timeout=2, read_timeout=10))
+    end = time.monotonic() + seconds
+    counts = {"OK": 0, "Errors": 0}
+
+    def loop():
+        while time.monotonic() < end:
+            try:
+                if kib:
+                    kms.describe_key(KeyId="alias/hammer", GrantTokens=tokens)
+                else:
+                    kms.list_keys()
+                counts["OK"] += 1
+            except Exception:
+                counts["Errors"] += 1
+                time.sleep(0.005)
+
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(threads):
+            pool.submit(loop)
+    return counts
+
 
 def serve(endpoint):
     """serve: one boto3 process for many calls (a process per call costs a second). Reads one JSON request a line:
@@ -307,6 +338,8 @@ if __name__ == "__main__":
         print(json.dumps(calls(endpoint, rest), default=str))
     elif command == "serve":
         serve(endpoint)
+    elif command == "hammer":
+        print(json.dumps(hammer(endpoint, rest)))
     else:
         kms = client(endpoint, max_attempts=attempts, pool=max(10, threads, 8))
         print(json.dumps(COMMANDS[command](kms, rest)))

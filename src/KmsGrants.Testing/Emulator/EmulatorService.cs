@@ -82,6 +82,21 @@ public sealed partial class EmulatorService
     /// state. Whatever goes wrong inside is KMSInternalException (HTTP 500), logged and counted like any error.</summary>
     public async Task<KmsAnswer> HandleAsync(KmsCall call)
     {
+        // In flight before anything is counted or logged, and refused unseen once Stop has begun: Stop waits for what is
+        // in flight, so nothing it did not wait for can change the log or the stats after it returns.
+        Interlocked.Increment(ref _handling);
+        try
+        {
+            return _stopping.IsCancellationRequested ? new KmsAnswer(0, [], AnswerCut.BeforeAnswer) : await HandleInFlightAsync(call).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _handling);
+        }
+    }
+
+    async Task<KmsAnswer> HandleInFlightAsync(KmsCall call)
+    {
         var target = call.Header("x-amz-target") ?? "";
         var operation = target.StartsWith("TrentService.", StringComparison.Ordinal) ? target["TrentService.".Length..] : "";
         // Counted under its name only when it is one the emulator implements: invented names must not grow the stats.
@@ -93,7 +108,6 @@ public sealed partial class EmulatorService
         var counts = new Counts(_stats.GetOrAdd(opName, _ => new OperationStats()), region?.Stats.GetOrAdd(opName, _ => new OperationStats()));
         counts.Add(static s => ref s.Requests);
         var entry = new LogEntry(Log.NextSequence(), opName, auth, call.Body);
-        Interlocked.Increment(ref _handling);
         try
         {
             if (_options.LatencyMs > 0) await Task.Delay(_options.LatencyMs, _stopping.Token).ConfigureAwait(false);
@@ -163,12 +177,11 @@ public sealed partial class EmulatorService
         finally
         {
             Log.Add(entry.ToRequest());
-            Interlocked.Decrement(ref _handling);
         }
     }
 
     /// <summary>Cuts the requests being handled (a latency wait ends at once; nothing more is applied) and returns once
-    /// none is left, so that the state and the log no longer change.</summary>
+    /// none is left, so that the state, the log and the stats no longer change (later requests are cut unseen).</summary>
     public void Stop()
     {
         _stopping.Cancel();

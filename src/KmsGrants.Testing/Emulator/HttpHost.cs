@@ -5,100 +5,64 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Web;
 
 namespace KmsGrants.Testing.Emulator;
 
-/// <summary>Serves an <see cref="EmulatorService"/> over HTTP on loopback with System.Net.HttpListener, which is part of
-/// the .NET runtime every pwsh carries: KMS's AWS JSON 1.1 at POST /, and the emulator's own /_emulator/ endpoints.</summary>
+/// <summary>Serves an <see cref="EmulatorService"/> over HTTP/1.1 on loopback: KMS's AWS JSON 1.1 at POST /, and the
+/// emulator's own /_emulator/ endpoints. Its own small server on System.Net.Sockets (public API of every pwsh's
+/// runtime), because HttpListener cannot be bounded: every input is, here (<see cref="HttpLimits"/>), the connections
+/// are counted and made room for, and Stop cuts each of them without a word. <see cref="HttpConnection"/> reads and
+/// answers one connection's requests; this class listens, keeps the connections, enforces their deadlines, routes.</summary>
 public sealed class HttpHost : IDisposable
 {
-    const int MaxRequestBody = 1 << 20;
-    /// <summary>How long a request body may take to arrive, all of it: a client stalled mid-body holds its connection
-    /// until then, and is cut. Loopback clients send it at once.</summary>
-    internal static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(10);
     const string KmsContentType = "application/x-amz-json-1.1";
-    // Several requests are accepted at once: clients keep tens to hundreds of connections busy.
-    const int AcceptLoops = 8;
     static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>How often deadlines are checked: a wait is cut within this much after its deadline.</summary>
+    static readonly TimeSpan SweepEvery = TimeSpan.FromMilliseconds(500);
 
-    readonly HttpListener _listener;
+    readonly Socket _listener;
     readonly EmulatorService _service;
-    /// <summary>The requests being served: Dispose cuts them (ListenerInternals also finds them; this works without it).</summary>
-    readonly ConcurrentDictionary<HttpListenerContext, byte> _serving = new();
+    readonly ConcurrentDictionary<HttpConnection, byte> _connections = new();
+    readonly Timer _sweep;
+    readonly string _ownHost, _ownLocalhost;
+    /// <summary>Connections whose socket is open (a cut one leaves this count at once, and the table when its loop ends).</summary>
+    int _open;
     int _disposed;
 
-    HttpHost(EmulatorService service, HttpListener listener, int port)
+    HttpHost(EmulatorService service, Socket listener)
     {
         _service = service;
         _listener = listener;
-        Port = port;
-        for (var i = 0; i < AcceptLoops; i++) _ = AcceptAsync();
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        _ownHost = $"127.0.0.1:{Port}";
+        _ownLocalhost = $"localhost:{Port}";
+        _sweep = new Timer(_ => Sweep(), null, SweepEvery, SweepEvery);
+        _ = AcceptAsync();
     }
 
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
 
-    /// <summary>Listens on 127.0.0.1:<paramref name="port"/>, or on a free port for 0. HttpListener cannot bind port 0
-    /// itself: a free port is found by binding a socket to 0 and closing it, and if another process takes it meanwhile,
-    /// another is tried. Throws <see cref="ListenException"/>.</summary>
+    /// <summary>Listens on 127.0.0.1:<paramref name="port"/>, or on a port the system picks for 0. Throws
+    /// <see cref="ListenException"/>.</summary>
     public static HttpHost Start(EmulatorService service, int port)
     {
-        if (port != 0) return new HttpHost(service, Listen(port, explicitPort: true), port);
-        for (var attempt = 1; ; attempt++)
-        {
-            var free = FindFreePort();
-            try
-            {
-                return new HttpHost(service, Listen(free, explicitPort: false), free);
-            }
-            catch (ListenException e) when (e.PortInUse && attempt < 10)
-            {
-                // Lost the race for that port: try another.
-            }
-        }
-    }
-
-    static int FindFreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
-        finally { probe.Stop(); }
-    }
-
-    static HttpListener Listen(int port, bool explicitPort)
-    {
-        var listener = new HttpListener { IgnoreWriteExceptions = true };
-        // Loopback only; clients name it either way in the Host header, which HttpListener matches against these.
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Prefixes.Add($"http://localhost:{port}/");
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.Start();
-            return listener;
+            // Windows lets another socket bind a port already bound unless this one asks for it alone.
+            if (OperatingSystem.IsWindows()) listener.ExclusiveAddressUse = true;
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            listener.Listen(512);
+            return new HttpHost(service, listener);
         }
-        catch (Exception e) when (e is HttpListenerException or SocketException)
+        catch (SocketException e)
         {
-            listener.Close();
-            var inUse = !CanBind(port);
-            throw new ListenException(port, inUse,
-                inUse ? $"Port {port} on 127.0.0.1 is in use{(explicitPort ? "" : " (taken after it was found free)")}." : $"Cannot listen on 127.0.0.1:{port}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>Whether a socket could listen on the port now: HttpListener's own error does not say why it failed.</summary>
-    static bool CanBind(int port)
-    {
-        try
-        {
-            var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-            probe.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
+            listener.Dispose();
+            // Windows says "access denied" for a port another socket holds alone.
+            var inUse = e.SocketErrorCode == SocketError.AddressAlreadyInUse || (e.SocketErrorCode == SocketError.AccessDenied && OperatingSystem.IsWindows());
+            throw new ListenException(port, inUse, inUse ? $"Port {port} on 127.0.0.1 is in use." : $"Cannot listen on 127.0.0.1:{port}: {e.Message}", e);
         }
     }
 
@@ -106,84 +70,169 @@ public sealed class HttpHost : IDisposable
     {
         while (true)
         {
-            HttpListenerContext context;
+            Socket socket;
             try
             {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
+                socket = await _listener.AcceptAsync().ConfigureAwait(false);
             }
-            catch (Exception) when (Volatile.Read(ref _disposed) == 1 || !_listener.IsListening)
+            catch (Exception) when (Volatile.Read(ref _disposed) == 1)
             {
                 return;
             }
-            catch (HttpListenerException)
+            catch (SocketException)
             {
-                continue;   // one failed connection; the listener goes on
+                // Out of descriptors (the process's, shared with the code under test), or a client gone before it was
+                // accepted: make room if this host holds any to spare, and go on.
+                MakeRoom();
+                await Task.Delay(10).ConfigureAwait(false);
+                continue;
             }
-            // Served on this loop's thread up to its first real wait (latency, a slow client), then the loop accepts the
-            // next: a hop to another thread per request cost more CPU than it saved (measured), and AcceptLoops loops
-            // keep that many requests in hand at once.
-            _ = ServeAsync(context);
+            Admit(socket);
         }
     }
 
-    async Task ServeAsync(HttpListenerContext context)
+    void Admit(Socket socket)
     {
-        _serving.TryAdd(context, 0);
         try
         {
-            await RouteAsync(context).ConfigureAwait(false);
+            if (Volatile.Read(ref _open) >= HttpLimits.MaxConnections && !MakeRoom())
+            {
+                // Every connection holds a request being answered: this one is refused before it has asked anything.
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+                return;
+            }
+            socket.NoDelay = true;
         }
-        catch (Exception e) when (e is IOException or HttpListenerException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The client went away, its body was cut short or too slow, or the emulator stopped under this request.
-            Cut(context, reset: true);
+            socket.Dispose();   // gone already
+            return;
         }
-        catch (Exception)
+        var connection = new HttpConnection(this, socket);
+        Interlocked.Increment(ref _open);
+        _connections.TryAdd(connection, 0);
+        // Stop may have gone through the table before this one was in it.
+        if (Volatile.Read(ref _disposed) == 1) connection.Cut(reset: true);
+        // Its own task: a request that arrived with the connection is served there, not on the accept loop.
+        _ = Task.Run(connection.RunAsync);
+    }
+
+    /// <summary>Closes the connection that has waited longest on its client, idle ones first; false if every one holds a
+    /// request being answered.</summary>
+    bool MakeRoom()
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            // A defect of the host itself: an HTTP 500, never the "200 OK" HttpListener's own Abort() would send here.
-            AnswerInternalError(context);
+            HttpConnection? idle = null, waiting = null;
+            long idleSince = long.MaxValue, waitingSince = long.MaxValue;
+            foreach (var c in _connections.Keys)
+            {
+                var (phase, since) = c.State;
+                if (phase is HttpConnection.Phase.Idle or HttpConnection.Phase.Closing)
+                {
+                    if (since < idleSince) (idle, idleSince) = (c, since);
+                }
+                else if (phase != HttpConnection.Phase.Handling && since < waitingSince)
+                {
+                    (waiting, waitingSince) = (c, since);
+                }
+            }
+            if (idle == null && waiting == null) return false;
+            if ((idle ?? waiting)!.TryEvict()) return true;
+            // It changed meanwhile (a request arrived): look again.
         }
-        finally
+        return false;
+    }
+
+    void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var c in _connections.Keys) c.Expire(now);
+    }
+
+    internal void Closed(HttpConnection connection) => Interlocked.Decrement(ref _open);
+
+    internal void Remove(HttpConnection connection) => _connections.TryRemove(connection, out _);
+
+    /// <summary>One request, its head read: refused if the host will not serve it, else routed. Answers, or cuts, on
+    /// <paramref name="connection"/>.</summary>
+    internal async Task ServeAsync(HttpConnection connection, HttpRequestHead head)
+    {
+        if (Refusal(head, out var length) is { } refusal)
         {
-            _serving.TryRemove(context, out _);
+            await connection.RefuseAsync(refusal.Status, refusal.Why, head).ConfigureAwait(false);
+            return;
+        }
+        connection.DeclareBody(length);
+        connection.Enter(HttpConnection.Phase.Handling, null);
+        try
+        {
+            await RouteAsync(connection, head, length).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (IOException or SocketException or ObjectDisposedException))
+        {
+            // A defect of the host itself: KMS's answer to its internal failures (HTTP 500, which clients retry).
+            var body = Encoding.UTF8.GetBytes(new JsonObject { ["__type"] = "KMSInternalException", ["message"] = "The emulator failed to answer this request." }.ToJsonString());
+            await connection.AnswerAsync(head, 500, KmsContentType, body, RequestIdHeader(), close: true).ConfigureAwait(false);
         }
     }
 
-    async Task RouteAsync(HttpListenerContext context)
+    /// <summary>Why a request is not served, checked before anything else is read: the Host it names (a page of another
+    /// site, its name pointed at 127.0.0.1 by DNS rebinding, must not reach the emulator), then how its body is framed:
+    /// only Content-Length is implemented (the AWS SDKs, the AWS CLI and PowerShell's web cmdlets send nothing else).</summary>
+    (int Status, string Why)? Refusal(HttpRequestHead head, out long length)
     {
-        var request = context.Request;
-        var response = context.Response;
-        var path = request.Url?.AbsolutePath ?? "/";
-        switch (request.HttpMethod, path)
+        length = 0;
+        var host = head.Header("host");
+        if (host == null) return (400, "A Host header is required.");
+        if (!host.Equals(_ownHost, StringComparison.OrdinalIgnoreCase) && !host.Equals(_ownLocalhost, StringComparison.OrdinalIgnoreCase))
+            return (421, $"This is the KMS emulator on {_ownHost}: the Host header must be {_ownHost} or {_ownLocalhost}, not '{(host.Length > 100 ? host[..100] + "..." : host)}'.");
+        var contentLength = head.Header("content-length");
+        if (head.Header("transfer-encoding") != null)
+            return contentLength != null
+                ? (400, "A request may not have both Content-Length and Transfer-Encoding.")
+                : (501, "Transfer-Encoding is not implemented: send the body with a Content-Length.");
+        if (contentLength != null && !(long.TryParse(contentLength, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length)))
+            return (400, "Content-Length must be a number of bytes.");
+        var expect = head.Header("expect");
+        if (expect != null && !expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+            return (417, "The only expectation implemented is 100-continue.");
+        return null;
+    }
+
+    async Task RouteAsync(HttpConnection connection, HttpRequestHead head, long length)
+    {
+        switch (head.Method, head.Path)
         {
             case ("POST", "/"):
-                var body = await ReadBodyAsync(context).ConfigureAwait(false);
-                if (body == null) { Finish(response, 413); return; }
-                await AnswerKmsAsync(context, await _service.HandleAsync(ToCall(request, body)).ConfigureAwait(false)).ConfigureAwait(false);
+                var body = await connection.ReadBodyAsync(head, length).ConfigureAwait(false);
+                if (body == null) { await RefuseTooLargeAsync(connection).ConfigureAwait(false); return; }
+                await AnswerKmsAsync(connection, head, await _service.HandleAsync(ToCall(head, body)).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             case (_, "/"):
-                Finish(response, 405);
+                await connection.RefuseAsync(405, "The KMS API is POST /.", head).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/stats"):
-                await AnswerJsonAsync(response, 200, _service.Stats()).ConfigureAwait(false);
+                await AnswerJsonAsync(connection, head, 200, _service.Stats()).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/quota"):
-                await AnswerJsonAsync(response, 200, _service.Quotas.Table()).ConfigureAwait(false);
+                await AnswerJsonAsync(connection, head, 200, _service.Quotas.Table()).ConfigureAwait(false);
                 return;
             case ("POST", "/_emulator/quota"):
-                await ChangeQuotaAsync(context).ConfigureAwait(false);
+                await ChangeQuotaAsync(connection, head, length).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/grants"):
-                var query = request.QueryString;
+                var query = HttpUtility.ParseQueryString(head.Query);
                 var region = NullIfEmpty(query["region"]);
                 // A Region it does not serve has no grants because it is not there: say so, not "no grants".
                 if (region != null && _service.FindRegion(region) == null)
-                    await AnswerJsonAsync(response, 400, new JsonObject { ["message"] = $"The emulator does not serve {region} (it serves {string.Join(", ", _service.Regions.Select(r => r.Name))})." }, Relaxed).ConfigureAwait(false);
+                    await AnswerJsonAsync(connection, head, 400, new JsonObject { ["message"] = $"The emulator does not serve {region} (it serves {string.Join(", ", _service.Regions.Select(r => r.Name))})." }, Relaxed).ConfigureAwait(false);
                 else
-                    await AnswerJsonAsync(response, 200, _service.GrantsJson(region, NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
+                    await AnswerJsonAsync(connection, head, 200, _service.GrantsJson(region, NullIfEmpty(query["keyId"]))).ConfigureAwait(false);
                 return;
             case ("GET", "/_emulator/requests"):
-                await AnswerJsonAsync(response, 200, _service.RequestsJson()).ConfigureAwait(false);
+                await AnswerJsonAsync(connection, head, 200, _service.RequestsJson()).ConfigureAwait(false);
                 return;
             case (_, _) when EmulatorService.IsEndpoint(request.HttpMethod, path):
                 // The endpoints that make principals, keys and grants: host-agnostic, in EmulatorService.Endpoints.cs.
@@ -191,99 +240,34 @@ public sealed class HttpHost : IDisposable
                 await AnswerJsonAsync(response, made.Status, made.Body, Relaxed).ConfigureAwait(false);
                 return;
             default:
-                Finish(response, 404);
+                await connection.RefuseAsync(404, $"The emulator serves POST / (KMS) and /_emulator/stats, quota, grants and requests, not {head.Method} {head.Path}.", head).ConfigureAwait(false);
                 return;
         }
     }
 
-    /// <summary>HTTP 500 with KMS's KMSInternalException (a fault clients retry), or the connection cut if even that
-    /// cannot be written.</summary>
-    static void AnswerInternalError(HttpListenerContext context)
-    {
-        try
-        {
-            var body = Encoding.UTF8.GetBytes(new JsonObject { ["__type"] = "KMSInternalException", ["message"] = "The emulator failed to answer this request." }.ToJsonString());
-            var response = context.Response;
-            response.StatusCode = 500;
-            response.ContentType = KmsContentType;
-            response.ContentLength64 = body.Length;
-            response.KeepAlive = false;
-            response.OutputStream.Write(body);
-            response.Close();
-        }
-        catch (Exception)
-        {
-            Cut(context, reset: true);
-        }
-    }
+    static Task RefuseTooLargeAsync(HttpConnection connection) =>
+        connection.RefuseAsync(413, $"A request body may have {HttpLimits.MaxRequestBody} bytes at most.");
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    static KmsCall ToCall(HttpListenerRequest request, byte[] body)
-    {
-        var raw = request.RawUrl ?? "/";
-        var q = raw.IndexOf('?');
-        var headers = request.Headers;
-        return new KmsCall(headers["Host"] ?? "", q < 0 ? "" : raw[(q + 1)..], name => headers[name], body);
-    }
+    static KmsCall ToCall(HttpRequestHead head, byte[] body) => new(head.Header("host") ?? "", head.Query, head.Header, body);
 
-    /// <summary>The request body, read as it arrives (memory for what came, not for what was declared); null when it is
-    /// larger than <see cref="MaxRequestBody"/>. A body that is not all there within <see cref="BodyTimeout"/>, or that
-    /// ends short of its Content-Length, cuts the connection and throws IOException: no answer is owed to half a request.</summary>
-    static async Task<byte[]?> ReadBodyAsync(HttpListenerContext context)
-    {
-        var request = context.Request;
-        var declared = request.ContentLength64;   // -1 when chunked
-        if (declared > MaxRequestBody) return null;
-        if (!request.HasEntityBody) return [];
-        using var buffer = new MemoryStream();
-        var chunk = new byte[declared is > 0 and < 8192 ? (int)declared : 8192];
-        // The read itself cannot be cancelled (HttpListener's request stream ignores tokens): cutting the connection ends it.
-        using var deadline = new CancellationTokenSource(BodyTimeout);
-        using (deadline.Token.Register(() => Cut(context, reset: true)))
-        {
-            int read;
-            while ((read = await request.InputStream.ReadAsync(chunk).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > MaxRequestBody) return null;
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        if (deadline.IsCancellationRequested) throw new IOException($"The request body did not arrive within {BodyTimeout.TotalSeconds} s.");
-        if (declared > 0 && buffer.Length < declared) throw new IOException($"The request body ended after {buffer.Length} of {declared} bytes.");
-        return buffer.ToArray();
-    }
+    static string RequestIdHeader() => $"x-amzn-RequestId: {Guid.NewGuid()}";
 
-    static async Task AnswerKmsAsync(HttpListenerContext context, KmsAnswer answer)
+    static async Task AnswerKmsAsync(HttpConnection connection, HttpRequestHead head, KmsAnswer answer)
     {
-        var response = context.Response;
         if (answer.Cut == AnswerCut.BeforeAnswer)
         {
-            Cut(context, reset: true);
+            connection.Cut(reset: true);
             return;
         }
-        response.StatusCode = answer.Status;
-        response.ContentType = KmsContentType;
-        response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
-        response.ContentLength64 = answer.Body.Length;
-        if (answer.Cut == AnswerCut.MidBody)
-        {
-            await response.OutputStream.WriteAsync(answer.Body.AsMemory(0, Math.Max(1, answer.Body.Length / 2))).ConfigureAwait(false);
-            await response.OutputStream.FlushAsync().ConfigureAwait(false);
-            Cut(context, reset: false);
-            return;
-        }
-        await response.OutputStream.WriteAsync(answer.Body).ConfigureAwait(false);
-        response.Close();
+        await connection.AnswerAsync(head, answer.Status, KmsContentType, answer.Body, RequestIdHeader(), cutMidBody: answer.Cut == AnswerCut.MidBody).ConfigureAwait(false);
     }
 
-    /// <summary>Cuts the connection: with a reset before any answer, or after what was written (see ListenerInternals).</summary>
-    static void Cut(HttpListenerContext context, bool reset) => ListenerInternals.Cut(context, reset);
-
-    async Task ChangeQuotaAsync(HttpListenerContext context)
+    async Task ChangeQuotaAsync(HttpConnection connection, HttpRequestHead head, long length)
     {
-        var response = context.Response;
-        var body = await ReadBodyAsync(context).ConfigureAwait(false) ?? [];
+        var body = await connection.ReadBodyAsync(head, length).ConfigureAwait(false);
+        if (body == null) { await RefuseTooLargeAsync(connection).ConfigureAwait(false); return; }
         JsonObject table;
         try
         {
@@ -292,46 +276,23 @@ public sealed class HttpHost : IDisposable
         catch (ArgumentException e)
         {
             // Relaxed escaping: the message is read by people (curl) as much as by code.
-            await AnswerJsonAsync(response, 400, new JsonObject { ["message"] = e.Message }, Relaxed).ConfigureAwait(false);
+            await AnswerJsonAsync(connection, head, 400, new JsonObject { ["message"] = e.Message }, Relaxed).ConfigureAwait(false);
             return;
         }
-        await AnswerJsonAsync(response, 200, table).ConfigureAwait(false);
+        await AnswerJsonAsync(connection, head, 200, table).ConfigureAwait(false);
     }
 
-    static async Task AnswerJsonAsync(HttpListenerResponse response, int status, JsonNode body, JsonSerializerOptions? options = null)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(options));
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
-        response.Close();
-    }
-
-    static void Finish(HttpListenerResponse response, int status)
-    {
-        response.StatusCode = status;
-        response.ContentLength64 = 0;
-        // These refusals leave any body unread: the connection closes after the answer, rather than HttpListener
-        // waiting (up to a second, on this thread) for a body that may never come.
-        response.KeepAlive = false;
-        response.Close();
-    }
+    static Task AnswerJsonAsync(HttpConnection connection, HttpRequestHead head, int status, JsonNode body, JsonSerializerOptions? options = null) =>
+        connection.AnswerAsync(head, status, "application/json", Encoding.UTF8.GetBytes(body.ToJsonString(options)));
 
     /// <summary>Stops listening and closes the port at once, whatever clients do: every connection is reset (requests
     /// being answered, idle keep-alive ones, ones stalled mid-request), so none reads an answer it was not given.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        if (OperatingSystem.IsWindows())
-        {
-            foreach (var context in _serving.Keys) Cut(context, reset: true);
-        }
-        else
-        {
-            ListenerInternals.CutAll(_listener, Port, _serving.Keys);
-        }
-        _listener.Close();
+        _listener.Dispose();
+        _sweep.Dispose();
+        foreach (var c in _connections.Keys) c.Cut(reset: true);
     }
 }
 
