@@ -234,13 +234,15 @@ public sealed class HttpHost : IDisposable
             case ("GET", "/_emulator/requests"):
                 await AnswerJsonAsync(connection, head, 200, _service.RequestsJson()).ConfigureAwait(false);
                 return;
-            case (_, _) when EmulatorService.IsEndpoint(request.HttpMethod, path):
+            case (_, _) when EmulatorService.IsEndpoint(head.Method, head.Path):
                 // The endpoints that make principals, keys and grants: host-agnostic, in EmulatorService.Endpoints.cs.
-                var made = _service.AnswerEndpoint(request.HttpMethod, path, await ReadBodyAsync(context).ConfigureAwait(false) ?? []);
-                await AnswerJsonAsync(response, made.Status, made.Body, Relaxed).ConfigureAwait(false);
+                var request = await connection.ReadBodyAsync(head, length).ConfigureAwait(false);
+                if (request == null) { await RefuseTooLargeAsync(connection).ConfigureAwait(false); return; }
+                var made = _service.AnswerEndpoint(head.Method, head.Path, request);
+                await AnswerJsonAsync(connection, head, made.Status, made.Body, Relaxed).ConfigureAwait(false);
                 return;
             default:
-                await connection.RefuseAsync(404, $"The emulator serves POST / (KMS) and /_emulator/stats, quota, grants and requests, not {head.Method} {head.Path}.", head).ConfigureAwait(false);
+                await connection.RefuseAsync(404, $"The emulator serves POST / (KMS) and /_emulator/stats, quota, grants, requests, principals and keys, not {head.Method} {head.Path}.", head).ConfigureAwait(false);
                 return;
         }
     }
