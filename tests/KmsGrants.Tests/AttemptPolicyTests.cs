@@ -152,7 +152,7 @@ public class AttemptPolicyTests
         }
         var last = After(g, Error(kind, code, status));
         Assert.Equal(GrantOutcome.Unknown, last.Outcome);
-        Assert.Equal(AttemptPolicy.UnknownMessage, last.Message);
+        Assert.Equal(RunMessages.Unknown, last.Message);
     }
 
     [Fact]
@@ -424,7 +424,7 @@ public class CreateAndListPolicyTests
         Assert.True(Create().AfterAttempt(named, Fault, 1, false, Random).IsRetry);
         var d = Create().AfterAttempt(named, null, 1, false, Random);
         Assert.Equal(GrantOutcome.Succeeded, d.Outcome);
-        Assert.Equal(AttemptPolicy.SameGrantAfterLostAnswerNote, d.Note);
+        Assert.Equal(RunMessages.SameGrantAfterLostAnswer, d.Note);
         // A NotFound after a lost answer is no "created on retry": the key is gone, the creation failed.
         var again = new GrantAttempts();
         Create().AfterAttempt(again, Fault, 1, false, Random);

@@ -90,16 +90,12 @@ namespace KmsGrants.Engine
         /// <summary>Attempts that may go unanswered: each costs a full time-out.</summary>
         public const int MaxSilentAttempts = 3;
 
-        public const string UnknownMessage = "The outcome is unknown: a request may have reached KMS, but no answer came back. Check whether the grant still exists (Get-KmsGrant).";
 
         /// <summary>How long CreateGrant retries a principal KMS refuses (InvalidArnException): a role or user created
         /// moments ago is refused until IAM has propagated it (Terraform's KMS grant resource retries the same error for
         /// two to three minutes).</summary>
         public const double PrincipalPropagationSeconds = 120;
 
-        public const string UnknownCreationMessage = "The outcome is unknown: the request may have created the grant, but no answer came back. " +
-            "Without a Name it was not sent again (a second request would make a second grant): check with Get-KmsGrant -KeyId <key> " +
-            "-GranteePrincipal <principal>, and give -Name to make a retry safe (KMS returns the same grant for the same Name and parameters).";
 
         readonly GrantOperation _operation;
         readonly bool _dryRun;
@@ -113,9 +109,7 @@ namespace KmsGrants.Engine
             _maxAttempts = maxAttempts;
         }
 
-        public string DoneOnRetryNote => $"gone after a lost response; this run's earlier attempt probably {_operation.PastParticiple} it";
-
-        public const string SameGrantAfterLostAnswerNote = "an earlier attempt's answer was lost; KMS returned the grant for the same Name and parameters";
+        public string DoneOnRetryNote => RunMessages.DoneOnRetry(_operation);
 
         /// <summary>Decides after one attempt.</summary>
         /// <param name="error">Null when KMS answered with success.</param>
@@ -136,8 +130,8 @@ namespace KmsGrants.Engine
             if (error == null)
             {
                 // A DryRun never succeeds on KMS: success means the endpoint ignored DryRun and may have made the change.
-                if (_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), UnknownMessage);
-                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: grant.OutcomeUnknown && _operation == GrantOperation.Create ? SameGrantAfterLostAnswerNote : null);
+                if (_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), RunMessages.Unknown);
+                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: grant.OutcomeUnknown && _operation == GrantOperation.Create ? RunMessages.SameGrantAfterLostAnswer : null);
             }
 
             if (!_operation.ChangesGrants) return AfterListingAttempt(grant, error, stopping, random);
@@ -158,7 +152,7 @@ namespace KmsGrants.Engine
                     return AttemptDecision.Finish(GrantOutcome.WouldSucceed);
 
                 case KmsErrorKind.DryRunSucceeded:
-                    return AttemptDecision.Finish(GrantOutcome.Unknown, KmsAnswerCheck.DryRunVerdictUnasked(error.HttpStatus, error.RequestId), UnknownMessage);
+                    return AttemptDecision.Finish(GrantOutcome.Unknown, KmsAnswerCheck.DryRunVerdictUnasked(error.HttpStatus, error.RequestId), RunMessages.Unknown);
 
                 case KmsErrorKind.Throttled:
                     grant.Throttles++;
@@ -181,7 +175,7 @@ namespace KmsGrants.Engine
 
             // Without a Name, a CreateGrant whose answer may have been lost is not sent again: it could make a second grant.
             if (grant.OutcomeUnknown && !grant.LostAnswerMayBeResent && !_dryRun)
-                return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownCreationMessage);
+                return AttemptDecision.Finish(GrantOutcome.Unknown, error, RunMessages.UnknownCreation);
 
             if (error.IsRetryable)
             {
@@ -203,7 +197,7 @@ namespace KmsGrants.Engine
         AttemptDecision AfterListingAttempt(GrantAttempts grant, KmsError error, bool stopping, Random random)
         {
             if (error.Kind == KmsErrorKind.NotFound && grant.GoneIsSkipped)
-                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: "deleted after ListKeys listed it: skipped");
+                return AttemptDecision.Finish(GrantOutcome.Succeeded, note: RunMessages.GoneSinceListKeys);
             if (error.Kind == KmsErrorKind.Stopped) return StoppedBeforeSending(grant);
             if (error.Kind == KmsErrorKind.Throttled)
             {
@@ -226,18 +220,17 @@ namespace KmsGrants.Engine
         /// the stop.</summary>
         public AttemptDecision StoppedBeforeSending(GrantAttempts grant, KmsError? regionStop = null, string? region = null)
         {
-            var why = regionStop != null ? $"{region} {RegionStopReason(regionStop)}" : "the command stopped";
+            var cause = RunMessages.StopCause(regionStop, region);
             var error = regionStop ?? grant.LastError;
-            if (grant.OutcomeUnknown && !_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+            if (grant.OutcomeUnknown && !_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, error, RunMessages.Unknown);
             var stop = regionStop != null ? BulkReason.RegionStopped : BulkReason.RunStopped;
             if (grant.Attempts == 0)
-                return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, $"Not sent: {why} before this grant's request was sent.", bulk: stop);
+                return AttemptDecision.Finish(GrantOutcome.NotAttempted, regionStop, RunMessages.NeverSent(cause), bulk: stop);
             // A Region's stop is said once for all its grants; the command's own stop, grant by grant.
             var bulk = regionStop != null ? BulkReason.RegionStopped : (BulkReason?)null;
             return _dryRun
-                ? AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: {why} before KMS gave one for this grant.", bulk: bulk)
-                : AttemptDecision.Finish(GrantOutcome.Failed, error, $"Not {_operation.PastParticiple}: {why} before this grant could be sent again" +
-                    (error == null ? "." : $" (its last answer: {error.Code})."), bulk: bulk);
+                ? AttemptDecision.Finish(GrantOutcome.NotAttempted, error, RunMessages.NoVerdictBeforeStop(cause), bulk: bulk)
+                : AttemptDecision.Finish(GrantOutcome.Failed, error, RunMessages.NotSentAgain(_operation, cause, error), bulk: bulk);
         }
 
         /// <summary>A grant whose own request could not go out because a lookup for it failed (its alias's DescribeKey):
@@ -249,20 +242,17 @@ namespace KmsGrants.Engine
             if (!_dryRun) return AttemptDecision.Finish(GrantOutcome.Failed, error);
             return error.IsDryRunVerdict
                 ? AttemptDecision.Finish(GrantOutcome.WouldFail, error)
-                : AttemptDecision.Finish(GrantOutcome.NotAttempted, error, $"No DryRun verdict: the lookup of this grant's key got {error.Code}, so nothing was sent for it.");
+                : AttemptDecision.Finish(GrantOutcome.NotAttempted, error, RunMessages.NoVerdictForLookup(error));
         }
 
         /// <summary>A grant not sent because the DryRun sent first, of a grant that cannot exist, got no answer that proves
         /// the endpoint honours DryRun (no answer, a fault, or one that is not KMS's).</summary>
         public AttemptDecision DryRunUnproven(KmsError canaryError) =>
-            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError,
-                $"Not sent: a DryRun of a grant that cannot exist, sent first to prove that the endpoint honours DryRun, got {canaryError.Code} " +
-                "instead of KMS's refusal; -WhatIf sends no grant to an endpoint that may ignore DryRun.");
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError, RunMessages.DryRunUnproven(canaryError));
 
         /// <summary>A grant not sent because the endpoint was found to ignore DryRun.</summary>
         public AttemptDecision DryRunNotHonored(KmsError error) =>
-            AttemptDecision.Finish(GrantOutcome.NotAttempted, error,
-                $"Not sent: the endpoint does not honour DryRun, so -WhatIf could have {_operation.PastParticiple} this grant.", bulk: BulkReason.RunStopped);
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, error, RunMessages.DryRunNotHonoredForGrant(_operation), bulk: BulkReason.RunStopped);
 
         /// <summary>Canaries whose answers prove nothing in a row, on one key, after which its grants are no longer tried:
         /// an endpoint that faults every DryRun on a key (moto, on a key it lacks) would otherwise cost each grant a
@@ -272,9 +262,7 @@ namespace KmsGrants.Engine
         /// <summary>A grant not sent because its key's canaries got <see cref="MaxUnprovenCanariesInARow"/> answers in a row
         /// that prove nothing (<paramref name="canaryError"/> the last): said once for the key.</summary>
         public AttemptDecision KeyUnproven(KmsError canaryError) =>
-            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError,
-                $"Not sent: DryRuns of a grant that cannot exist on this grant's key got {canaryError.Code} {MaxUnprovenCanariesInARow} times in a row " +
-                "instead of KMS's refusal, so -WhatIf cannot prove the endpoint honours DryRun for that key.", bulk: BulkReason.KeyUnproven);
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError, RunMessages.KeyUnproven(canaryError), bulk: BulkReason.KeyUnproven);
 
         /// <summary>How long a canary waits before it is sent again after <paramref name="decision"/> said retry. A grant's
         /// throttled retry waits only for the pacer, among others; the canary is its Region's one request meanwhile, so a
@@ -284,27 +272,20 @@ namespace KmsGrants.Engine
                 ? TimeSpan.FromTicks(Math.Max(decision.RetryAfter!.Value.Ticks, Backoff(attempts.Throttles, random).Ticks))
                 : decision.RetryAfter!.Value;
 
-        /// <summary>Why a Region stopped, after its name: "refused the credentials (…)" or "throttled every request …".</summary>
-        public static string RegionStopReason(KmsError stop) => stop.Kind == KmsErrorKind.Throttled
-            ? $"throttled every request for {StopRules.ThrottledThroughoutSeconds:0} s"
-            : $"refused the credentials ({stop.Code})";
-
         /// <summary>An outcome that cannot be known. Under DryRun there is none: a DryRun changes nothing (the endpoint proved
         /// it honours DryRun before any real grant's was sent), so a grant with no verdict was left as it was.</summary>
-        AttemptDecision Unknown(KmsError error) => _dryRun ? NoVerdict(error) : AttemptDecision.Finish(GrantOutcome.Unknown, error, UnknownMessage);
+        AttemptDecision Unknown(KmsError error) => _dryRun ? NoVerdict(error) : AttemptDecision.Finish(GrantOutcome.Unknown, error, RunMessages.Unknown);
 
         /// <summary>Under DryRun, an attempt whose last answer was not KMS's verdict on the grant (a fault, a throttle, a
         /// time-out, an answer that is not KMS's): NotAttempted, with that answer — never WouldFail, which only KMS says.</summary>
         AttemptDecision NoVerdict(KmsError error) =>
-            AttemptDecision.Finish(GrantOutcome.NotAttempted, error,
-                $"No DryRun verdict: KMS gave none for this grant (its last answer: {error.Code}); nothing was {_operation.PastParticiple}.");
+            AttemptDecision.Finish(GrantOutcome.NotAttempted, error, RunMessages.NoVerdict(_operation, error));
 
         AttemptDecision NotDone(KmsError error, bool stopping)
         {
             if (_dryRun) return error.IsDryRunVerdict ? AttemptDecision.Finish(GrantOutcome.WouldFail, error) : NoVerdict(error);
-            var message = error.Kind == KmsErrorKind.NotSent
-                ? $"{error.Message} The grant was not {_operation.PastParticiple}."
-                : stopping ? $"The command stopped before this grant could be retried ({error.Code}); it was not {_operation.PastParticiple}." : null;
+            var message = error.Kind == KmsErrorKind.NotSent ? RunMessages.NotSentFailure(_operation, error)
+                : stopping ? RunMessages.StoppedBeforeRetry(_operation, error) : null;
             return AttemptDecision.Finish(GrantOutcome.Failed, error, message);
         }
 

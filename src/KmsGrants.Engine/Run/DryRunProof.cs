@@ -40,9 +40,7 @@ namespace KmsGrants.Engine
             return answer.Kind == KmsErrorKind.DryRunSucceeded || answer.IsKmsRefusal ? CanaryVerdict.Honoured : CanaryVerdict.Inconclusive;
         }
 
-        public static KmsError NotHonoredError(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored",
-            $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
-            "it does not honour DryRun, so a DryRun request could delete the grant it names.");
+        public static KmsError NotHonoredError(string? endpoint) => new KmsError(KmsErrorKind.DryRunNotHonored, "DryRunNotHonored", RunMessages.DryRunNotHonored(endpoint));
 
         /// <summary>Sends <paramref name="operation"/>'s canaries for <paramref name="sample"/>, one after another, each retried
         /// as a grant would be (what would end a grant's attempts ends the canary's), until each has proved something.

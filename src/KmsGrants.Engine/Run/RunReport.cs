@@ -86,53 +86,27 @@ namespace KmsGrants.Engine
             {
                 var unsent = Count(r => r.Region == region.Key && r.Reason is BulkReason.RegionStopped or BulkReason.RunStopped, t => t.Unsent);
                 var undone = Count(r => r.Region == region.Key && r.Reason is BulkReason.RegionStopped or BulkReason.RunStopped, t => t.Undone);
-                var reason = AttemptPolicy.RegionStopReason(region.Value);
-                var left = unsent + undone;
-                var undoneSaid = $"sent, but {operation.PastParticiple} by none of their attempts: Failed";
-                var split = undone == 0 ? "never sent: NotAttempted" : unsent == 0 ? undoneSaid : $"{unsent} never sent: NotAttempted; {undone} {undoneSaid}";
-                var verb = end.DryRun ? "get KMS's DryRun verdict on" : operation.Verb;
-                var what = left > 0
-                    ? $"{verb} {left} more grant(s) in {region.Key} ({split}): the Region {reason}, so they were left as they were"
-                    : $"{verb} grants in {region.Key}: the Region {reason}";
                 // The grant whose answer stopped the Region has its own error already: say more for those not sent, or
                 // when no Region could do anything (the command failed).
-                if (left > 0 || everyRegionStopped)
-                    findings.Add(RunFinding.ErrorAbout(region.Value, what + (stopped.Count < summary.Regions.Count ? " (the other Regions went on)" : ""), region.Key));
+                if (unsent + undone > 0 || everyRegionStopped)
+                    findings.Add(RunFinding.ErrorAbout(region.Value, RunMessages.RegionLeft(operation, end.DryRun, region.Key, region.Value, unsent, undone,
+                        othersWentOn: stopped.Count < summary.Regions.Count), region.Key));
             }
 
             var unsentByStop = Count(r => r.Reason == BulkReason.RunStopped && !stopped.ContainsKey(r.Region), t => t.Unsent);
             if (unsentByStop > 0 && !end.StoppedByUser)
-                findings.Add(RunFinding.Warning($"{unsentByStop} grant(s) were not sent: {end.StopReason}. " +
-                    "They are NotAttempted in the results and in $KmsGrantsLastRun; run them again once the cause is fixed."));
+                findings.Add(RunFinding.Warning(RunMessages.UnsentByStop(unsentByStop, end.StopReason)));
 
             foreach (var key in _bulk.Where(b => b.Key.Reason == BulkReason.KeyUnproven).OrderBy(b => b.Key.Region, StringComparer.Ordinal).ThenBy(b => b.Key.Key, StringComparer.Ordinal))
-                findings.Add(RunFinding.Warning($"{key.Value.Unsent} grant(s) of key {key.Key.Key} in {key.Key.Region} were not sent: DryRuns of a grant that " +
-                    $"cannot exist on that key got {key.Value.LastError?.Code} {AttemptPolicy.MaxUnprovenCanariesInARow} times in a row instead of KMS's refusal, " +
-                    "so -WhatIf cannot prove the endpoint honours DryRun for that key. They are NotAttempted; the key's other answers may say why " +
-                    "(an endpoint that does not have the key, or is failing)."));
+                findings.Add(RunFinding.Warning(RunMessages.KeyUnprovenSummary(key.Value.Unsent, key.Key.Key, key.Key.Region, key.Value.LastError)));
 
             if (end.StoppedByUser)
-                findings.Add(RunFinding.Warning(UserStop(end), toHost: true));
+                findings.Add(RunFinding.Warning(RunMessages.UserStop(operation, end.DryRun, summary), toHost: true));
 
+            // The run's own stop, last; its error names the grant that got the answer (its key ARN says which Region and account).
             if (end.FatalError is KmsError fatal)
-            {
-                // Name the grant that got the answer: its key ARN says which Region (and account) was refused.
-                var grant = end.FatalGrant;
-                findings.Add(RunFinding.ErrorAbout(fatal, $"{operation.Verb} grants{(end.DryRun ? " (DryRun)" : "")}" + (grant == null ? "" : $" (stopped by the answer for {grant})"), grant));
-            }
+                findings.Add(RunFinding.ErrorAbout(fatal, RunMessages.RunStopped(operation, end.DryRun, end.FatalGrant), end.FatalGrant));
             return findings;
-        }
-
-        /// <summary>Ctrl+C leaves no output to read: the tally, and where every result went.</summary>
-        static string UserStop(RunEnd end)
-        {
-            var s = end.Summary;
-            var done = end.DryRun
-                ? $"{s.WouldSucceed} would be {end.Operation.PastParticiple}, {s.WouldFail} would fail"
-                : $"{s.Succeeded + s.SucceededOnRetry} {end.Operation.PastParticiple}, {s.Failed} failed, {s.Unknown} unknown (check whether they still exist)";
-            return $"Stopped by the user (Ctrl+C) after {s.Elapsed.TotalSeconds:0.0} s: of {s.Submitted} grant(s) taken in, {done}, " +
-                $"{s.NotAttempted} not sent (NotAttempted). Every grant's result is in $KmsGrantsLastRun " +
-                "($KmsGrantsLastRun.UnreportedResults holds those the pipeline no longer took); run the NotAttempted ones again.";
         }
 
         int Count(Func<(BulkReason Reason, string Region, string Key), bool> where, Func<Tally, int> what) =>

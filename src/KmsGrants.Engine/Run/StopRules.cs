@@ -74,8 +74,7 @@ namespace KmsGrants.Engine
         public KmsError? RunStopDue(double now, int inFlight)
         {
             if (inFlight == 0 || now - _lastAnswer < SilenceSeconds) return null;
-            return new KmsError(KmsErrorKind.Unresponsive, "EndpointUnresponsive",
-                $"{_endpoint} accepted requests but answered none for {SilenceSeconds:0} s (each attempt allows {KmsSession.AttemptTimeout.TotalSeconds:0} s).");
+            return new KmsError(KmsErrorKind.Unresponsive, "EndpointUnresponsive", RunMessages.Silent(_endpoint));
         }
 
         /// <summary>A Region's stop, if one is due now: only throttles for <see cref="ThrottledThroughoutSeconds"/>.</summary>
@@ -84,8 +83,7 @@ namespace KmsGrants.Engine
             var watch = Watch(region);
             var since = now - watch.LastAccepted;
             if (watch.ThrottlesInARow < ThrottlesThroughout || since < ThrottledThroughoutSeconds) return null;
-            return new KmsError(KmsErrorKind.Throttled, "ThrottlingException",
-                $"KMS in {region} throttled every request for {since:0} s: its {operation} quota is taken by other clients, or is 0.");
+            return new KmsError(KmsErrorKind.Throttled, "ThrottlingException", RunMessages.ThrottledThroughout(region, since, operation));
         }
 
         /// <summary>Whom <paramref name="error"/>, the answer for a grant in <paramref name="region"/>, stops. A Region other

@@ -201,7 +201,7 @@ namespace KmsGrants.Commands
                 string.Join("; ", _run.Lanes.Select(l => $"{l.Region}: {l.Requests} requests, {l.Throttled} throttled" + (l.QuotaEstimate is double q ? $", quota ≈ {q:0.#}/s" : ""))) + ".");
             var session = OpenSession();
             foreach (var region in _run.StoppedRegions.OrderBy(r => r.Key, StringComparer.Ordinal))
-                WriteError(ErrorRecords.Service(region.Value, $"list grants in {region.Key}: the Region {AttemptPolicy.RegionStopReason(region.Value)}, so its listings " +
+                WriteError(ErrorRecords.Service(region.Value, $"list grants in {region.Key}: the Region {RunMessages.RegionStopReason(region.Value)}, so its listings " +
                     "not yet done were left (the other Regions went on)", region.Key, session));
             if (_run.FatalError is KmsError fatal)
                 ThrowTerminatingError(ErrorRecords.Service(fatal, $"list grants ({_run.StopReason})", null, session));
