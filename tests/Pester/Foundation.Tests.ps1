@@ -8,8 +8,8 @@ BeforeAll {
 }
 
 Describe 'The built module folder' {
-    It 'exports exactly the four cmdlets' {
-        (Get-Command -Module KmsGrants).Name | Sort-Object | Should -Be @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant')
+    It 'exports exactly its six cmdlets: the five KMS grant APIs and the audit' {
+        (Get-Command -Module KmsGrants).Name | Sort-Object | Should -Be @('Find-KmsStaleGrant', 'Get-KmsGrant', 'Get-KmsRetirableGrant', 'New-KmsGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant')
     }
 
     It 'ships no System.Management.Automation.dll' {
