@@ -45,7 +45,7 @@ namespace KmsGrants.Commands
         protected override bool ListingStopped => FirstSatisfied || base.ListingStopped;
         protected override int RunPageSize => PageSize;
 
-        /// <summary>A listing's grant, in a run: written, within -Skip and -First; false once -First is satisfied.</summary>
+        /// <summary>A listed grant: written, within -Skip and -First; false once -First is satisfied.</summary>
         protected override bool TakeGrant(GrantInfo grant)
         {
             if (FirstSatisfied) return false;
@@ -67,6 +67,7 @@ namespace KmsGrants.Commands
                 $"-Marker, -NoAutoIteration and -Select (other than Grants) page one listing; {why} lists many side by side. " +
                 "Name one key (or principal) in one Region to use them."), Select));
         }
+
         bool SelectsGrants => string.Equals(Select, "Grants", StringComparison.OrdinalIgnoreCase);
         /// <summary>AWS.Tools' rule: binding -Marker, even to nothing, or -NoAutoIteration, means one page.</summary>
         bool OnePage => NoAutoIteration || MyInvocation.BoundParameters.ContainsKey(nameof(Marker));
@@ -130,16 +131,7 @@ namespace KmsGrants.Commands
                 if (SelectsGrants)
                 {
                     foreach (var grant in page.Grants)
-                    {
-                        if (_skipped < Skip) { _skipped++; continue; }
-                        WriteObject(grant);
-                        _written++;
-                        if (FirstSatisfied)
-                        {
-                            _truncatedByFirst = true;
-                            return;
-                        }
-                    }
+                        if (!TakeGrant(grant)) return;
                 }
                 else if (Select == "*") WriteObject(page);
                 else if (_selectPath != null) WriteObject(Values(page, _selectPath), enumerateCollection: true);
