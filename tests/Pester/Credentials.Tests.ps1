@@ -258,80 +258,7 @@ Describe 'Secrets never appear in any stream' {
     }
 }
 
-Describe 'Credential and Region resolution, where ours differs from AWS.Tools or theirs is deliberate' {
-    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl') }
-    BeforeAll {
-        Set-TestAwsEnvironment
-        $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1 -Identity @(
-            @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
-            @{ AccessKey = 'AKPROFILE'; SecretKey = 'profile-secret'; Principal = 'arn:aws:iam::111122223333:role/profile' }
-            @{ AccessKey = 'AKDEFAULT'; SecretKey = 'default-secret'; Principal = 'arn:aws:iam::111122223333:role/default' }
-            @{ AccessKey = 'AKENV'; SecretKey = 'env-secret'; Principal = 'arn:aws:iam::111122223333:role/env' }
-            @{ AccessKey = 'AKLOCATION'; SecretKey = 'location-secret'; Principal = 'arn:aws:iam::111122223333:role/location' })
-        $PSDefaultParameterValues['*-Kms*:EndpointUrl'] = $emulator.Url
-        $emptyHome = Join-Path $TestDrive 'empty-home'
-        $null = New-Item -ItemType Directory $emptyHome -Force
-        # A script in a fresh pwsh (it imports the module itself); it reports by writing JSON to $ResultFile.
-        function Invoke-Fresh([string] $Script, [hashtable] $Environment = @{}, [string] $HomeDir = $emptyHome, [hashtable] $Arguments = @{}) {
-            $resultFile = Join-Path $TestDrive ('result-{0}.json' -f [guid]::NewGuid().ToString('N'))
-            $all = @{ Url = $emulator.Url; ResultFile = $resultFile }
-            foreach ($k in $Arguments.Keys) { $all[$k] = $Arguments[$k] }
-            $run = Invoke-Isolated -NewProcess -NoImport -Script $Script -Environment $Environment -HomeDirectory $HomeDir -Arguments $all
-            if (-not (Test-Path $resultFile)) { throw "The fresh pwsh wrote no result. Its output:`n$($run.Output)" }
-            [pscustomobject]@{ Result = Get-Content $resultFile -Raw | ConvertFrom-Json; Output = $run.Output }
-        }
-        # A user's HOME: a [default] profile with a Region, and a 'work' profile with another one.
-        $userHome = Join-Path $TestDrive 'user-home'
-        $null = New-Item -ItemType Directory (Join-Path $userHome '.aws') -Force
-        Set-Content (Join-Path $userHome '.aws/credentials') "[default]`naws_access_key_id = AKDEFAULT`naws_secret_access_key = default-secret`n`n[work]`naws_access_key_id = AKPROFILE`naws_secret_access_key = profile-secret"
-        Set-Content (Join-Path $userHome '.aws/config') "[default]`nregion = us-west-2`n`n[profile work]`nregion = eu-west-1"
-        $customFile = Join-Path $TestDrive 'custom-credentials'
-        Set-Content $customFile "[default]`naws_access_key_id = AKLOCATION`naws_secret_access_key = location-secret"
-        $envKeys = @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }
-
-        # Each case: a fresh pwsh with that HOME and environment; after each call, whom and which Region the emulator
-        # saw. Regions other than us-east-1 are refused by the emulator (InvalidSignature) but still recorded.
-        function Invoke-Resolution([string[]] $Calls, [hashtable] $Environment = @{}, [string] $Prelude = '') {
-            $script = $Prelude + "`n`$seen = @()`n" + (($Calls | ForEach-Object {
-                "Get-KmsRetirableGrant arn:aws:iam::111122223333:role/nobody -EndpointUrl `$Url $_ -ErrorAction SilentlyContinue`n" +
-                "`$s = Invoke-RestMethod `"`$Url/_emulator/stats`"; `$seen += [ordered]@{ Caller = `$s.lastCaller; Region = `$s.lastRegion }"
-            }) -join "`n") + "`nConvertTo-Json -InputObject @(`$seen) | Set-Content `$ResultFile"
-            $r = Invoke-Fresh "Import-Module `$Module`n$script" -Environment $Environment -HomeDir $userHome -Arguments @{ CustomFile = $customFile }
-            $r.Result
-        }
-    }
-
-    It '-ProfileLocation alone comes after environment keys (theirs)' {
-        $seen = Invoke-Resolution '-ProfileLocation $CustomFile -Region us-east-1' $envKeys
-        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
-    }
-
-    It 'the [default] profile''s Region comes before AWS_REGION (theirs)' {
-        $seen = Invoke-Resolution '' ($envKeys + @{ AWS_REGION = 'eu-north-1' })
-        $seen[0].Region | Should -Be 'us-west-2'
-    }
-
-    It 'the -ProfileName profile''s Region is used (ours; AWS.Tools issue #25 asks for it)' {
-        $seen = Invoke-Resolution '-ProfileName work' @{ AWS_REGION = 'eu-north-1' }
-        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
-        $seen[0].Region | Should -Be 'eu-west-1'
-    }
-
-    It 'AWS_PROFILE selects the credentials'' profile, and its Region is used' {
-        $seen = Invoke-Resolution '' @{ AWS_PROFILE = 'work'; AWS_REGION = 'eu-north-1' }
-        $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
-        $seen[0].Region | Should -Be 'eu-west-1'
-    }
-
-    It '$StoredAWSRegion comes before everything but -Region' {
-        $seen = Invoke-Resolution @('-ProfileName work', '-ProfileName work -Region ap-south-1') @{ AWS_REGION = 'eu-north-1' } `
-            -Prelude '$global:StoredAWSRegion = ''ca-central-1'''
-        $seen[0].Region | Should -Be 'ca-central-1'
-        $seen[1].Region | Should -Be 'ap-south-1'
-    }
-}
-
-Describe '$AWSProxy (Set-AWSProxy)' {
+Describe 'Where we follow AWS.Tools.Common: the emulator of these identities, seen from fresh sessions and through a proxy' {
     BeforeAll {
         Import-Module (Get-KmsGrantsModulePath)
         Set-TestAwsEnvironment
@@ -353,48 +280,107 @@ Describe '$AWSProxy (Set-AWSProxy)' {
             if (-not (Test-Path $resultFile)) { throw "The fresh pwsh wrote no result. Its output:`n$($run.Output)" }
             [pscustomobject]@{ Result = Get-Content $resultFile -Raw | ConvertFrom-Json; Output = $run.Output }
         }
-        Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ProxySettings.cs')
-        $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
-        $info.ArgumentList.Add((Join-Path $PSScriptRoot 'Fixtures/CountingProxy.py'))
-        $info.RedirectStandardOutput = $true
-        $info.UseShellExecute = $false
-        $proxyProcess = [System.Diagnostics.Process]::Start($info)
-        $read = $proxyProcess.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait(15000) -or $read.Result -notmatch 'listening on (http://127\.0\.0\.1:(\d+))$') { throw "The counting proxy did not start: $($read.Result)" }
-        $proxyUrl = $Matches[1]; $proxyPort = [int]$Matches[2]
-        function Get-Forwarded { (Invoke-RestMethod "$proxyUrl/_proxy/stats").forwarded }
-        $principal = 'arn:aws:iam::111122223333:role/awstools-proxy'
-        $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal $principal
     }
-    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl');
-        Remove-Variable AWSProxy -Scope Global -ErrorAction Ignore
-        if ($proxyProcess -and -not $proxyProcess.HasExited) { $proxyProcess.Kill(); $null = $proxyProcess.WaitForExit(5000) }
-    }
+    AfterAll { Stop-TestServer $emulator; $PSDefaultParameterValues.Remove('*-Kms*:EndpointUrl') }
 
-    It 'calls go through the proxy and still succeed, even after direct calls in this session' {
-        # A direct call first: a cached HTTP client from it must not be reused for proxied calls.
-        (Get-KmsRetirableGrant $principal).Count | Should -Be 3
-        $before = Get-Forwarded
-        $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
-        try {
-            (Get-KmsRetirableGrant $principal).GrantId | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
-            $listed = Get-Forwarded
-            $listed - $before | Should -BeGreaterThan 0
-            Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[0].GrantId -Force
-            (Get-Forwarded) - $listed | Should -BeGreaterThan 0   # the retire client too
+    Context 'Credential and Region resolution, where ours differs from AWS.Tools or theirs is deliberate' {
+        BeforeAll {
+            # A user's HOME: a [default] profile with a Region, and a 'work' profile with another one.
+            $userHome = Join-Path $TestDrive 'user-home'
+            $null = New-Item -ItemType Directory (Join-Path $userHome '.aws') -Force
+            Set-Content (Join-Path $userHome '.aws/credentials') "[default]`naws_access_key_id = AKDEFAULT`naws_secret_access_key = default-secret`n`n[work]`naws_access_key_id = AKPROFILE`naws_secret_access_key = profile-secret"
+            Set-Content (Join-Path $userHome '.aws/config') "[default]`nregion = us-west-2`n`n[profile work]`nregion = eu-west-1"
+            $customFile = Join-Path $TestDrive 'custom-credentials'
+            Set-Content $customFile "[default]`naws_access_key_id = AKLOCATION`naws_secret_access_key = location-secret"
+            $envKeys = @{ AWS_ACCESS_KEY_ID = 'AKENV'; AWS_SECRET_ACCESS_KEY = 'env-secret' }
+
+            # Each case: a fresh pwsh with that HOME and environment; after each call, whom and which Region the emulator
+            # saw. Regions other than us-east-1 are refused by the emulator (InvalidSignature) but still recorded.
+            function Invoke-Resolution([string[]] $Calls, [hashtable] $Environment = @{}, [string] $Prelude = '') {
+                $script = $Prelude + "`n`$seen = @()`n" + (($Calls | ForEach-Object {
+                    "Get-KmsRetirableGrant arn:aws:iam::111122223333:role/nobody -EndpointUrl `$Url $_ -ErrorAction SilentlyContinue`n" +
+                    "`$s = Invoke-RestMethod `"`$Url/_emulator/stats`"; `$seen += [ordered]@{ Caller = `$s.lastCaller; Region = `$s.lastRegion }"
+                }) -join "`n") + "`nConvertTo-Json -InputObject @(`$seen) | Set-Content `$ResultFile"
+                $r = Invoke-Fresh "Import-Module `$Module`n$script" -Environment $Environment -HomeDir $userHome -Arguments @{ CustomFile = $customFile }
+                $r.Result
+            }
         }
-        finally { Remove-Variable AWSProxy -Scope Global }
-        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ([string[]]$set.Grants[1..2].GrantId | Sort-Object)
-        (Invoke-RestMethod "$proxyUrl/_proxy/stats").targets.PSObject.Properties.Name | Should -Be ([uri]$emulator.Url).Authority
+
+        It '-ProfileLocation alone comes after environment keys (theirs)' {
+            $seen = Invoke-Resolution '-ProfileLocation $CustomFile -Region us-east-1' $envKeys
+            $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/env'
+        }
+
+        It 'the [default] profile''s Region comes before AWS_REGION (theirs)' {
+            $seen = Invoke-Resolution '' ($envKeys + @{ AWS_REGION = 'eu-north-1' })
+            $seen[0].Region | Should -Be 'us-west-2'
+        }
+
+        It 'the -ProfileName profile''s Region is used (ours; AWS.Tools issue #25 asks for it)' {
+            $seen = Invoke-Resolution '-ProfileName work' @{ AWS_REGION = 'eu-north-1' }
+            $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+            $seen[0].Region | Should -Be 'eu-west-1'
+        }
+
+        It 'AWS_PROFILE selects the credentials'' profile, and its Region is used' {
+            $seen = Invoke-Resolution '' @{ AWS_PROFILE = 'work'; AWS_REGION = 'eu-north-1' }
+            $seen[0].Caller | Should -Be 'arn:aws:iam::111122223333:role/profile'
+            $seen[0].Region | Should -Be 'eu-west-1'
+        }
+
+        It '$StoredAWSRegion comes before everything but -Region' {
+            $seen = Invoke-Resolution @('-ProfileName work', '-ProfileName work -Region ap-south-1') @{ AWS_REGION = 'eu-north-1' } `
+                -Prelude '$global:StoredAWSRegion = ''ca-central-1'''
+            $seen[0].Region | Should -Be 'ca-central-1'
+            $seen[1].Region | Should -Be 'ap-south-1'
+        }
     }
 
-    It 'without $AWSProxy, calls do not touch the proxy (even after proxied calls)' {
-        $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
-        try { $null = Get-KmsRetirableGrant $principal } finally { Remove-Variable AWSProxy -Scope Global }
-        $before = Get-Forwarded
-        (Get-KmsRetirableGrant $principal).Count | Should -Be 2
-        Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[1].GrantId -Force
-        Get-Forwarded | Should -Be $before
-        Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Should -Be $set.Grants[2].GrantId
+    Context '$AWSProxy (Set-AWSProxy)' {
+        BeforeAll {
+            Add-Type -Path (Join-Path $PSScriptRoot 'Fixtures/ProxySettings.cs')
+            $info = [System.Diagnostics.ProcessStartInfo]::new((Find-PythonTool 'python3'))
+            $info.ArgumentList.Add((Join-Path $PSScriptRoot 'Fixtures/CountingProxy.py'))
+            $info.RedirectStandardOutput = $true
+            $info.UseShellExecute = $false
+            $proxyProcess = [System.Diagnostics.Process]::Start($info)
+            $read = $proxyProcess.StandardOutput.ReadLineAsync()
+            if (-not $read.Wait(15000) -or $read.Result -notmatch 'listening on (http://127\.0\.0\.1:(\d+))$') { throw "The counting proxy did not start: $($read.Result)" }
+            $proxyUrl = $Matches[1]; $proxyPort = [int]$Matches[2]
+            function Get-Forwarded { (Invoke-RestMethod "$proxyUrl/_proxy/stats").forwarded }
+            $principal = 'arn:aws:iam::111122223333:role/awstools-proxy'
+            $set = New-TestGrantSet -Endpoint $emulator.Url -Count 3 -RetiringPrincipal $principal
+        }
+        AfterAll {
+            Remove-Variable AWSProxy -Scope Global -ErrorAction Ignore
+            if ($proxyProcess -and -not $proxyProcess.HasExited) { $proxyProcess.Kill(); $null = $proxyProcess.WaitForExit(5000) }
+        }
+
+        It 'calls go through the proxy and still succeed, even after direct calls in this session' {
+            # A direct call first: a cached HTTP client from it must not be reused for proxied calls.
+            (Get-KmsRetirableGrant $principal).Count | Should -Be 3
+            $before = Get-Forwarded
+            $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
+            try {
+                (Get-KmsRetirableGrant $principal).GrantId | Sort-Object | Should -Be ([string[]]$set.Grants.GrantId | Sort-Object)
+                $listed = Get-Forwarded
+                $listed - $before | Should -BeGreaterThan 0
+                Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[0].GrantId -Force
+                (Get-Forwarded) - $listed | Should -BeGreaterThan 0   # the retire client too
+            }
+            finally { Remove-Variable AWSProxy -Scope Global }
+            Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Sort-Object | Should -Be ([string[]]$set.Grants[1..2].GrantId | Sort-Object)
+            (Invoke-RestMethod "$proxyUrl/_proxy/stats").targets.PSObject.Properties.Name | Should -Be ([uri]$emulator.Url).Authority
+        }
+
+        It 'without $AWSProxy, calls do not touch the proxy (even after proxied calls)' {
+            $global:AWSProxy = [Amazon.PowerShell.Common.ProxySettings]@{ Hostname = '127.0.0.1'; Port = $proxyPort }
+            try { $null = Get-KmsRetirableGrant $principal } finally { Remove-Variable AWSProxy -Scope Global }
+            $before = Get-Forwarded
+            (Get-KmsRetirableGrant $principal).Count | Should -Be 2
+            Remove-KmsGrant -KeyId $set.KeyId -GrantId $set.Grants[1].GrantId -Force
+            Get-Forwarded | Should -Be $before
+            Get-AliveGrantId -KeyId $set.KeyId -Server $emulator | Should -Be $set.Grants[2].GrantId
+        }
     }
 }
