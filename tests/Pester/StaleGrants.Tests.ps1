@@ -176,6 +176,14 @@ Describe 'Find-KmsStaleGrant' {
         (Find-KmsStaleGrant -MinimumAge 0 -Reason PrincipalDeleted).GrantId | Should -Contain $young[0].GrantId
     }
 
+    It '-KeyId names one key (by ARN, in its own Region) or a pattern' {
+        $one = @(Find-KmsStaleGrant -KeyId $euKey.Arn)
+        Get-Ids $one | Should -Be (Get-Ids $orphans[2])
+        # Asked for duplicates only, the deleted role's three grants are a group too: the two older ones are findings.
+        Get-Ids (Find-KmsStaleGrant -KeyId $key.KeyId -Reason Duplicate) | Should -Be (Get-Ids ($dupes[0..1] + $orphans[0..1]))
+        Find-KmsStaleGrant -KeyId 'alias/none-*' | Should -BeNullOrEmpty
+    }
+
     It '-Reason selects' {
         (Find-KmsStaleGrant -Reason Duplicate).Reason | Sort-Object -Unique | Should -Be 'Duplicate'
         (Find-KmsStaleGrant -Reason PrincipalDeleted).Reason | Sort-Object -Unique | Should -Be 'PrincipalDeleted'

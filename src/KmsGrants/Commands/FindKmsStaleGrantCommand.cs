@@ -29,7 +29,8 @@ namespace KmsGrants.Commands
         [Parameter(ParameterSetName = InputSet, Mandatory = true, ValueFromPipeline = true)]
         public PSObject? InputObject { get; set; }
 
-        /// <summary>The keys to list, when no grants are piped in: wildcards on key IDs, key ARNs and alias names.</summary>
+        /// <summary>The keys to list, when no grants are piped in: a key (ID, ARN, alias; a key ARN of another account too),
+        /// or wildcards on key IDs, key ARNs and alias names.</summary>
         [Parameter(ParameterSetName = ListSet, Position = 0)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
@@ -59,17 +60,13 @@ namespace KmsGrants.Commands
                 else WriteError(ErrorRecords.Invalid(problem!, InputObject));
                 return;
             }
-            // A key named without wildcards is a pattern that matches itself.
-            if (InputValidation.KeyPattern(KeyId) is ValidationFailure invalid)
+            var invalid = WildcardPattern.ContainsWildcardCharacters(KeyId) ? InputValidation.KeyPattern(KeyId) : InputValidation.KeyId(KeyId);
+            if (invalid != null)
             {
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));
                 return;
             }
-            foreach (var region in RegionsToList("listing the Region's keys"))
-            {
-                if (ListingStopped) return;
-                SubmitMatchingKeys(KeyId, region, () => new ListingRequest());
-            }
+            SubmitKeys(KeyId, () => new ListingRequest());
         }
 
         protected override bool TakeGrant(GrantInfo grant)

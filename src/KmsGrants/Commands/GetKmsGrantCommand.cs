@@ -39,7 +39,9 @@ namespace KmsGrants.Commands
             }
             if (byPattern || SeveralRegions)
             {
-                ListInRun(byPattern);
+                // Many listings side by side, each Region at its ListGrants quota.
+                RequireManyListings(byPattern ? $"-KeyId '{KeyId}'" : "-Region with several Regions");
+                SubmitKeys(KeyId, Request);
                 return;
             }
             // A bare key ID or alias name is looked up in its input object's Region or the default one; with none set,
@@ -53,22 +55,6 @@ namespace KmsGrants.Commands
             var clients = OpenSession().ClientsFor(region);
             WriteGrants((limit, marker) => GrantPager.ListGrants(clients, keyId, GrantId, GranteePrincipal, limit, marker, Cancellation),
                 $"list grants of key {KeyId}", KeyId);
-        }
-
-        /// <summary>Lists the keys a pattern matches, or one key in several Regions, side by side. A key ARN is listed in
-        /// its own Region only; an alias name in each Region (it may name a different key in each).</summary>
-        void ListInRun(bool byPattern)
-        {
-            RequireManyListings(byPattern ? $"-KeyId '{KeyId}'" : "-Region with several Regions");
-            var arnRegion = KmsArn.Parse(KeyId)?.Region;
-            foreach (var region in arnRegion != null && !byPattern ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{KeyId}'"))
-            {
-                if (ListingStopped) return;
-                if (byPattern) SubmitMatchingKeys(KeyId, region, Request);
-                else if (ResolveKey(KeyId, region, out var failure) is string keyArn)
-                    SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region, Request());
-                else if (failure != null) WriteServiceError(failure, $"resolve the alias {KeyId} in {region}", KeyId);
-            }
         }
 
         ListingRequest Request() => new ListingRequest { GrantId = NullIfEmpty(GrantId), GranteePrincipal = NullIfEmpty(GranteePrincipal) };

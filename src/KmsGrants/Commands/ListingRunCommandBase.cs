@@ -76,6 +76,23 @@ namespace KmsGrants.Commands
             ShowListingProgress();
         }
 
+        /// <summary>Takes the keys <paramref name="keyId"/> names into the run: with wildcards, every matching key of each
+        /// Region to list (<see cref="SubmitMatchingKeys"/>); without, that key — a key ARN in its own Region only, an
+        /// alias name or key ID in each Region (an alias may name a different key in each), looked up with DescribeKey.</summary>
+        protected void SubmitKeys(string keyId, Func<ListingRequest> request)
+        {
+            var byPattern = WildcardPattern.ContainsWildcardCharacters(keyId);
+            var arnRegion = byPattern ? null : KmsArn.Parse(keyId)?.Region;
+            foreach (var region in arnRegion != null ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{keyId}'"))
+            {
+                if (ListingStopped) return;
+                if (byPattern) SubmitMatchingKeys(keyId, region, request);
+                else if (ResolveKey(keyId, region, out var failure) is string keyArn)
+                    SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region, request());
+                else if (failure != null) WriteServiceError(failure, $"resolve the alias {keyId} in {region}", keyId);
+            }
+        }
+
         /// <summary>Lists every key of <paramref name="region"/> that <paramref name="pattern"/> matches — by key ID, key
         /// ARN (a pattern starting arn:), alias name (alias/…) or alias ARN — as ListKeys or ListAliases names them, each
         /// taken into the run as it is read. A pattern that matches nothing lists nothing (PowerShell's convention for
