@@ -155,6 +155,37 @@ Describe 'A listing whose NextMarker comes round again' {
     }
 }
 
+Describe 'Listing every key (-KeyId *, several Regions) from an endpoint that is not KMS: the same stops, bounded' {
+    It '<Case>: KmsGrants.NotKmsResponse ends the command, after a bounded number of requests' -ForEach @(
+        @{ Case = 'a web page for ListKeys'; Mode = 'html'; Options = @(); Params = @{ KeyId = '*' }; Most = 1 }
+        @{ Case = 'ListKeys answered with {}'; Mode = 'json'; Options = @('--body', '{}'); Params = @{ KeyId = '*' }; Most = 1 }
+        @{ Case = 'ListKeys whose NextMarker comes round again'; Mode = 'loop'; Options = @(); Params = @{ KeyId = '*' }; Most = 8 }
+        @{ Case = 'a key in two Regions whose ListGrants NextMarker comes round again'; Mode = 'loop'; Options = @()
+            Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; Region = 'us-east-1', 'eu-west-1' }; Most = 8 }
+    ) {
+        $server = Start-HostileServer $Mode $Options
+        try {
+            $fatal = $null
+            $null = try { Get-KmsGrant @Params -EndpointUrl $server.Url -ErrorAction SilentlyContinue } catch { $fatal = $_ }
+            $fatal.FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.GetKmsGrantCommand'
+            (Get-HostileStats $server).requests | Should -BeLessOrEqual $Most
+        }
+        finally { Stop-TestServer $server }
+    }
+
+    It 'a silent endpoint: the command ends with the listing''s time-out as an error, not a hang' {
+        $server = Start-HostileServer silent
+        try {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $null = Get-KmsGrant -KeyId * -EndpointUrl $server.Url -ErrorAction SilentlyContinue -ErrorVariable failed
+            # "Did not hang": the SDK's three 5 s attempts of ListKeys take 15 s; four times that holds on two busy cores.
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 60
+            $failed[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.TimedOut,KmsGrants.Commands.GetKmsGrantCommand'
+        }
+        finally { Stop-TestServer $server }
+    }
+}
+
 Describe 'Answers that do not fit KMS''s model' {
     BeforeAll {
         <# Runs a listing against a server answering BODY; a run that does not end within 20 s is reported, not awaited:

@@ -13,7 +13,7 @@ Modes:
   html      --status N (default 200): a web page (text/html), as a captive portal, a proxy or a login page sends.
   json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
   redirect  --status N (default 307) --location URL: a redirect there, with no body.
-  loop      a ListGrants-shaped page of one grant, Truncated, whose NextMarker is always "SAME".
+  loop      a ListGrants-shaped page of one grant (ListKeys: of one key), Truncated, whose NextMarker is always "SAME".
   ignores-dryrun  KMS-like but for DryRun: a grant that cannot exist (grant ID of 64 zeros, or a token no CreateGrant
             issued) gets NotFoundException, as KMS answers; any other RetireGrant or RevokeGrant succeeds, whatever
             DryRun says: the endpoint a canary cannot expose, whose damage -WhatIf must keep to one grant.
@@ -120,8 +120,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
             elif mode == "loop":
-                page = {"Grants": [{"KeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                                    "GrantId": "%064x" % Stats.requests}], "Truncated": True, "NextMarker": "SAME"}
+                key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                if self.headers.get("X-Amz-Target", "").endswith(".ListKeys"):
+                    page = {"Keys": [{"KeyId": key.split("/")[-1], "KeyArn": key}], "Truncated": True, "NextMarker": "SAME"}
+                else:
+                    page = {"Grants": [{"KeyId": key, "GrantId": "%064x" % Stats.requests}], "Truncated": True, "NextMarker": "SAME"}
                 self.reply(200, "application/x-amz-json-1.1", json.dumps(page).encode())
             elif mode == "ignores-dryrun":
                 impossible = isinstance(request, dict) and (request.get("GrantId") == "0" * 64 or "DryRunCheck" in (request.get("GrantToken") or ""))

@@ -21,6 +21,19 @@ namespace KmsGrants.Engine
         public string KeyId { get; }
     }
 
+    /// <summary>The paginators ask for the next page with the last NextMarker for as long as there is one: one given before
+    /// would make a listing go round for ever, so it stops the listing as an answer that is not KMS's.</summary>
+    internal sealed class MarkerGuard
+    {
+        readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+
+        public T Checked<T>(string? nextMarker, T page)
+        {
+            if (!string.IsNullOrEmpty(nextMarker) && !_seen.Add(nextMarker!)) throw KmsAnswerCheck.RepeatedMarker();
+            return page;
+        }
+    }
+
     /// <summary>One Region's keys and aliases, for the listings that name keys by pattern (Get-KmsGrant -KeyId *,
     /// Find-KmsStaleGrant): ListKeys and ListAliases through the SDK's paginators (their own quotas; a handful of requests
     /// per Region, so the SDK's retry mode paces them), streamed page by page so that the keys' listings start while
@@ -33,8 +46,9 @@ namespace KmsGrants.Engine
         public static async IAsyncEnumerable<CatalogKey> KeysAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
             var request = new ListKeysRequest { Limit = PageSize };
+            var markers = new MarkerGuard();
             await foreach (var page in clients.List.Paginators.ListKeys(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
-                foreach (var key in page.Keys ?? new List<KeyListEntry>())
+                foreach (var key in markers.Checked(page.NextMarker, page.Keys) ?? new List<KeyListEntry>())
                     if (!string.IsNullOrEmpty(key.KeyArn) && !string.IsNullOrEmpty(key.KeyId))
                         yield return new CatalogKey(clients.RedactSecrets(key.KeyArn), clients.RedactSecrets(key.KeyId));
         }
@@ -43,8 +57,9 @@ namespace KmsGrants.Engine
         public static async IAsyncEnumerable<(string Name, string Arn, string KeyArn)> AliasesAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
             var request = new ListAliasesRequest { Limit = 100 };
+            var markers = new MarkerGuard();
             await foreach (var page in clients.List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
-                foreach (var alias in page.Aliases ?? new List<AliasListEntry>())
+                foreach (var alias in markers.Checked(page.NextMarker, page.Aliases) ?? new List<AliasListEntry>())
                 {
                     // An alias ARN is arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME; its key's ARN differs only in key/ID.
                     if (string.IsNullOrEmpty(alias.TargetKeyId) || string.IsNullOrEmpty(alias.AliasArn) || string.IsNullOrEmpty(alias.AliasName)) continue;

@@ -35,9 +35,9 @@ namespace KmsGrants.Engine
                     if (RequestId(requestIds) == null)
                         return requestIds.Count > 1 ? "with several request IDs" : "without the request ID every AWS answer carries";
                     if (root is JsonElement typed && typed.TryGetProperty("__type", out _)) return "that names an error type, as only KMS's errors do";
-                    if (operation is "ListGrants" or "ListRetirableGrants" &&
-                        !(root is JsonElement listing && (listing.TryGetProperty("Grants", out _) || listing.TryGetProperty("Truncated", out _))))
-                        return "without the Grants or Truncated a KMS listing always has";
+                    if (ListedMember(operation) is string member &&
+                        !(root is JsonElement listing && (listing.TryGetProperty(member, out _) || listing.TryGetProperty("Truncated", out _))))
+                        return $"without the {member} or Truncated a KMS listing always has";
                     return root is JsonElement answer && KmsAnswerShapes.For(operation).Mismatch(answer) is string mismatch
                         ? $"that does not fit KMS's model ({mismatch})" : null;
                 }
@@ -54,6 +54,15 @@ namespace KmsGrants.Engine
                 document?.Dispose();
             }
         }
+
+        /// <summary>What a listing's answer lists ("Grants"), for the listings the module reads; null for other operations.</summary>
+        static string? ListedMember(string? operation) => operation switch
+        {
+            "ListGrants" or "ListRetirableGrants" => "Grants",
+            "ListKeys" => "Keys",
+            "ListAliases" => "Aliases",
+            _ => null,
+        };
 
         /// <summary>The one non-empty request ID an AWS answer carries, or null.</summary>
         public static string? RequestId(IReadOnlyList<string> requestIds) =>

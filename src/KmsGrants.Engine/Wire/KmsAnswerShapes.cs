@@ -22,6 +22,9 @@ namespace KmsGrants.Engine
             ["ListGrants"] = Shape.Parse(GrantList),
             ["ListRetirableGrants"] = Shape.Parse(GrantList),
             ["RetireGrant"] = AnyObject,
+            ["RevokeGrant"] = AnyObject,
+            ["CreateGrant"] = Shape.Parse("{GrantToken:string, GrantId:string}"),
+            ["ListKeys"] = Shape.Parse("{Keys:[{KeyId:string, KeyArn:string}], NextMarker:string, Truncated:boolean}"),
             ["ListAliases"] = Shape.Parse("{Aliases:[{AliasName:string, AliasArn:string, TargetKeyId:string, CreationDate:timestamp, " +
                 "LastUpdatedDate:timestamp}], NextMarker:string, Truncated:boolean}"),
             ["DescribeKey"] = Shape.Parse("{KeyMetadata:{AWSAccountId:string, KeyId:string, Arn:string, CreationDate:timestamp, " +

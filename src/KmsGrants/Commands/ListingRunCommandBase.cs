@@ -120,7 +120,7 @@ namespace KmsGrants.Commands
                 else
                 {
                     foreach (var key in Blocking(KeyCatalog.KeysAsync(clients, Cancellation)))
-                        if (!ListingStopped && wildcard.IsMatch(byArn ? key.KeyArn : key.KeyId)) Submit(key.KeyArn);
+                        if (!ListingStopped && wildcard.IsMatch(byArn ? key.KeyArn : key.KeyId) && seen.Add(key.KeyArn)) Submit(key.KeyArn);
                 }
             }
             catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
