@@ -60,6 +60,22 @@ Describe 'One grant from parameters' {
     }
 }
 
+Describe 'A principal IAM has not yet propagated' {
+    It 'is retried until KMS takes it, as Terraform does: Created, after InvalidArnException answers' {
+        $key = New-Key
+        $fresh = "arn:aws:iam::111122223333:role/made-moments-ago-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        New-KmsEmulatorPrincipal -Emulator $emulator -Principal $fresh -PropagationSeconds 3
+        $since = Get-LastSequence
+        $result = New-KmsGrant -KeyId $key.Arn -GranteePrincipal $fresh -Operations Decrypt -Name propagated
+        $result.Status | Should -Be 'Created'
+        $result.Attempts | Should -BeGreaterThan 1
+        $answers = @(Get-CreatesSince $since)
+        $answers.Count | Should -Be $result.Attempts
+        @($answers | Where-Object StatusCode -EQ 400).Count | Should -Be ($result.Attempts - 1)
+        (Get-Grants $key).GranteePrincipal | Should -Be $fresh
+    }
+}
+
 Describe 'Grant objects as templates: a deleted role''s grants copied to its replacement' {
     BeforeAll {
         $keys = @(New-Key; New-Key 'eu-west-1')
