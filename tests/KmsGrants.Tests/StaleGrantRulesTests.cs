@@ -50,10 +50,39 @@ public class StaleGrantRulesTests
     }
 
     [Fact]
-    public void A_deleted_retiring_principal_counts_too()
+    public void A_deleted_retiring_principal_alone_is_a_note_not_a_finding_its_grantee_still_holds_the_access()
     {
-        var finding = Rules().Add(Grant(retiring: DeletedUser))!;
-        Assert.Contains($"retiring principal is {DeletedUser}, an IAM user's unique ID", finding.Evidence);
+        var told = new List<string>();
+        var rules = Rules();
+        rules.NotStale = (_, why) => told.Add(why);
+        Assert.Null(rules.Add(Grant(retiring: DeletedUser)));
+        Assert.Contains($"retiring principal is {DeletedUser}, a deleted IAM user's unique ID, but its grantee {Role} still holds", Assert.Single(told));
+        // Nor a service's grant whose retiring principal was deleted.
+        Assert.Null(rules.Add(Grant(grantee: "ec2.us-east-1.amazonaws.com", retiring: DeletedRole)));
+    }
+
+    [Fact]
+    public void A_creation_date_ahead_of_the_clock_is_no_age()
+    {
+        var told = new List<string>();
+        var rules = Rules();
+        rules.NotStale = (_, why) => told.Add(why);
+        Assert.Null(rules.Add(Grant(grantee: DeletedRole, age: TimeSpan.FromDays(-5))));
+        Assert.Contains("5 days ahead of this machine's clock", Assert.Single(told));
+    }
+
+    [Fact]
+    public void Grants_that_cannot_be_compared_and_grants_of_AWS_managed_keys_are_no_duplicates()
+    {
+        var rules = Rules();
+        rules.Add(Grant(), comparable: false);
+        rules.Add(Grant(), comparable: false);
+        rules.AwsManaged(KeyB);
+        rules.Add(Grant(key: KeyB));
+        rules.Add(Grant(key: KeyB));
+        Assert.Empty(rules.AllDone().SelectMany(k => k.Duplicates));
+        Assert.False(rules.NearLimit(KeyB, 45_000));
+        Assert.True(rules.NearLimit(KeyA, 45_000));
     }
 
     [Fact]
@@ -61,7 +90,7 @@ public class StaleGrantRulesTests
     {
         var told = new List<string>();
         var rules = Rules(TimeSpan.FromHours(1));
-        rules.TooYoung = (_, why) => told.Add(why);
+        rules.NotStale = (_, why) => told.Add(why);
         Assert.Null(rules.Add(Grant(grantee: DeletedRole, age: TimeSpan.FromMinutes(30))));
         Assert.Contains("only 30 minutes old", Assert.Single(told));
         // The age rule is the user's: zero calls every unique ID stale; no creation date is never called stale.

@@ -149,7 +149,8 @@ Describe 'Find-KmsStaleGrant' {
     It 'finds the grants of deleted principals past the age rule, and the older duplicates, in each Region it lists' {
         $findings = @(Find-KmsStaleGrant -Region us-east-1, eu-west-1)
         $deleted = @($findings | Where-Object Reason -EQ 'PrincipalDeleted')
-        Get-Ids $deleted | Should -Be (Get-Ids $orphans)
+        # Only the deleted grantee's grants: the grant whose retiring principal alone was deleted still serves its grantee.
+        Get-Ids $deleted | Should -Be (Get-Ids $orphans[0..1])
         $duplicates = @($findings | Where-Object Reason -EQ 'Duplicate')
         Get-Ids $duplicates | Should -Be (Get-Ids $dupes[0..1])
         $duplicates.KeptGrantId | Sort-Object -Unique | Should -Be $dupes[2].GrantId
@@ -158,7 +159,7 @@ Describe 'Find-KmsStaleGrant' {
         $findings.GrantId | Where-Object { $_ -in $service.GrantId } | Should -BeNullOrEmpty
         $findings | ForEach-Object { $_ | Should -BeOfType ([KmsGrants.StaleGrant]); $_.Evidence | Should -Not -BeNullOrEmpty }
         ($deleted | Where-Object GrantId -EQ $orphans[0].GrantId).Evidence | Should -BeLike 'The grantee principal is AROA*, an IAM role''s unique ID*10 days old*'
-        ($deleted | Where-Object GrantId -EQ $orphans[2].GrantId).Evidence | Should -BeLike 'The retiring principal is AIDA*, an IAM user''s unique ID*'
+        $findings.GrantId | Should -Not -Contain $orphans[2].GrantId
     }
 
     It 'finds the same from Get-KmsGrant -KeyId * piped in, and from an exported CSV' {
@@ -168,6 +169,13 @@ Describe 'Find-KmsStaleGrant' {
         $csv = Join-Path $TestDrive 'grants.csv'
         Get-KmsGrant -KeyId * | Select-Object KeyId, GrantId, GranteePrincipal, RetiringPrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, CreationDate | Export-Csv $csv
         Get-Ids (Import-Csv $csv | Find-KmsStaleGrant) | Should -Be (Get-Ids $direct)
+        # Exported as they are, Operations and the constraints are type names ('System.String[]'): those rows join no
+        # duplicate group (they would all look alike), one warning says so, and deleted grantees are still found.
+        $raw = Join-Path $TestDrive 'raw.csv'
+        Get-KmsGrant -KeyId * | Export-Csv $raw
+        $fromRaw = @(Import-Csv $raw | Find-KmsStaleGrant -WarningVariable warned -WarningAction SilentlyContinue)
+        Get-Ids $fromRaw | Should -Be (Get-Ids ($direct | Where-Object Reason -EQ 'PrincipalDeleted'))
+        @($warned | Where-Object { "$_".Contains("could not be read (such as 'System.String[]'") }).Count | Should -Be 1
     }
 
     It 'says why a young grant of a deleted principal is not a finding, and -MinimumAge 0 finds it' {
@@ -177,8 +185,9 @@ Describe 'Find-KmsStaleGrant' {
     }
 
     It '-KeyId names one key (by ARN, in its own Region) or a pattern' {
-        $one = @(Find-KmsStaleGrant -KeyId $euKey.Arn)
-        Get-Ids $one | Should -Be (Get-Ids $orphans[2])
+        $one = @(Find-KmsStaleGrant -KeyId $euKey.Arn -MinimumAge 0)
+        $one | Should -BeNullOrEmpty
+        Get-Ids (Find-KmsStaleGrant -KeyId $key.Arn -Reason PrincipalDeleted) | Should -Be (Get-Ids $orphans[0..1])
         # Asked for duplicates only, the deleted role's three grants are a group too: the two older ones are findings.
         Get-Ids (Find-KmsStaleGrant -KeyId $key.KeyId -Reason Duplicate) | Should -Be (Get-Ids ($dupes[0..1] + $orphans[0..1]))
         Find-KmsStaleGrant -KeyId 'alias/none-*' | Should -BeNullOrEmpty

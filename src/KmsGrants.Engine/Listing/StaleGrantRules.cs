@@ -10,8 +10,9 @@ namespace KmsGrants.Engine
     /// unit-tested. Grants are added one at a time, in any order and from any number of keys; a deleted principal's grant
     /// is a finding at once, duplicates when their key is done (only then is the newest of a group known):
     /// <list type="bullet">
-    /// <item><b>PrincipalDeleted</b>: the grantee or retiring principal is an IAM unique ID (AROA… a role's, AIDA… a
-    /// user's). KMS shows a principal's unique ID instead of its ARN once the role or user is deleted; it also shows it for
+    /// <item><b>PrincipalDeleted</b>: the grantee principal is an IAM unique ID (AROA… a role's, AIDA… a user's): the
+    /// grant gives its access to no one (a deleted retiring principal alone leaves the grantee's access, so it is only a
+    /// note). KMS shows a principal's unique ID instead of its ARN once the role or user is deleted; it also shows it for
     /// about a minute after one is created, so only a grant older than the minimum age is called stale.</item>
     /// <item><b>Duplicate</b>: the same key, grantee, retiring principal, operations (as a set) and constraints as another
     /// grant; the newest of each group is kept (a leftover duplicate keeps the access after the original is revoked).
@@ -56,19 +57,20 @@ namespace KmsGrants.Engine
             _duplicates = wanted.Count == 0 || wanted.Contains(StaleReason.Duplicate);
         }
 
-        /// <summary>Notes a grant was seen whose principal shows as a unique ID but is younger than the minimum age: not
-        /// called stale (the new-principal window); said once per grant for -Verbose.</summary>
-        public Action<GrantInfo, string>? TooYoung { get; set; }
+        /// <summary>Notes a grant naming a unique ID that is not called stale: younger than the minimum age (the
+        /// new-principal window), undated, or only its retiring principal deleted; said once per grant for -Verbose.</summary>
+        public Action<GrantInfo, string>? NotStale { get; set; }
 
-        /// <summary>Takes one grant; returns it as a finding when its principal was deleted (else it may yet be a
-        /// duplicate, known when its key is done).</summary>
-        public StaleGrant? Add(GrantInfo grant)
+        /// <summary>Takes one grant; returns it as a finding when its grantee was deleted (else it may yet be a duplicate,
+        /// known when its key is done). <paramref name="comparable"/> false: its operations or constraints could not be
+        /// read (a CSV column holding a type name), so it joins no duplicate group.</summary>
+        public StaleGrant? Add(GrantInfo grant, bool comparable = true)
         {
             if (!_keys.TryGetValue(grant.KeyId, out var key)) _keys[grant.KeyId] = key = new KeyState();
             if (!key.Seen.Add(grant.GrantId)) return null;
             // A deleted principal's grant is a finding already; not also a member of a duplicate group.
             if (_principals && DeletedPrincipal(grant) is string evidence) return StaleGrant.From(grant, StaleReason.PrincipalDeleted, evidence, null);
-            if (_duplicates && !IsServicePrincipal(grant.GranteePrincipal))
+            if (_duplicates && comparable && !IsServicePrincipal(grant.GranteePrincipal) && !_awsManagedKeys.Contains(grant.KeyId))
             {
                 var signature = Signature(grant);
                 if (!key.Groups.TryGetValue(signature, out var group)) key.Groups[signature] = (grant, null);
@@ -81,6 +83,15 @@ namespace KmsGrants.Engine
             }
             return null;
         }
+
+        readonly HashSet<string> _awsManagedKeys = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>Keys AWS manages (alias/aws/…): their grants are AWS services' own, made and retired by them, so none is
+        /// called a duplicate; and the 50,000-grant limit does not apply to them.</summary>
+        public void AwsManaged(string keyArn) => _awsManagedKeys.Add(keyArn);
+
+        /// <summary>Whether a key holding <paramref name="count"/> grants is near the limit (never an AWS managed key).</summary>
+        public bool NearLimit(string keyId, int count) => IsNearLimit(count) && !_awsManagedKeys.Contains(keyId);
 
         /// <summary>A key's grants have all been added (its listing ended): its duplicates, each naming the newest of its
         /// group (kept), and its count. The key is forgotten, so memory follows the largest key, not the account.</summary>
@@ -118,25 +129,30 @@ namespace KmsGrants.Engine
         public static bool IsServicePrincipal(string? principal) =>
             principal != null && (principal.EndsWith(".amazonaws.com", StringComparison.Ordinal) || principal.EndsWith(".amazonaws.com.cn", StringComparison.Ordinal));
 
+        /// <summary>Why the grant applies to no one, or null. Only a deleted grantee makes it so: a grant whose retiring
+        /// principal was deleted still gives its grantee the access (revoking it would take that away), so it is only said
+        /// in a note.</summary>
         string? DeletedPrincipal(GrantInfo grant)
         {
-            var which = new List<string>();
-            foreach (var (role, principal) in new[] { ("grantee", grant.GranteePrincipal), ("retiring", grant.RetiringPrincipal) })
-                if (UniqueIdKind(principal) is string kind) which.Add($"the {role} principal is {principal}, an IAM {kind}'s unique ID");
-            if (which.Count == 0) return null;
+            if (UniqueIdKind(grant.RetiringPrincipal) is string retiringKind && UniqueIdKind(grant.GranteePrincipal) == null)
+                NotStale?.Invoke(grant, $"its retiring principal is {grant.RetiringPrincipal}, a deleted IAM {retiringKind}'s unique ID, but its grantee " +
+                    $"{grant.GranteePrincipal} still holds what it allows: not called stale (revoke it only if that access should go).");
+            if (UniqueIdKind(grant.GranteePrincipal) is not string kind) return null;
+            var why = $"the grantee principal is {grant.GranteePrincipal}, an IAM {kind}'s unique ID";
             var age = grant.CreationDate is DateTime created ? _now - created.ToUniversalTime() : (TimeSpan?)null;
-            var why = string.Join(" and ", which);
             if (age is not TimeSpan known || known < _minimumAge)
             {
-                TooYoung?.Invoke(grant, age == null
-                    ? $"{why}, but KMS gave no creation date, so its age cannot be weighed against the new-principal window: not called stale."
-                    : $"{why}, but the grant is only {Describe(known)} old: a principal created moments ago shows this way too, so it is not called stale before {Describe(_minimumAge)}.");
+                NotStale?.Invoke(grant, age switch
+                {
+                    null => $"{why}, but KMS gave no creation date, so its age cannot be weighed against the new-principal window: not called stale.",
+                    { Ticks: < 0 } => $"{why}, but its creation date is {Describe(-known)} ahead of this machine's clock, so its age cannot be weighed: not called stale.",
+                    _ => $"{why}, but the grant is only {Describe(known)} old: a principal created moments ago shows this way too, so it is not called stale before {Describe(_minimumAge)}.",
+                });
                 return null;
             }
-            return $"{Capitalize(why)}: KMS shows a principal's unique ID instead of its ARN once the {(which[0].Contains("role") ? "role" : "user")} is deleted, " +
-                $"and a role or user made again with the same name gets a new ID, so this grant applies to no one. The grant is {Describe(known)} old " +
-                $"(older than the {Describe(_minimumAge)} in which a new principal can show this way). A unique ID names no account: another account's " +
-                "deleted principal looks the same.";
+            return $"{Capitalize(why)}: KMS shows a principal's unique ID instead of its ARN once the {kind} is deleted, and a {kind} made again with the " +
+                $"same name gets a new ID, so this grant gives its access to no one. The grant is {Describe(known)} old (older than the {Describe(_minimumAge)} " +
+                "in which a new principal can show this way). A unique ID names no account: another account's deleted principal looks the same.";
         }
 
         static string DuplicateEvidence(GrantInfo older, GrantInfo newer) =>

@@ -23,6 +23,7 @@ namespace KmsGrants.Commands
         StaleGrantRules? _rules;
         long _grants;
         long _findings;
+        long _uncomparable;
 
         /// <summary>A grant to weigh: Get-KmsGrant's and Get-KmsRetirableGrant's objects, or any object with KeyId and
         /// GrantId (and the other grant properties KMS lists).</summary>
@@ -49,14 +50,14 @@ namespace KmsGrants.Commands
         {
             base.BeginProcessing();
             _rules = new StaleGrantRules(DateTime.UtcNow, MinimumAge, Reason);
-            _rules.TooYoung = (grant, why) => WriteVerbose($"Grant {grant.GrantId} on key {grant.KeyId}: {why}");
+            _rules.NotStale = (grant, why) => WriteVerbose($"Grant {grant.GrantId} on key {grant.KeyId}: {why}");
         }
 
         protected override void ProcessRecord()
         {
             if (ParameterSetName == InputSet)
             {
-                if (GrantFrom(InputObject!, out var problem) is GrantInfo grant) Weigh(grant);
+                if (GrantFrom(InputObject!, out var problem, out var comparable) is GrantInfo grant) Weigh(grant, comparable);
                 else WriteError(ErrorRecords.Invalid(problem!, InputObject));
                 return;
             }
@@ -71,8 +72,23 @@ namespace KmsGrants.Commands
 
         protected override bool TakeGrant(GrantInfo grant)
         {
-            Weigh(grant);
+            Weigh(grant, comparable: true);
             return true;
+        }
+
+        /// <summary>Before a Region's keys are listed: its AWS managed keys (alias/aws/…, one ListAliases), whose grants are AWS
+        /// services' own and which the grant limit does not bind. If ListAliases is refused, every key is weighed alike.</summary>
+        protected override void BeforeListing(string region)
+        {
+            try
+            {
+                foreach (var (name, _, keyArn) in Blocking(KeyCatalog.AliasesAsync(OpenSession().ClientsFor(region), Cancellation)))
+                    if (name.StartsWith("alias/aws/", StringComparison.Ordinal)) _rules!.AwsManaged(keyArn);
+            }
+            catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException and not OperationCanceledException)
+            {
+                WriteVerbose($"ListAliases in {region} failed ({OpenSession().ErrorFrom(e).Code}): AWS managed keys cannot be told apart there, so their grants are weighed as any.");
+            }
         }
 
         /// <summary>A listed key is done: its duplicates are known and its count final, and the rules forget it (memory
@@ -87,19 +103,24 @@ namespace KmsGrants.Commands
             base.EndProcessing();
             // Grants piped in give no end per key: their keys are done once all have come.
             foreach (var (key, duplicates, count) in _rules!.AllDone()) KeyDone(key, (duplicates, count));
+            if (_uncomparable > 0)
+                WriteWarning($"{_uncomparable} piped grant(s) had operations or constraints that could not be read (such as 'System.String[]', what Export-Csv " +
+                    "writes for a list): they were weighed for deleted principals only, not for duplicates. Export Operations as text " +
+                    "(@{ n = 'Operations'; e = { $_.Operations -join ' ' } }), or pipe the grants themselves.");
             WriteVerbose($"{_findings} stale grant(s) among {_grants} grant(s) weighed (minimum age {MinimumAge}).");
         }
 
         void KeyDone(string key, (IReadOnlyList<StaleGrant> Duplicates, int Count) done)
         {
             foreach (var finding in done.Duplicates) Write(finding);
-            if (StaleGrantRules.IsNearLimit(done.Count)) WriteWarning(StaleGrantRules.NearLimitWarning(key, done.Count));
+            if (_rules!.NearLimit(key, done.Count)) WriteWarning(StaleGrantRules.NearLimitWarning(key, done.Count));
         }
 
-        void Weigh(GrantInfo grant)
+        void Weigh(GrantInfo grant, bool comparable)
         {
             _grants++;
-            if (_rules!.Add(grant) is StaleGrant finding) Write(finding);
+            if (!comparable) _uncomparable++;
+            if (_rules!.Add(grant, comparable) is StaleGrant finding) Write(finding);
         }
 
         void Write(StaleGrant finding)
@@ -109,10 +130,12 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>A piped object as a grant: ours as it is; another object (an Import-Csv row, AWS.Tools' GrantListEntry) by
-        /// its properties, which must include KeyId and GrantId. Text, a hashtable or a number is no grant.</summary>
-        static GrantInfo? GrantFrom(PSObject input, out ValidationFailure? problem)
+        /// its properties, which must include KeyId and GrantId. Text, a hashtable or a number is no grant.
+        /// <paramref name="comparable"/> is false when its operations or constraints could not be read as such.</summary>
+        static GrantInfo? GrantFrom(PSObject input, out ValidationFailure? problem, out bool comparable)
         {
             problem = null;
+            comparable = true;
             var value = input.BaseObject;
             if (value is GrantInfo grant) return grant;
             if (value is string or IDictionary or ValueType)
@@ -130,6 +153,9 @@ namespace KmsGrants.Commands
                     "(Get-KmsGrant, Get-KmsRetirableGrant, or rows with KeyId and GrantId columns).");
                 return null;
             }
+            var operations = OperationsOf(input.Properties["Operations"]?.Value);
+            var constraints = ConstraintsOf(input, out var constraintsRead);
+            comparable = constraintsRead && operations.Length > 0 && operations.All(o => InputValidation.GrantOperations.Contains(o));
             return new GrantInfo
             {
                 KeyId = keyId!,
@@ -139,8 +165,8 @@ namespace KmsGrants.Commands
                 RetiringPrincipal = NullIfEmpty(Text("RetiringPrincipal")),
                 IssuingAccount = NullIfEmpty(Text("IssuingAccount")),
                 CreationDate = DateOf(input.Properties["CreationDate"]?.Value),
-                Operations = OperationsOf(input.Properties["Operations"]?.Value),
-                Constraints = ConstraintsOf(input),
+                Operations = operations,
+                Constraints = constraints,
             };
         }
 
@@ -164,18 +190,40 @@ namespace KmsGrants.Commands
         };
 
         /// <summary>The encryption context constraints of an object shaped like GrantListEntry (Constraints.EncryptionContext…)
-        /// or like ours (EncryptionContextSubset and EncryptionContextEquals beside them).</summary>
-        static GrantConstraints? ConstraintsOf(PSObject input)
+        /// or like ours (EncryptionContextSubset and EncryptionContextEquals beside them). <paramref name="read"/> is false
+        /// when a constraint is there but is not a dictionary (a CSV cell holding a type name).</summary>
+        static GrantConstraints? ConstraintsOf(PSObject input, out bool read)
         {
-            var nested = input.Properties["Constraints"]?.Value is { } c ? PSObject.AsPSObject(c) : null;
+            var unreadable = false;
+            var nestedValue = input.Properties["Constraints"]?.Value;
+            var nested = (nestedValue is PSObject np ? np.BaseObject : nestedValue) switch
+            {
+                null => null,
+                string text => Unreadable(text),
+                var other => PSObject.AsPSObject(other),
+            };
+            PSObject? Unreadable(string text)
+            {
+                unreadable |= text.Length > 0;
+                return null;
+            }
             IDictionary<string, string>? Context(string name)
             {
                 var value = input.Properties[name]?.Value ?? nested?.Properties[name]?.Value;
-                if ((value is PSObject p ? p.BaseObject : value) is not IDictionary d) return null;
-                return d.Keys.Cast<object>().ToDictionary(k => k.ToString()!, k => d[k]?.ToString() ?? "", StringComparer.Ordinal);
+                switch (value is PSObject p ? p.BaseObject : value)
+                {
+                    case IDictionary d:
+                        return d.Keys.Cast<object>().ToDictionary(k => k.ToString()!, k => d[k]?.ToString() ?? "", StringComparer.Ordinal);
+                    case string text:
+                        Unreadable(text);
+                        return null;
+                    default:
+                        return null;
+                }
             }
             var subset = Context("EncryptionContextSubset");
             var equals = Context("EncryptionContextEquals");
+            read = !unreadable;
             return subset == null && equals == null ? null : new GrantConstraints { EncryptionContextSubset = subset, EncryptionContextEquals = equals };
         }
     }

@@ -76,6 +76,9 @@ namespace KmsGrants.Commands
             ShowListingProgress();
         }
 
+        /// <summary>Before a Region's keys are taken in (what a command needs to know of the Region first).</summary>
+        protected virtual void BeforeListing(string region) { }
+
         /// <summary>Takes the keys <paramref name="keyId"/> names into the run: with wildcards, every matching key of each
         /// Region to list (<see cref="SubmitMatchingKeys"/>); without, that key — a key ARN in its own Region only, an
         /// alias name or key ID in each Region (an alias may name a different key in each), looked up with DescribeKey.</summary>
@@ -86,6 +89,7 @@ namespace KmsGrants.Commands
             foreach (var region in arnRegion != null ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{keyId}'"))
             {
                 if (ListingStopped) return;
+                BeforeListing(region);
                 if (byPattern) SubmitMatchingKeys(keyId, region, request);
                 else if (ResolveKey(keyId, region, out var failure) is string keyArn)
                     SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region, request());
