@@ -4,7 +4,8 @@
 .DESCRIPTION
     One entry point, one task per run:
       Build    (default) out/KmsGrants/ and out/KmsGrants.Testing/ (the KMS emulator): the complete module folders.
-      Test     Build, then the xunit tests and every Pester suite (each in a fresh pwsh, -Parallel 2 at a time, each
+      Test     Build, then the xunit tests and every Pester suite of tests/Pester and tests/Testing (each in a fresh
+               pwsh, -Parallel 2 at a time, each
                one's output printed whole when it ends), then one summary line:
                "Tests: N passed, M failed[, K skipped]". Exits non-zero on any failure.
       Bench    Build, then tests/bench/*.ps1, each printing its figures.
@@ -12,6 +13,8 @@
                -ProfileName, its read-only part against a real account).
       Package  Build, then out/package/KmsGrants.<version>.nupkg and KmsGrants.Testing.<version>.nupkg for
                Install-PSResource.
+      Docs     Build, then regenerate docs/en-US from the built modules: a page per cmdlet and every generated block
+               of the about topics (tools/Update-Docs.ps1; tests/Pester/Docs.Tests.ps1 fails when one is stale).
       TestAlone  Build, then each Pester block on its own, in a fresh pwsh: every top-level Describe (-AloneLevel
                Describe, the default) or every It (-AloneLevel It), so that no test leans on another having run first.
                Ends with the same summary line as Test.
@@ -23,7 +26,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'TestAlone', 'StressTest', 'Bench', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'TestAlone', 'StressTest', 'Bench', 'Demo', 'Package', 'Docs', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -77,15 +80,15 @@ function Get-ModuleVersion([string] $Manifest = (Join-Path $Root 'KmsGrants.psd1
     (Import-PowerShellDataFile $Manifest).ModuleVersion
 }
 
-# Cmdlet help: generated from the prose in docs/help and the built cmdlets' metadata, in a separate pwsh because it
-# imports the module; about_ topics are copied as written.
+# Get-Help's files: the cmdlets' MAML from the prose in docs/help and the built cmdlets' metadata, and the about topics
+# from docs/en-US/about_*.md as text; in a separate pwsh because it imports the module.
 function Write-ModuleHelp([string] $ModulePath, [string] $Name) {
     $enUS = Join-Path $ModulePath 'en-US'
     $null = New-Item -ItemType Directory $enUS -Force
-    Copy-Item (Join-Path $Root "docs/help/about_$Name.help.txt") $enUS
-    Invoke-Native "Generating $Name cmdlet help" {
+    Invoke-Native "Generating $Name help" {
         dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-MamlHelp.ps1') -ModulePath $ModulePath `
-            -Source (Join-Path $Root "docs/help/$Name.help.psd1") -Destination (Join-Path $enUS "$Name.dll-Help.xml")
+            -Source (Join-Path $Root "docs/help/$Name.help.psd1") -Destination (Join-Path $enUS "$Name.dll-Help.xml") `
+            -AboutSource (Join-Path $Root 'docs/en-US')
     }
 }
 
@@ -148,8 +151,9 @@ function Initialize-ResultsDir {
     $null = New-Item -ItemType Directory -Path $ResultsDir
 }
 
+# KmsGrants' suites (tests/Pester) and the emulator module's (tests/Testing), by file name.
 function Get-PesterSuite {
-    Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Where-Object Name -Like $Filter | Sort-Object Name
+    Get-ChildItem (Join-Path $Root 'tests/Pester'), (Join-Path $Root 'tests/Testing') -Filter '*.Tests.ps1' | Where-Object Name -Like $Filter | Sort-Object Name
 }
 
 <#
@@ -323,6 +327,16 @@ function Invoke-DemoTask {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+# docs/en-US from the built modules, then the modules' about topics again (they are written from those files).
+function Invoke-DocsTask {
+    Invoke-BuildTask
+    Invoke-Native 'Generating docs/en-US' {
+        dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Update-Docs.ps1') -ModulePath $ModuleOut -TestingModulePath $TestingOut
+    }
+    Write-ModuleHelp $ModuleOut 'KmsGrants'
+    Write-ModuleHelp $TestingOut 'KmsGrants.Testing'
+}
+
 function Invoke-PackageTask {
     Invoke-BuildTask
     $packageDir = Join-Path $Out 'package'
@@ -348,5 +362,6 @@ switch ($Task) {
     'Bench' { Invoke-BenchTask }
     'Demo' { Invoke-DemoTask }
     'Package' { Invoke-PackageTask }
+    'Docs' { Invoke-DocsTask }
     'Clean' { Invoke-CleanTask }
 }

@@ -1,23 +1,27 @@
 <#
 .SYNOPSIS
-    Writes MAML help (en-US/KmsGrants.dll-Help.xml) from docs/help/KmsGrants.help.psd1 and the built cmdlets.
+    Writes a built module's Get-Help files into its en-US folder: the cmdlets' MAML (<Module>.dll-Help.xml) and each of
+    its about topics as text (about_*.help.txt).
 .DESCRIPTION
-    The prose comes from the .psd1; names, types, positions, aliases, pipeline binding and parameter sets come
-    from the cmdlets' own metadata, so the help cannot drift from the code. Fails if a parameter has no prose.
-    Run in its own pwsh (build.ps1 does), since it imports the built module.
+    The cmdlets' prose comes from docs/help/<Module>.help.psd1; names, types, positions, aliases, pipeline binding and
+    parameter sets from the cmdlets' own metadata (tools/HelpSource.psm1, which the pages in docs/en-US are written from
+    too), so the help cannot drift from the code. Fails if a parameter has no prose. The about topics are
+    docs/en-US/about_<Module>.md and about_<Module>_*.md, markdown turned into Get-Help's text. Run in its own pwsh
+    (build.ps1 does), since it imports the built module.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $Source,
-    [Parameter(Mandatory)] [string] $Destination
+    [Parameter(Mandatory)] [string] $Destination,
+    # The folder of the about topics' markdown (docs/en-US).
+    [Parameter(Mandatory)] [string] $AboutSource
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot 'HelpSource.psm1')
 
-$help = Import-PowerShellDataFile $Source
 $module = Import-Module $ModulePath -PassThru
-$ubiquitous = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters |
-    Where-Object { $_ -notin 'WhatIf', 'Confirm' }
+$commands = @(Get-CommandHelp -ModuleName $module.Name -Source $Source)
 
 $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $cmd = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
@@ -33,39 +37,25 @@ function Write-Paras([string[]] $Paragraphs) {
     $w.WriteEndElement()
 }
 
-function Get-Prose([string] $Command, [string] $Parameter) {
-    $own = $help.Commands[$Command].Parameters
-    if ($own.ContainsKey($Parameter)) { return $own[$Parameter] }
-    if ($help.CommonParameters.ContainsKey($Parameter)) { return $help.CommonParameters[$Parameter] }
-    throw "docs/help: $Command -$Parameter has no description."
-}
-
-function Get-PipelineInput($Attributes) {
-    $kinds = @()
-    if ($Attributes | Where-Object ValueFromPipeline) { $kinds += 'ByValue' }
-    if ($Attributes | Where-Object ValueFromPipelineByPropertyName) { $kinds += 'ByPropertyName' }
-    if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
-}
-
-function Write-Parameter([string] $Command, $Parameter, $Attributes, [bool] $WithProse) {
+# One parameter: in a syntax item (its set's binding, no prose), or in the parameters list (with prose).
+function Write-Parameter($Parameter, [bool] $Required, [string] $Position, [string] $PipelineInput, [string] $Prose) {
     $isSwitch = $Parameter.ParameterType -eq [switch]
-    $positions = @($Attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position)
     $w.WriteStartElement('command', 'parameter', $cmd)
-    $w.WriteAttributeString('required', ([bool]($Attributes | Where-Object Mandatory)).ToString().ToLowerInvariant())
+    $w.WriteAttributeString('required', $Required.ToString().ToLowerInvariant())
     $w.WriteAttributeString('variableLength', 'true')
     $w.WriteAttributeString('globbing', 'false')
-    $w.WriteAttributeString('pipelineInput', (Get-PipelineInput $Attributes))
-    $w.WriteAttributeString('position', $(if ($positions.Count) { "$($positions[0])" } else { 'named' }))
+    $w.WriteAttributeString('pipelineInput', $PipelineInput)
+    $w.WriteAttributeString('position', $Position)
     $w.WriteAttributeString('aliases', $(if ($Parameter.Aliases.Count) { $Parameter.Aliases -join ', ' } else { 'none' }))
     $w.WriteElementString('maml', 'name', $maml, $Parameter.Name)
-    if ($WithProse) { Write-Paras @(Get-Prose $Command $Parameter.Name) }
+    if ($Prose) { Write-Paras @($Prose) }
     if (-not $isSwitch) {
         $w.WriteStartElement('command', 'parameterValue', $cmd)
         $w.WriteAttributeString('required', 'true')
         $w.WriteString($Parameter.ParameterType.Name)
         $w.WriteEndElement()
     }
-    if ($WithProse) {
+    if ($Prose) {
         $w.WriteStartElement('dev', 'type', $dev)
         $w.WriteElementString('maml', 'name', $maml, $Parameter.ParameterType.FullName)
         $w.WriteEndElement()
@@ -88,54 +78,47 @@ function Write-Types([string] $Outer, [string] $Inner, $Items) {
 $w.WriteStartDocument()
 $w.WriteStartElement('helpItems', 'http://msh')
 $w.WriteAttributeString('schema', 'maml')
-foreach ($command in Get-Command -Module $module.Name | Sort-Object Name) {
-    $name = $command.Name
-    $doc = $help.Commands[$name]
-    if (-not $doc) { throw "docs/help has no entry for $name." }
-
+foreach ($c in $commands) {
     $w.WriteStartElement('command', 'command', $cmd)
     $w.WriteAttributeString('xmlns', 'maml', $null, $maml)
     $w.WriteAttributeString('xmlns', 'command', $null, $cmd)
     $w.WriteAttributeString('xmlns', 'dev', $null, $dev)
 
     $w.WriteStartElement('command', 'details', $cmd)
-    $w.WriteElementString('command', 'name', $cmd, $name)
-    Write-Paras @($doc.Synopsis)
-    $w.WriteElementString('command', 'verb', $cmd, $command.Verb)
-    $w.WriteElementString('command', 'noun', $cmd, $command.Noun)
+    $w.WriteElementString('command', 'name', $cmd, $c.Name)
+    Write-Paras @($c.Synopsis)
+    $w.WriteElementString('command', 'verb', $cmd, $c.Verb)
+    $w.WriteElementString('command', 'noun', $cmd, $c.Noun)
     $w.WriteEndElement()
-    Write-Paras $doc.Description
+    Write-Paras $c.Description
 
     $w.WriteStartElement('command', 'syntax', $cmd)
-    foreach ($set in $command.ParameterSets) {
+    foreach ($set in $c.Syntax) {
         $w.WriteStartElement('command', 'syntaxItem', $cmd)
-        $w.WriteElementString('maml', 'name', $maml, $name)
-        foreach ($p in $set.Parameters | Where-Object Name -NotIn $ubiquitous) {
-            $attributes = $command.Parameters[$p.Name].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.ParameterSetName -in $set.Name, '__AllParameterSets' }
-            Write-Parameter $name $command.Parameters[$p.Name] $attributes $false
-        }
+        $w.WriteElementString('maml', 'name', $maml, $c.Name)
+        foreach ($p in $set.Parameters) { Write-Parameter $p.Parameter $p.Required $p.Position $p.PipelineInput $null }
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'parameters', $cmd)
-    foreach ($p in $command.Parameters.Values | Where-Object Name -NotIn $ubiquitous | Sort-Object Name) {
-        $attributes = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
-        Write-Parameter $name $p $attributes $true
+    foreach ($p in $c.Parameters) {
+        $parameter = (Get-Command $c.Name).Parameters[$p.Name]
+        Write-Parameter $parameter $p.Required $p.Position $p.PipelineInput $p.Prose
     }
     $w.WriteEndElement()
 
-    Write-Types 'inputTypes' 'inputType' $doc.Inputs
-    Write-Types 'returnValues' 'returnValue' $doc.Outputs
+    Write-Types 'inputTypes' 'inputType' $c.Inputs
+    Write-Types 'returnValues' 'returnValue' $c.Outputs
 
     $w.WriteStartElement('maml', 'alertSet', $maml)
     $w.WriteStartElement('maml', 'alert', $maml)
-    foreach ($note in $doc.Notes) { $w.WriteElementString('maml', 'para', $maml, $note) }
+    foreach ($note in $c.Notes) { $w.WriteElementString('maml', 'para', $maml, $note) }
     $w.WriteEndElement(); $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'examples', $cmd)
     $i = 0
-    foreach ($example in $doc.Examples) {
+    foreach ($example in $c.Examples) {
         $i++
         $w.WriteStartElement('command', 'example', $cmd)
         $w.WriteElementString('maml', 'title', $maml, "-------------------------- Example $i --------------------------")
@@ -148,7 +131,7 @@ foreach ($command in Get-Command -Module $module.Name | Sort-Object Name) {
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'relatedLinks', $cmd)
-    foreach ($link in $doc.Links) {
+    foreach ($link in $c.Links) {
         $w.WriteStartElement('maml', 'navigationLink', $maml)
         $isUri = $link -like 'http*'
         $w.WriteElementString('maml', 'linkText', $maml, $(if ($isUri) { 'Online: ' + ($link -split '/')[-1] } else { $link }))
@@ -163,3 +146,13 @@ $w.WriteEndElement()
 $w.WriteEndDocument()
 $w.Close()
 Write-Host "Wrote $Destination"
+
+# The module's about topics: about_<Module>.md and about_<Module>_*.md (KmsGrants' are not KmsGrants.Testing's).
+$enUS = Split-Path $Destination
+$topics = @(Get-ChildItem $AboutSource -Filter 'about_*.md' | Where-Object { $_.BaseName -eq "about_$($module.Name)" -or $_.BaseName -like "about_$($module.Name)_*" })
+if (-not $topics) { throw "No about topic for $($module.Name) in $AboutSource." }
+foreach ($topic in $topics) {
+    $text = ConvertTo-AboutText (Get-Content $topic.FullName -Raw)
+    [IO.File]::WriteAllText((Join-Path $enUS "$($topic.BaseName).help.txt"), $text, [System.Text.UTF8Encoding]::new($false))
+}
+Write-Host "Wrote $($topics.Count) about topic(s) for $($module.Name)"

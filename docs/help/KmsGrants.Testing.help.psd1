@@ -1,6 +1,7 @@
-# The source of KmsGrants.Testing's cmdlet help. tools/New-MamlHelp.ps1 turns it into en-US/KmsGrants.Testing.dll-Help.xml
-# at build time, taking each parameter's type, position, aliases and pipeline binding from the built cmdlets themselves,
-# so only the prose lives here.
+# The source of KmsGrants.Testing's cmdlet help prose. tools/New-MamlHelp.ps1 turns it into
+# en-US/KmsGrants.Testing.dll-Help.xml at build time, and tools/Update-Docs.ps1 into the pages docs/en-US/<Cmdlet>.md
+# (build.ps1 -Task Docs), both taking each parameter's type, position, aliases and pipeline binding from the built
+# cmdlets themselves, so only the prose lives here.
 @{
     # Parameters several cmdlets share.
     CommonParameters = @{
@@ -14,7 +15,7 @@
             Synopsis    = 'Starts a local KMS endpoint for tests, in this PowerShell process, on a loopback port: give its Url to -EndpointUrl.'
             Description = @(
                 'Start-KmsEmulator starts the KMS emulator of the KmsGrants project and returns it: Url (http://127.0.0.1:PORT), Port, Regions, Region (the first), Account, AccessKey, SecretKey and SessionToken of the default identity, KeyArn and KeyArns (the keys seeded with -SeedGrants, one per Region), IsRunning and a Stop() method. The emulator speaks AWS JSON 1.1 with SigV4 signatures checked, and implements CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion, CreateAlias, ListAliases, CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant as the KMS API reference describes them: DryRun, NotFound, paging with opaque markers, who may retire a grant, key states, Regions (a request''s Region is its signature''s), accounts and assumed-role sessions. KmsGrants, the AWS CLI, boto3 and the AWS SDKs work against it.'
-                'It runs inside this process, served by its own small HTTP/1.1 server on the sockets of the .NET runtime every PowerShell 7.4+ carries: it starts in milliseconds, needs nothing else installed, and cannot be left behind; no client can crash, starve or confuse it (every part of a request is bounded, see about_KmsGrants.Testing). It stops with Stop-KmsEmulator, when the runspace that started it closes, when the module is removed from that runspace, and when the process exits; a process that is killed takes its port with it. Start it in a Pester BeforeAll and stop it in AfterAll; several emulators may run side by side, each on its own port.'
+                'It runs inside this process, served by its own small HTTP/1.1 server on the sockets of the .NET runtime every PowerShell 7.4+ carries: it starts in milliseconds, needs nothing else installed, and cannot be left behind; no client can crash, starve or confuse it (every part of a request is bounded, see about_KmsGrants.Testing_Http). It stops with Stop-KmsEmulator, when the runspace that started it closes, when the module is removed from that runspace, and when the process exits; a process that is killed takes its port with it. Start it in a Pester BeforeAll and stop it in AfterAll; several emulators may run side by side, each on its own port.'
                 'Requests must be signed by a known identity: by default testing / testing, the root of account 111122223333 (-Account). Unsigned, unknown or wrongly signed requests get KMS''s own errors, checked as KMS checks them: the signature scoped to kms, Host and X-Amz-Date among the signed headers, X-Amz-Date within 15 minutes of the clock, and a session token only with the temporary credentials it belongs to. A request is authenticated before its quota is charged, so strangers spend none of it. A malformed JSON body is SerializationException; a failure of the emulator itself is KMSInternalException (HTTP 500), never an empty success. -Quota, -LatencyMs and -FaultRate make it behave like a busy or failing KMS. What was sent is in Get-KmsEmulatorRequest, the counts in Get-KmsEmulatorStatistic, what is alive in Get-KmsEmulatorGrant.'
                 'Wrong input stops the command with an error whose ID says what (KmsGrants.Testing.InvalidRegion, InvalidQuota, InvalidIdentity, PortInUse, ...) and leaves nothing listening.'
             )
@@ -37,7 +38,7 @@
             Outputs     = @(@{ Type = 'KmsGrants.Testing.KmsEmulator'; Description = 'The running emulator. Its text is its Url.' })
             Notes       = @(
                 'Keys, grants and counts live in memory and end with the emulator. The emulator answers only on loopback; requests are unencrypted HTTP, as fits a local test endpoint.'
-                'Out of the box the emulator serves what KmsGrants needs; the README of the KmsGrants project lists its behaviour in full, which is the contract its tests keep.'
+                'about_KmsGrants.Testing lists the emulator''s behaviour in full, which is the contract its tests keep; about_KmsGrants.Testing_Http its HTTP endpoints and the bounds it puts on clients.'
             )
             Examples    = @(
                 @{ Code = '$kms = Start-KmsEmulator; Get-KmsRetirableGrant arn:aws:iam::111122223333:role/ci -EndpointUrl $kms.Url -Region $kms.Region -AccessKey $kms.AccessKey -SecretKey $kms.SecretKey'
@@ -276,7 +277,7 @@ AfterAll { $kms | Stop-KmsEmulator }'
                 @{ Type = 'None'; Description = 'By default, nothing.' }
                 @{ Type = 'KmsGrants.Testing.EmulatorPrincipal'; Description = 'With -PassThru, each principal deleted.' }
             )
-            Notes       = @('Over HTTP, POST /_emulator/principals/delete with {"principals": [ARN, ...]} does the same (about_KmsGrants.Testing).')
+            Notes       = @('Over HTTP, POST /_emulator/principals/delete with {"principals": [ARN, ...]} does the same (about_KmsGrants.Testing_Http).')
             Examples    = @(
                 @{ Code = '$gone = Remove-KmsEmulatorPrincipal arn:aws:iam::111122223333:role/old-app -PassThru; (Get-KmsGrant $key.Arn @connection).GranteePrincipal | Should -Contain $gone.UniqueId'
                    Remarks = 'Deletes a role and asserts that ListGrants, through KmsGrants, shows its AROA… unique ID.' }

@@ -1,6 +1,6 @@
-# The source of the cmdlets' help. tools/New-MamlHelp.ps1 turns it into en-US/KmsGrants.dll-Help.xml at build
-# time, taking each parameter's type, position, aliases and pipeline binding from the built cmdlets themselves,
-# so only the prose lives here.
+# The source of the cmdlets' help prose. tools/New-MamlHelp.ps1 turns it into en-US/KmsGrants.dll-Help.xml at build time,
+# and tools/Update-Docs.ps1 into the pages docs/en-US/<Cmdlet>.md (build.ps1 -Task Docs), both taking each parameter's
+# type, position, aliases and pipeline binding from the built cmdlets themselves, so only the prose lives here.
 @{
     # The AWS Tools' common parameters, shared by every cmdlet.
     CommonParameters = @{
@@ -18,7 +18,7 @@
         'Remove-KmsGrant' = @{
             Synopsis    = 'Retires AWS KMS grants (KMS RetireGrant), one or tens of thousands, by token or by key and grant ID.'
             Description = @(
-                'Remove-KmsGrant retires KMS grants. Identify each grant by its grant token (-GrantToken), or by its key (key ID or key ARN; use the ARN for a key in another account) and grant ID (-KeyId with -GrantId). Objects from Get-KmsGrant, Get-KmsRetirableGrant, Import-Csv rows (columns KeyId,GrantId or GrantToken) and the AWS Tools'' GrantListEntry objects bind from the pipeline by property name; a bare string is a grant token. An object that carries both a token and KeyId+GrantId binds by key and ID: that names the grant unambiguously and shows its key in every message.'
+                'Remove-KmsGrant retires KMS grants. Identify each grant by its grant token (-GrantToken), or by its key (key ID or key ARN; use the ARN for a key in another account) and grant ID (-KeyId with -GrantId). Objects from Get-KmsGrant, Get-KmsRetirableGrant, Import-Csv rows (columns KeyId,GrantId or GrantToken) and the AWS Tools'' GrantListEntry objects bind from the pipeline by property name; a bare string is a grant token. An object that carries both a token and KeyId+GrantId binds by its token: the token is what CreateGrant returned for that very grant, and works before KMS''s eventual consistency.'
                 'Retiring cannot be undone, so the command asks for confirmation (ConfirmImpact High) for each grant, offering Yes to All and No to All; -Force skips the prompt. -WhatIf prints PowerShell''s own What if line for every grant, then sends each request with DryRun=true and states KMS''s verdict on a second What if line: the retirement would succeed, or the exact error it would get, which is also written as an error. Nothing is retired under -WhatIf, and -Force never overrides it. Against an endpoint that ignores DryRun (moto does), a DryRun of a grant that cannot exist is sent first, and its success stops the run with a KmsGrants.DryRunNotHonored error; a grant for which no verdict could be had gets a warning, and nothing is sent for it.'
                 'Grants are retired concurrently: up to -ThrottleLimit requests in flight, at a rate that starts at KMS''s default RetireGrant quota (50 per second), grows while nothing is throttled, and backs off when KMS answers ThrottlingException. Throttling, faults (HTTP 500, 503), timeouts and lost connections are retried with jittered exponential backoff; a grant whose response was lost and whose retry finds it gone is reported as RetiredOnRetry. Results are written as they complete, not in input order. Memory stays bounded however many grants stream in. Runs longer than two seconds show a progress bar.'
                 'Each failure is a non-terminating error with a stable ID (KmsGrants.NotFound, KmsGrants.AccessDenied, KmsGrants.InvalidArn, KmsGrants.InvalidState, KmsGrants.Throttled, KmsGrants.DependencyTimeout, ...), the matching category, and the grant as target object; the other grants go on unless you use -ErrorAction Stop. Input that KMS would reject (lengths and patterns of the KMS service model) is reported before any request is sent. Missing credentials stop the command before it takes any grant (a terminating error). With no Region set anywhere, only the grants that need one (named by token, key ID or alias name) fail, with KmsGrants.NoRegion.'
@@ -47,7 +47,7 @@
             )
             Notes       = @(
                 'Only the grant''s retiring principal, a grantee principal the grant allows RetireGrant, or the key''s account may retire a grant. Retirements take effect after a brief delay (usually under five minutes).'
-                'KMS quotas are per account and Region, across all principals: see about_KmsGrants for how the pacing works and the figures measured against it.'
+                'KMS quotas are per account and Region, across all principals: see about_KmsGrants_BulkAndPacing for how the pacing works.'
             )
             Examples    = @(
                 @{ Code = 'Get-KmsRetirableGrant -RetiringPrincipal arn:aws:iam::111122223333:role/deployer | Remove-KmsGrant -Force'
@@ -61,7 +61,7 @@
                 @{ Code = 'Get-KmsRetirableGrant $principal | Remove-KmsGrant -Force -MaxRequestsPerSecond 20 -ErrorAction SilentlyContinue -ErrorVariable failed; $KmsGrantsLastRun'
                    Remarks = 'Retires at no more than 20 requests per second, leaving quota to production traffic, collects the failures in $failed, and shows the run''s tally.' }
             )
-            Links       = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html')
+            Links       = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'about_KmsGrants_Results', 'about_KmsGrants_WhatIf', 'about_KmsGrants_BulkAndPacing', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html')
         }
 
         'New-KmsGrant' = @{
@@ -109,7 +109,7 @@
                 @{ Code = 'Import-Csv ./keys.csv | New-KmsGrant -GranteePrincipal $role -Operations Decrypt -EncryptionContextSubset @{ app = ''billing'' } | Export-Csv ./granted.csv'
                    Remarks = 'Creates a constrained Decrypt grant on each key the CSV lists, and keeps each grant''s ID and token.' }
             )
-            Links       = @('Get-KmsGrant', 'Find-KmsStaleGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html')
+            Links       = @('Get-KmsGrant', 'Find-KmsStaleGrant', 'Remove-KmsGrant', 'Revoke-KmsGrant', 'about_KmsGrants', 'about_KmsGrants_NewGrants', 'about_KmsGrants_Results', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html')
         }
 
         'Revoke-KmsGrant' = @{
@@ -154,7 +154,7 @@
                 @{ Code = 'Import-Csv ./grants.csv | Revoke-KmsGrant -Force -MaxRequestsPerSecond 20 -ErrorAction SilentlyContinue -ErrorVariable failed; $KmsGrantsLastRun'
                    Remarks = 'Revokes the grants a CSV file lists (KeyId and GrantId columns; keys by ARN may be in several Regions, all revoked at once) at no more than 20 requests per second, collects the failures in $failed, and shows the tally.' }
             )
-            Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html')
+            Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'Find-KmsStaleGrant', 'about_KmsGrants', 'about_KmsGrants_Results', 'about_KmsGrants_WhatIf', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html')
         }
 
         'Get-KmsRetirableGrant' = @{
@@ -165,7 +165,7 @@
             )
             Parameters  = @{
                 RetiringPrincipal = 'The retiring principal: an IAM ARN (role, user, account root, federated user, assumed role) or a service principal, in the caller''s account (KMS lists grants for principals of the caller''s account only; the grants may be on keys of any account). Validated against the KMS model''s pattern before any request. Takes principals from the pipeline, by value or by property name; only text binds.'
-                Region            = 'The Region to list in, or several (us-east-1, eu-west-1): ListRetirableGrants lists one Region''s grants, so several are listed side by side, each at its own quota (AWS.Tools takes one). When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants). A piped object''s Region property names its principal''s.'
+                Region            = 'The Region to list in, or several (us-east-1, eu-west-1): ListRetirableGrants lists one Region''s grants, so several are listed side by side, each at its own quota (AWS.Tools takes one). When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants_Connection). A piped object''s Region property names its principal''s.'
                 PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'
                 Marker            = 'Starts from this marker (the NextMarker of an earlier page; alias -NextToken). As in AWS.Tools, giving -Marker lists one page only.'
                 NoAutoIteration   = 'Lists one page only (from -Marker if given). Use -Select * to see the page''s NextMarker and Truncated.'
@@ -187,7 +187,7 @@
                 @{ Code = 'Get-KmsRetirableGrant $principal | Group-Object { ($_.KeyId -split '':'')[4] } | Select-Object Name, Count'
                    Remarks = 'Counts the retirable grants per key account.' }
             )
-            Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html')
+            Links       = @('Remove-KmsGrant', 'Get-KmsGrant', 'about_KmsGrants', 'about_KmsGrants_AwsTools', 'about_KmsGrants_Regions', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html')
         }
 
         'Find-KmsStaleGrant' = @{
@@ -224,7 +224,7 @@
                 @{ Code = 'Get-KmsGrant -KeyId alias/app-* | Find-KmsStaleGrant -Reason Duplicate | Revoke-KmsGrant -Force -PassThru | Export-Csv ./revoked.csv'
                    Remarks = 'Revokes the duplicate grants of the app keys, keeping the newest of each group, and keeps a report of each one''s fate.' }
             )
-            Links       = @('Get-KmsGrant', 'Revoke-KmsGrant', 'New-KmsGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/developerguide/grant-best-practices.html')
+            Links       = @('Get-KmsGrant', 'Revoke-KmsGrant', 'New-KmsGrant', 'about_KmsGrants', 'about_KmsGrants_StaleGrants', 'https://docs.aws.amazon.com/kms/latest/developerguide/grant-best-practices.html')
         }
 
         'Get-KmsGrant' = @{
@@ -237,7 +237,7 @@
             )
             Parameters  = @{
                 KeyId             = 'The key: key ID, key ARN, alias name (alias/NAME) or alias ARN; an alias is resolved once with DescribeKey. A key ARN is listed in its own Region. Use the key ARN for a key in another account. Wildcards list every matching key of the Region (ListKeys, or ListAliases for alias/ patterns): * for all, alias/app-*, 1234abcd*, arn:aws:kms:*:111122223333:key/*. Takes keys from the pipeline, by value or by property name (KeyId, KeyArn); tab completion offers the Region''s aliases and key IDs.'
-                Region            = 'The Regions to list in: one, or several (us-east-1, eu-west-1), listed side by side, each at its own ListGrants quota (AWS.Tools takes one). A key named by its key ARN is listed in the ARN''s Region. When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants). A piped object''s Region property names the Regions for its key.'
+                Region            = 'The Regions to list in: one, or several (us-east-1, eu-west-1), listed side by side, each at its own ListGrants quota (AWS.Tools takes one). A key named by its key ARN is listed in the ARN''s Region. When omitted: the default Region, resolved as for every cmdlet (see about_KmsGrants_Connection). A piped object''s Region property names the Regions for its key.'
                 GrantId           = 'Only the grant with this ID (also by property name, so piped grants are listed afresh).'
                 GranteePrincipal  = 'Only grants for this grantee principal.'
                 PageSize          = 'Grants per request (aliases -Limit and -MaxItems, as in AWS.Tools, which sends the value as the page size): 1-1000 as the KMS model allows (KMS documents 1-100); default 100, the fewest round trips. With -First, no more than -First still needs is asked for.'
@@ -259,7 +259,7 @@
                 @{ Code = 'Get-KmsGrant $keyArn | Where-Object CreationDate -lt (Get-Date).AddDays(-90) | Remove-KmsGrant -Force -PassThru'
                    Remarks = 'Retires the key''s grants older than 90 days and reports each one''s fate.' }
             )
-            Links       = @('Remove-KmsGrant', 'Get-KmsRetirableGrant', 'about_KmsGrants', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html')
+            Links       = @('Remove-KmsGrant', 'Get-KmsRetirableGrant', 'Find-KmsStaleGrant', 'about_KmsGrants', 'about_KmsGrants_AwsTools', 'about_KmsGrants_Regions', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html')
         }
     }
 }

@@ -1,6 +1,6 @@
 @{
     # The single source of this module's version: build.ps1 and its package read it from here.
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = 'a60082fb-f87d-46b9-8202-159f321d5c0e'
     RootModule           = 'KmsGrants.Testing.dll'
     Author               = 'The KmsGrants authors'
@@ -21,7 +21,7 @@
             Tags         = @('AWS', 'KMS', 'KeyManagementService', 'Grants', 'Emulator', 'Mock', 'Testing', 'Pester', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/kmsgrants/KmsGrants'
             LicenseUri   = 'https://github.com/kmsgrants/KmsGrants/blob/main/LICENSE'
-            ReleaseNotes = 'First release: the KMS emulator of the KmsGrants repository as a module, hosted on System.Net.HttpListener.'
+            ReleaseNotes = '0.2.0: its own bounded HTTP/1.1 server on System.Net.Sockets, deleted IAM principals shown as unique IDs, back-dated grants, AWS managed keys, CreateGrant''s Name idempotency. Every change: https://github.com/kmsgrants/KmsGrants/blob/main/CHANGELOG.md'
         }
     }
 }

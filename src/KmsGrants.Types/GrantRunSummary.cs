@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 
 namespace KmsGrants
 {
@@ -9,33 +10,48 @@ namespace KmsGrants
     /// <see cref="UnreportedResults"/>. The counts are those results'.</summary>
     public abstract class GrantRunSummary
     {
+        [Description("When the run started (local time).")]
         public DateTime StartTime { get; } = DateTime.Now;
-        /// <summary>The KMS API: RetireGrant, RevokeGrant or CreateGrant.</summary>
+        [Description("The KMS API: RetireGrant, RevokeGrant or CreateGrant.")]
         public abstract string Operation { get; }
+        [Description("How long the run took.")]
         public TimeSpan Elapsed { get; internal set; }
+        [Description("True for a -WhatIf run: every request was a DryRun.")]
         public bool DryRun { get; internal set; }
+        [Description("True when the run ended early: Ctrl+C, a later command's stop (Select-Object -First), -ErrorAction Stop, or an answer that would fail every request.")]
         public bool Stopped { get; internal set; }
-        /// <summary>Why the run stopped early, in words; null when it ran to the end.</summary>
+        [Description("Why the run stopped early, in words; empty when it ran to the end.")]
         public string? StopReason { get; internal set; }
+        [Description("Grants taken into the run: each has exactly one result.")]
         public int Submitted { get; internal set; }
+        [Description("Results whose Outcome is Succeeded (retired, revoked, created).")]
         public int Succeeded { get; internal set; }
+        [Description("Results whose Outcome is SucceededOnRetry (gone after a lost response).")]
         public int SucceededOnRetry { get; internal set; }
+        [Description("-WhatIf: results whose DryRun verdict is that the call would succeed.")]
         public int WouldSucceed { get; internal set; }
+        [Description("-WhatIf: results whose DryRun got the error the real call would get.")]
         public int WouldFail { get; internal set; }
+        [Description("Results whose Outcome is Failed.")]
         public int Failed { get; internal set; }
+        [Description("Results whose Outcome is Unknown: check whether those grants exist.")]
         public int Unknown { get; internal set; }
+        [Description("Results whose Outcome is NotAttempted: never sent; run them again once the cause is fixed.")]
         public int NotAttempted { get; internal set; }
-        /// <summary>Grants refused before they could be taken in (bad identifiers, no Region for them): errors, no result.</summary>
+        [Description("Grants refused before they could be taken in (bad identifiers, no Region for them): an error each, no result.")]
         public int Invalid { get; internal set; }
-        /// <summary>Grants the user declined at the confirmation prompt: no result.</summary>
+        [Description("Grants the user declined at the confirmation prompt: no result.")]
         public int Declined { get; internal set; }
+        [Description("Requests sent, DryRun canaries and retries included.")]
         public long Requests { get; internal set; }
+        [Description("Answers that were ThrottlingException.")]
         public long ThrottledResponses { get; internal set; }
-        /// <summary>Per Region: requests, throttles, the quota measured and each outcome.</summary>
+        [Description("Per Region, a RegionTally: outcomes, requests, throttles and the quota measured.")]
         public SortedDictionary<string, RegionTally> Regions { get; } = new SortedDictionary<string, RegionTally>(StringComparer.Ordinal);
+        [Description("The results the pipeline no longer took (Ctrl+C, a later command's stop, -ErrorAction Stop): with what was written, every grant's one result.")]
         public List<GrantResult> UnreportedResults { get; } = new List<GrantResult>();
 
-        /// <summary>Results counted so far: equal to <see cref="Submitted"/> once the run has ended.</summary>
+        [Description("Results counted so far: equal to Submitted once the run has ended.")]
         public int ResultCount => Succeeded + SucceededOnRetry + WouldSucceed + WouldFail + Failed + Unknown + NotAttempted;
 
         internal void Count(GrantResult result)
@@ -70,8 +86,11 @@ namespace KmsGrants
     public sealed class RetireSummary : GrantRunSummary
     {
         public override string Operation => "RetireGrant";
+        [Description("Succeeded, under its RetireGrant name.")]
         public int Retired => Succeeded;
+        [Description("SucceededOnRetry, under its RetireGrant name.")]
         public int RetiredOnRetry => SucceededOnRetry;
+        [Description("WouldSucceed, under its RetireGrant name.")]
         public int WouldRetire => WouldSucceed;
         protected override string Done => "retired";
     }
@@ -80,8 +99,11 @@ namespace KmsGrants
     public sealed class RevokeSummary : GrantRunSummary
     {
         public override string Operation => "RevokeGrant";
+        [Description("Succeeded, under its RevokeGrant name.")]
         public int Revoked => Succeeded;
+        [Description("SucceededOnRetry, under its RevokeGrant name.")]
         public int RevokedOnRetry => SucceededOnRetry;
+        [Description("WouldSucceed, under its RevokeGrant name.")]
         public int WouldRevoke => WouldSucceed;
         protected override string Done => "revoked";
     }
@@ -90,7 +112,9 @@ namespace KmsGrants
     public sealed class NewGrantSummary : GrantRunSummary
     {
         public override string Operation => "CreateGrant";
+        [Description("Grants created: Succeeded and SucceededOnRetry.")]
         public int Created => Succeeded + SucceededOnRetry;
+        [Description("WouldSucceed, under its CreateGrant name.")]
         public int WouldCreate => WouldSucceed;
         protected override string Done => "created";
     }
@@ -98,16 +122,21 @@ namespace KmsGrants
     /// <summary>One Region's part of a run.</summary>
     public sealed class RegionTally
     {
-        /// <summary>Deleted (or, under -WhatIf, would be).</summary>
+        [Description("Grants done there (retired, revoked, created; on retry too), or under -WhatIf that would be.")]
         public int Succeeded { get; internal set; }
-        /// <summary>The same count as <see cref="Succeeded"/>, under the name of the first release.</summary>
+        [Description("The same count as Succeeded, under the name of the first release.")]
         public int Retired => Succeeded;
+        [Description("Grants failed there, or under -WhatIf that would fail.")]
         public int Failed { get; internal set; }
+        [Description("Grants whose outcome is unknown.")]
         public int Unknown { get; internal set; }
+        [Description("The Region's other results (NotAttempted).")]
         public int Other { get; internal set; }
+        [Description("Requests sent to the Region.")]
         public long Requests { get; internal set; }
+        [Description("The Region's answers that were ThrottlingException.")]
         public long ThrottledResponses { get; internal set; }
-        /// <summary>The Region's quota for the operation as measured from throttles (requests per second), or null.</summary>
+        [Description("The Region's quota for the operation as measured from its throttles (requests per second); empty when nothing was throttled.")]
         public double? QuotaEstimate { get; internal set; }
 
         internal void Count(GrantOutcome outcome)

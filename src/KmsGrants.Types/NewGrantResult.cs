@@ -1,19 +1,22 @@
 using System;
+using System.ComponentModel;
 
 namespace KmsGrants
 {
     /// <summary>The fate of one grant given to New-KmsGrant (CreateGrant).</summary>
     public enum NewGrantStatus
     {
-        /// <summary>KMS created the grant (or, for a request with a Name whose earlier answer was lost, returned the grant
-        /// that request made: KMS's answer either way).</summary>
+        [Description("KMS created the grant; or, for a request with a Name whose earlier answer was lost, returned the grant that request made: KMS's answer either way.")]
         Created = 1,
+        [Description("-WhatIf: KMS's DryRun says the grant would be created.")]
         WouldCreate = 3,
+        [Description("-WhatIf: the DryRun got the error the real call would get.")]
         WouldFail,
+        [Description("Not created: KMS refused (ErrorCode says why), or the request never reached the endpoint.")]
         Failed,
-        /// <summary>A request may have reached KMS but no answer came: the grant may exist. Without a Name it is not sent
-        /// again (a second request would make a second grant).</summary>
+        [Description("A request may have reached KMS but no answer came: the grant may exist. Without a Name it is not sent again (a second request would make a second grant).")]
         Unknown,
+        [Description("Never sent: the run stopped first; or, under -WhatIf, no verdict could be had.")]
         NotAttempted,
     }
 
@@ -21,13 +24,18 @@ namespace KmsGrants
     /// usable at once, before KMS's eventual consistency), and what it allows.</summary>
     public sealed class NewGrantResult : GrantResult
     {
+        [Description("Created, WouldCreate, WouldFail, Failed, Unknown or NotAttempted.")]
         public NewGrantStatus Status { get; set; }
         public override string Operation => "CreateGrant";
+        [Description("The grant's name, if it has one.")]
         public string? Name { get; set; }
+        [Description("The principal the grant gives its operations to.")]
         public string? GranteePrincipal { get; set; }
+        [Description("The principal that may retire the grant, if any.")]
         public string? RetiringPrincipal { get; set; }
+        [Description("What the grant allows.")]
         public string[] Operations { get; set; } = Array.Empty<string>();
-        /// <summary>The grant this one was copied from, when a grant object was piped in as a template.</summary>
+        [Description("The grant this one was copied from, when a grant object was piped in as a template.")]
         public string? TemplateGrantId { get; set; }
         public override GrantOutcome Outcome => Status switch
         {

@@ -1,14 +1,14 @@
 using System;
+using System.ComponentModel;
 
 namespace KmsGrants
 {
     /// <summary>Why Find-KmsStaleGrant says a grant should go. Numbered from 1: none is falsy.</summary>
     public enum StaleReason
     {
-        /// <summary>Its grantee or retiring principal shows as an IAM unique ID (AROA…, AIDA…): a deleted role or user.</summary>
+        [Description("Its grantee or retiring principal shows as an IAM unique ID (AROA... for a role, AIDA... for a user): a deleted role or user; the grant is older than -MinimumAge.")]
         PrincipalDeleted = 1,
-        /// <summary>Another grant of the key gives the same access (grantee, retiring principal, operations, constraints)
-        /// and is newer.</summary>
+        [Description("Another grant of the same key gives the same access (grantee, retiring principal, operations as a set, constraints) and is newer: the newest of each group is kept.")]
         Duplicate,
     }
 
@@ -16,9 +16,11 @@ namespace KmsGrants
     /// into Revoke-KmsGrant and Remove-KmsGrant as it is — with why it should go, in words a reviewer can check.</summary>
     public sealed class StaleGrant : GrantInfo
     {
+        [Description("Why it should go: PrincipalDeleted or Duplicate.")]
         public StaleReason Reason { get; set; }
+        [Description("What shows it, in words a reviewer can check: the unique ID and the grant's age, or the kept grant and what the two share.")]
         public string Evidence { get; set; } = "";
-        /// <summary>For a duplicate, the newer grant that is kept.</summary>
+        [Description("For a duplicate, the newer grant that is kept.")]
         public string? KeptGrantId { get; set; }
 
         public static StaleGrant From(GrantInfo grant, StaleReason reason, string evidence, string? keptGrantId) => new StaleGrant

@@ -46,9 +46,9 @@ function Read-HostLine([System.Diagnostics.Process] $Process, [int] $TimeoutSeco
 .SYNOPSIS
     Starts the emulator's console host on a free loopback port.
 .DESCRIPTION
-    Runs `dotnet KmsEmulator.dll --port 0` with -Arguments (any option of the host, see the README), reads the listening
+    Runs `dotnet KmsEmulator.dll --port 0` with -Arguments (any option of the host, see about_KmsGrants.Testing_Http), reads the listening
     line and, with -SeedGrants, the seeded key ARN of each served Region, then the audit shape's key ARNs (-Keys,
-    -GrantsPerKey, -BigKeyGrants, -AwsManagedGrants, -GrantAgeDays, -DeletedPrincipal: see the README's console host
+    -GrantsPerKey, -BigKeyGrants, -AwsManagedGrants, -GrantAgeDays, -DeletedPrincipal: see about_KmsGrants.Testing_Http's console host
     options for which grants are duplicates and which name deleted roles). Its standard input stays open: the host
     serves until it ends, so it exits with this process even if Stop-EmulatorProcess is never called. Returns Url,
     KeyArn (the first Region's seeded key), KeyArns (every Region's, in Region order), AuditKeyArns (Region by Region:

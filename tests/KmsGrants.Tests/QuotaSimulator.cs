@@ -2,7 +2,7 @@ using KmsGrants.Engine;
 
 /// <summary>A KMS quota and a bulk retirement run in virtual time: a discrete-event simulation of the server's token
 /// bucket (rate Q, one second of burst, starting full), a fixed round trip with jitter, an optional steady competitor
-/// sharing the quota, and the client as RetireRunner drives it — the real pacer's schedule at the controller's rate, at most MaxInFlight requests in flight, throttled requests retried after 0-50 ms.
+/// sharing the quota, and the client as a run's Region lane (GrantRun, RegionLane) drives it — the real pacer's schedule at the controller's rate, at most MaxInFlight requests in flight, throttled requests retried after 0-50 ms.
 /// Deterministic for a seed; milliseconds of CPU for a 10-second run.</summary>
 public sealed class QuotaSimulator
 {

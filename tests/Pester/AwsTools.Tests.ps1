@@ -357,7 +357,7 @@ Describe 'Key aliases' {
         $before = Get-RequestCount $emulator DescribeKey
         $ids[4], ('f' * 64), ('d' * 64) | Remove-KmsGrant -KeyId alias/awstools-nosuch -Force -ErrorAction SilentlyContinue -ErrorVariable errors
         (Get-RequestCount $emulator DescribeKey) - $before | Should -Be 1
-        # One error per grant not retired (the README's contract), each naming its grant; the alias was asked about once.
+        # One error per grant not retired (about_KmsGrants_Errors), each naming its grant; the alias was asked about once.
         $errors.FullyQualifiedErrorId | Should -Be (@('KmsGrants.NotFound,KmsGrants.Commands.RemoveKmsGrantCommand') * 3)
         $errors.TargetObject.GrantId | Should -Be $ids[4], ('f' * 64), ('d' * 64)
         Get-RequestCount $emulator RetireGrant | Should -Be $sent

@@ -1,9 +1,12 @@
-# Help for every cmdlet and parameter of both modules, examples, about_KmsGrants and about_KmsGrants.Testing, and the
-# views of the output types.
+# Help for every cmdlet and parameter of both modules, examples, the about topics, and the views of the output types.
+# (Whether docs/en-US is what the code generates is Docs.Tests.ps1's.)
 BeforeDiscovery {
-    $commands = @('Get-KmsGrant', 'Get-KmsRetirableGrant', 'Remove-KmsGrant' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants' } }) +
-        @('Start-KmsEmulator', 'Stop-KmsEmulator', 'New-KmsEmulatorKey', 'New-KmsEmulatorGrant', 'Get-KmsEmulatorGrant', 'Get-KmsEmulatorRequest',
-            'Get-KmsEmulatorStatistic', 'Set-KmsEmulatorQuota', 'New-KmsEmulatorPrincipal', 'Remove-KmsEmulatorPrincipal', 'Get-KmsEmulatorPrincipal' | ForEach-Object { @{ Name = $_; About = 'about_KmsGrants.Testing' } })
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Get-KmsGrantsModulePath)
+    # Every cmdlet of both modules, from the modules themselves, with the about topic its help links to.
+    $commands = @(Get-Command -Module KmsGrants -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name; About = 'about_KmsGrants' } }) +
+        @(Get-Command -Module KmsGrants.Testing -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name; About = 'about_KmsGrants.Testing' } })
+    $topics = @(Get-ChildItem (Join-Path $PSScriptRoot '../../docs/en-US') -Filter 'about_*.md' | ForEach-Object { @{ Name = $_.BaseName; Path = $_.FullName } })
 }
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
@@ -84,6 +87,16 @@ Describe 'about_KmsGrants.Testing' {
         $ids = [KmsGrants.Testing.ErrorIds].GetFields() | ForEach-Object { $_.GetValue($null) }
         $ids.Count | Should -BeGreaterThan 10
         foreach ($id in $ids) { $text | Should -Match "\b$(($id -split '\.')[-1])\b" -Because "$id is an error ID" }
+    }
+}
+
+Describe 'Topic <Name>' -ForEach $topics {
+    It 'is Get-Help''s, with the sections of its markdown' {
+        $text = Get-Help $Name | Out-String
+        $text | Should -Match "TOPIC\s+$([regex]::Escape($Name))"
+        $headings = Get-Content $Path | Where-Object { $_ -match '^## ' } | ForEach-Object { ($_ -replace '^## ', '' -replace '`', '').ToUpperInvariant() }
+        $headings.Count | Should -BeGreaterThan 1
+        foreach ($heading in $headings) { $text | Should -Match ([regex]::Escape($heading)) -Because "$Name has the section '$heading'" }
     }
 }
 

@@ -142,7 +142,7 @@ Describe 'Stops from the pipeline: one result per grant, written or kept' {
         ($KmsGrantsLastRun.UnreportedResults + $written | Where-Object GrantId -EQ ('f' * 64)).Status | Should -Be 'Failed'
     }
 
-    It '-ErrorAction Stop with the results assigned: -OutVariable keeps those written before the stop, as the README says' {
+    It '-ErrorAction Stop with the results assigned: -OutVariable keeps those written before the stop, as about_KmsGrants_Results says' {
         # An assignment ($r = ...) gets nothing when the pipeline throws: PowerShell's rule, not the module's.
         $grants = @(New-Grants 9) + @([pscustomobject]@{ KeyId = $key.Arn; GrantId = 'e' * 64 }) + @(New-Grants 20)
         $assigned = 'untouched'

@@ -1,6 +1,7 @@
 # Both modules publish to a PSResourceGet repository, install with Install-PSResource or Save-PSResource, and work
-# installed: KmsGrants lists grants, and the sample runbook's Pester file (the README's example) passes in a fresh pwsh
-# that has only the two saved modules and Pester, and no repository.
+# installed: KmsGrants lists grants, the sample runbook's Pester file (about_KmsGrants.Testing shows it) passes in a fresh
+# pwsh that has only the two saved modules and Pester, and no repository; the README's install block works as written,
+# and Get-Help has every cmdlet and topic from what it installed.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
     . (Join-Path $PSScriptRoot 'TestPaths.ps1')
@@ -70,6 +71,46 @@ foreach ($name in 'KmsGrants', 'KmsGrants.Testing') { "loaded $name=" + (Get-Mod
             if ($null -eq $before[$name]) { Remove-Item "env:$name" -ErrorAction Ignore } else { Set-Item "env:$name" $before[$name] }
         }
     }
+
+    # The README's install block, as written: in a clone whose out/package holds the two packages, for a user whose
+    # NuGet folder holds the Pester package the test command restored; then Get-Help for every cmdlet and topic.
+    $readme = (Get-Content (Join-Path $script:RepoRoot 'README.md') -Raw) -replace "`r`n", "`n"
+    $installBlock = [regex]::Match($readme, "<!-- runs-in-tests: install -->\n``````powershell\n(?<code>.*?)\n``````", 'Singleline').Groups['code'].Value
+    $clone = Join-Path $TestDrive 'clone'
+    $installHome = Join-Path $TestDrive 'install-home'
+    $null = New-Item -ItemType Directory (Join-Path $clone 'out/package'), (Join-Path $installHome '.nuget/packages/pester')
+    Copy-Item (Join-Path $repo '*.nupkg') (Join-Path $clone 'out/package')
+    Copy-Item (Split-Path (Split-Path (Get-PesterManifest))) (Join-Path $installHome '.nuget/packages/pester/5.7.1') -Recurse
+    $topics = (Get-ChildItem (Join-Path $script:RepoRoot 'docs/en-US') -Filter 'about_*.md').BaseName
+    $installScript = Join-Path $TestDrive 'readme-install.ps1'
+    Set-Content $installScript @"
+`$ErrorActionPreference = 'Stop'
+$installBlock
+'saved=' + ((Get-ChildItem `$modules -Directory).Name -join ',')
+'found=' + ((Get-Module -ListAvailable KmsGrants, KmsGrants.Testing, Pester).ModuleBase -join ';')
+Import-Module KmsGrants, KmsGrants.Testing
+foreach (`$topic in '$($topics -join "', '")') {
+    `$text = Get-Help `$topic | Out-String
+    'topic ' + `$topic + '=' + (`$text -match ('TOPIC\s+' + [regex]::Escape(`$topic)))
+}
+foreach (`$command in Get-Command -Module KmsGrants, KmsGrants.Testing) {
+    `$help = Get-Help `$command.Name -Full
+    'cmdlet ' + `$command.Name + '=' + ([bool]`$help.Synopsis -and `$help.Synopsis -notlike ('*' + `$command.Name + '*[[]*') -and @(`$help.Examples.Example).Count -ge 3)
+}
+"@
+    $location = Get-Location
+    $savedHome = $env:HOME
+    try {
+        Set-Location $clone
+        $env:HOME = $installHome
+        # Plain text: escape codes would spoil the NUnit report of a failure.
+        $installOutput = ((& ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $installScript 2>&1) -join "`n") -replace '\x1b\[[0-9;?]*[A-Za-z]', ''
+        $installExitCode = $LASTEXITCODE
+    }
+    finally {
+        $env:HOME = $savedHome
+        Set-Location $location
+    }
 }
 AfterAll { Stop-TestServer $emulator }
 
@@ -102,7 +143,7 @@ Describe 'KmsGrants.Testing, saved with Save-PSResource, used as an installed us
         $sampleOutput | Should -Not -Match ([regex]::Escape($script:RepoRoot))
     }
 
-    It 'passes the sample runbook''s Pester file (the README''s example)' {
+    It 'passes the sample runbook''s Pester file (about_KmsGrants.Testing shows it)' {
         $sampleOutput | Should -Match 'result=Passed passed=6 failed=0'
         $sampleExitCode | Should -Be 0 -Because $sampleOutput
     }
@@ -114,11 +155,34 @@ Describe 'KmsGrants.Testing, saved with Save-PSResource, used as an installed us
     }
 }
 
-Describe 'The README' {
-    It 'shows samples/GrantCleanup/GrantCleanup.Tests.ps1 verbatim under "Testing your runbooks"' {
-        $readme = (Get-Content (Join-Path $script:RepoRoot 'README.md') -Raw) -replace "`r`n", "`n"
-        $section = $readme.Substring($readme.IndexOf('## Testing your runbooks'))
+Describe 'The README''s install block, run as written' {
+    It 'saves both modules and Pester into the folder it names, offline, and they are found there' {
+        $installExitCode | Should -Be 0 -Because $installOutput
+        $installOutput | Should -Match 'saved=KmsGrants,KmsGrants.Testing,Pester\n'
+        foreach ($name in 'KmsGrants', 'KmsGrants.Testing', 'Pester') {
+            $installOutput | Should -Match ([regex]::Escape((Join-Path $installHome "kms-modules/$name")))
+        }
+    }
+
+    It 'gives Get-Help every about topic, from the installed packages' {
+        foreach ($topic in $topics) { $installOutput | Should -Match "topic $([regex]::Escape($topic))=True" -Because $installOutput }
+    }
+
+    It 'gives Get-Help every cmdlet, with its synopsis and examples, from the installed packages' {
+        $cmdlets = [regex]::Matches($installOutput, 'cmdlet (\S+)=(\w+)')
+        $cmdlets.Count | Should -Be 17
+        foreach ($c in $cmdlets) { $c.Groups[2].Value | Should -Be 'True' -Because "Get-Help $($c.Groups[1].Value)" }
+    }
+}
+
+Describe 'about_KmsGrants.Testing, installed' {
+    It 'shows samples/GrantCleanup/GrantCleanup.Tests.ps1 as it is' {
+        $text = (Get-Content (Join-Path $script:RepoRoot 'docs/en-US/about_KmsGrants.Testing.md') -Raw) -replace "`r`n", "`n"
         $file = (Get-Content (Join-Path $script:RepoRoot 'samples/GrantCleanup/GrantCleanup.Tests.ps1') -Raw) -replace "`r`n", "`n"
-        $section.Contains("``````powershell`n" + $file.TrimEnd("`n") + "`n``````") | Should -BeTrue
+        $text.Contains("``````powershell`n" + $file.TrimEnd("`n") + "`n``````") | Should -BeTrue
+        $installed = Get-Content (Join-Path $installHome 'kms-modules/KmsGrants.Testing/*/en-US/about_KmsGrants.Testing.help.txt') -Raw
+        foreach ($line in $file -split "`n" | Where-Object { $_.Trim() }) {
+            $installed.Contains('        ' + $line.TrimEnd()) | Should -BeTrue -Because "Get-Help about_KmsGrants.Testing shows the sample's line '$line'"
+        }
     }
 }

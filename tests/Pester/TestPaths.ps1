@@ -6,7 +6,7 @@ function Get-NuGetPackagesFolder {
     Join-Path $HOME '.nuget/packages'
 }
 
-# Pinned in tests/TestDependencies/TestDependencies.csproj (PackageDownload); see README "Why Pester 5.7.1".
+# Pinned in tests/TestDependencies/TestDependencies.csproj (PackageDownload); see CONTRIBUTING.md, "Why Pester 5.7.1".
 function Get-PesterManifest {
     Join-Path (Get-NuGetPackagesFolder) 'pester/5.7.1/tools/Pester.psd1'
 }

@@ -35,7 +35,7 @@ namespace KmsGrants.Engine
     }
 
     /// <summary>Paces one Region's requests at the rate its <see cref="RateController"/> chooses, on a
-    /// <see cref="PacingSchedule"/>; not System.Threading.RateLimiting, whose rates are fixed at creation (docs/kms.md,
+    /// <see cref="PacingSchedule"/>; not System.Threading.RateLimiting, whose rates are fixed at creation (docs/design/rate-control.md,
     /// "The pacer"). One waiter at a time: the Region's dispatcher.</summary>
     internal sealed class Pacer
     {

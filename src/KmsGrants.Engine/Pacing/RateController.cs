@@ -17,7 +17,7 @@ namespace KmsGrants.Engine
     /// quota from KMS's throttles (between two throttles the token bucket went from empty to empty, so what got through in
     /// between, per second, is the quota) and works in phases — Starting, Holding, Plateau, Ramp. Pure: time is passed in
     /// (seconds on any monotonic clock), so the same code runs in real time and in virtual-time simulations. Why it works
-    /// this way, phase by phase: docs/kms.md, "Rate control".</summary>
+    /// this way, phase by phase: docs/design/rate-control.md.</summary>
     public sealed class RateController
     {
 

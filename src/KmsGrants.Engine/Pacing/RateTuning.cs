@@ -1,8 +1,8 @@
 namespace KmsGrants.Engine
 {
     /// <summary>Every number the rate controller decides by, in one place: the fields are instance fields so that the
-    /// virtual-time simulations can vary them; the constants are KMS's and the user's bounds. The README's "Bulk
-    /// retirement" section explains the phases these tune.</summary>
+    /// virtual-time simulations can vary them; the constants are KMS's and the user's bounds. docs/design/rate-control.md
+    /// explains the phases these tune.</summary>
     internal sealed class RateTuning
     {
         /// <summary>KMS's default RetireGrant and RevokeGrant quota (Developer Guide, "Request quotas"): the starting rate.</summary>

@@ -12,7 +12,7 @@ using Amazon.Runtime.Credentials;
 namespace KmsGrants.Engine
 {
     /// <summary>Credentials in AWS.Tools.Common's order (its ICredentialsArgumentsMethods.TryGetCredentials), through the
-    /// AWS SDK's own resolvers; the README lists each step beside theirs. Credentials are obtained once, here, so a failing
+    /// AWS SDK's own resolvers; about_KmsGrants_Connection lists each step beside theirs. Credentials are obtained once, here, so a failing
     /// credential_process runs once and stops the command, and nothing a provider or a profile file says is ever quoted
     /// (it may hold a secret). The Region is <see cref="RegionResolver"/>'s.</summary>
     internal static class CredentialResolver

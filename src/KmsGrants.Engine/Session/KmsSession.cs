@@ -161,7 +161,7 @@ namespace KmsGrants.Engine
         /// <param name="region">Null only to read settings that do not depend on it (the retry mode's attempts).</param>
         AmazonKeyManagementServiceConfig NewConfig(string? region)
         {
-            // No hidden attempts: the SDK's stale-connection replays are off (docs/kms.md, "No hidden attempts").
+            // No hidden attempts: the SDK's stale-connection replays are off (docs/design/kms.md, "No hidden attempts").
             // A configured endpoint (AWS_ENDPOINT_URL_KMS, a profile's endpoint_url) is the session's Endpoint already
             // (EndpointResolver): the SDK must not apply it again behind our back, signed for another Region.
             var config = new AmazonKeyManagementServiceConfig { Timeout = AttemptTimeout, MaxStaleConnectionRetries = 0, IgnoreConfiguredEndpointUrls = true };

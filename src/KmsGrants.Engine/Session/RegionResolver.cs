@@ -7,7 +7,7 @@ using Amazon.Runtime.Credentials;
 namespace KmsGrants.Engine
 {
     /// <summary>The command's default Region in AWS.Tools.Common's order (its TryGetRegion), through the AWS SDK's own
-    /// resolvers; the README lists each step beside theirs. Which Region each grant then goes to is
+    /// resolvers; about_KmsGrants_Connection lists each step beside theirs. Which Region each grant then goes to is
     /// <see cref="RegionRouting"/>'s.</summary>
     internal static class RegionResolver
     {

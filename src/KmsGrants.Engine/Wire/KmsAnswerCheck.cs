@@ -7,7 +7,7 @@ namespace KmsGrants.Engine
     /// <summary>Whether an answer is KMS's. Only a KMS answer is a success, and only a KMS error is KMS's refusal: a web
     /// page with HTTP 200, a login portal, a redirect, another service on that port, a listing that goes round for ever or
     /// an answer the model cannot hold is not KMS, and the run stops on it (KmsGrants.NotKmsResponse). Pure: the HTTP
-    /// plumbing (<see cref="KmsHttpClientFactory"/>) reads the answer and asks here. docs/kms.md says why each rule.</summary>
+    /// plumbing (<see cref="KmsHttpClientFactory"/>) reads the answer and asks here. docs/design/kms.md says why each rule.</summary>
     internal static class KmsAnswerCheck
     {
         /// <summary>Why an answer is not KMS's, or null. What passes as a success is held to more than an error is: a false

@@ -61,7 +61,7 @@ namespace KmsGrants.Engine
     internal sealed class KmsHttpClientFactory : HttpClientFactory
     {
         /// <summary>The largest answer accepted: a ListGrants page of the model's 1,000 entries, each at every field's
-        /// model limit, stays under it (docs/kms.md, "Answers and their size").</summary>
+        /// model limit, stays under it (docs/design/kms.md, "Answers and their size").</summary>
         public const int MaxAnswerBytes = 24 * 1024 * 1024;
 
         readonly string _name;

@@ -4,7 +4,7 @@
 # is the built module. What a stop must never do is answer: a client reading "200 OK" from a stopping emulator takes it
 # as a success; what a refusal must do is answer once and close, never answer what was not asked.
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)   # a real client after each attack
 
     <# A connected socket that has sent $Text (nothing when empty). #>

@@ -3,7 +3,7 @@
 # console host. What the cmdlets make and read is in TestingState.Tests.ps1; the emulator's KMS behaviour itself is
 # checked with the AWS CLI and boto3 in Emulator.Tests.ps1.
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     Import-Module (Join-Path $PSScriptRoot '../KmsEmulator/KmsEmulator.psm1')
     $ci = 'arn:aws:iam::111122223333:role/ci'

@@ -2,7 +2,7 @@
 # request log and statistics, quotas, and faults over HTTP as clients see them. Starting and stopping are in
 # Testing.Tests.ps1.
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1')
     Import-Module (Get-KmsGrantsModulePath)
     $ci = 'arn:aws:iam::111122223333:role/ci'
 

@@ -1,6 +1,6 @@
 # The emulator, checked with clients nobody here wrote (the AWS CLI and boto3), and against moto.
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+    Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1')
     $emulator = Start-KmsEmulator -Identity @(
         @{ AccessKey = 'testing'; SecretKey = 'testing'; Principal = 'arn:aws:iam::111122223333:root' }
         @{ AccessKey = 'RETIRER'; SecretKey = 'retirer-secret'; Principal = 'arn:aws:iam::111122223333:role/retirer' }
