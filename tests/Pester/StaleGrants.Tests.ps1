@@ -124,6 +124,24 @@ Describe 'Paced at the ListGrants quota, with a key''s refusal its own error' {
     }
 }
 
+Describe 'A listing whose consumer pauses longer than the silence rule (a prompt, a slow command downstream)' {
+    It 'goes on when the consumer does: the lanes waited on the pipeline, not on KMS' {
+        $emulator = Start-KmsEmulator -LatencyMs 250
+        try {
+            $keys = @(1..12 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator })
+            foreach ($key in $keys) { $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App -Count 40 }
+            $seen = 0
+            # 48 pages of 10 fill the 32 pages a run lets wait; the pause outlasts the 15 s the silence rule allows, and the
+            # latency keeps the first requests after it on the wire while the rule is checked.
+            $listed = @(Get-KmsGrant -KeyId * -PageSize 10 -EndpointUrl $emulator.Url -ErrorVariable failed |
+                ForEach-Object { if (++$seen -eq 5) { Start-Sleep -Seconds 17 }; $_ })
+            $failed | Should -BeNullOrEmpty
+            Get-Ids $listed | Should -Be (Get-Ids (Get-AccountGrants $emulator))
+        }
+        finally { Stop-TestServer $emulator }
+    }
+}
+
 Describe 'Find-KmsStaleGrant' {
     BeforeAll {
         $emulator = Start-KmsEmulator -Region us-east-1, eu-west-1

@@ -83,10 +83,13 @@ namespace KmsGrants.Engine
                     _controller.OnTick(Now);
                     FinishUnsendable();
                     next = _retries.Count > 0 ? _retries.Peek() : _new.Count > 0 ? _new.Peek() : null;
-                    if (next == null && _inFlight == 0 && _backingOff == 0) _wentIdle = true;
+                    // A listing waits while the pipeline has not taken the pages it already brought back: waiting on the
+                    // pipeline (a prompt, a slow consumer), not on KMS, so with nothing on the wire the lane is idle, and the
+                    // silence and throttling clocks start afresh when it sends again.
+                    var waitsForPipeline = next != null && _run.Backlogged;
+                    if ((next == null || waitsForPipeline) && _inFlight == 0 && _backingOff == 0) _wentIdle = true;
                     var window = _run.Options.DryRun && !_dryRunVerdictSeen ? 1 : _controller.MaxInFlight;
-                    // A listing waits while the pipeline has not taken the pages it already brought back.
-                    if (next != null && (_inFlight >= window || _run.Backlogged)) next = null;
+                    if (next != null && (_inFlight >= window || waitsForPipeline)) next = null;
                 }
                 if (next == null)
                 {
