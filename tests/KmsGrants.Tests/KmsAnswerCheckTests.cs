@@ -45,10 +45,22 @@ public class KmsAnswerCheckTests
     }
 
     [Fact]
-    public void A_listing_without_Grants_or_Truncated_is_not_KMS_s()
+    public void A_listing_without_what_it_lists_or_Truncated_is_not_KMS_s()
     {
         Assert.Contains("Grants or Truncated", Problem("ListGrants", 200, "{\"ok\":true}"));
+        Assert.Contains("Keys or Truncated", Problem("ListKeys", 200, "{}"));
+        Assert.Contains("Aliases or Truncated", Problem("ListAliases", 200, "{}"));
+        Assert.Null(Problem("ListKeys", 200, "{\"Keys\":[],\"Truncated\":false}"));
         Assert.Null(Problem("RetireGrant", 200, "{\"ok\":true}"));
+    }
+
+    [Fact]
+    public void A_CreateGrant_success_without_its_grant_ID_and_token_is_not_KMS_s()
+    {
+        Assert.Contains("GrantId and GrantToken", Problem("CreateGrant", 200, "{}"));
+        Assert.Contains("GrantId and GrantToken", Problem("CreateGrant", 200, "{\"GrantId\":\"a\"}"));
+        Assert.Null(Problem("CreateGrant", 200, "{\"GrantId\":\"a\",\"GrantToken\":\"t\"}"));
+        Assert.Contains("does not fit KMS's model", Problem("CreateGrant", 200, "{\"GrantId\":5,\"GrantToken\":\"t\"}"));
     }
 
     [Fact]

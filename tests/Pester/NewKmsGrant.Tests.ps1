@@ -239,3 +239,17 @@ Describe 'Lost answers: a Name makes a retry safe; without one, nothing is repor
         $made.Count | Should -BeLessOrEqual 40
     }
 }
+
+Describe 'An answer that is not KMS''s' {
+    It 'a CreateGrant "success" without a grant ID and token is KmsGrants.NotKmsResponse, never Created' {
+        $peer = Start-HostileServer json @('--body', '{}')
+        try {
+            $results = @(1..3 | ForEach-Object { [pscustomobject]@{ KeyId = $FakeKey; Name = "n$_" } } |
+                New-KmsGrant -GranteePrincipal $Worker -Operations Decrypt -EndpointUrl $peer.Url -ErrorAction SilentlyContinue -ErrorVariable errors)
+            $results.Count | Should -Be 3
+            $results.Status | Where-Object { $_ -eq 'Created' } | Should -BeNullOrEmpty
+            $errors[-1].FullyQualifiedErrorId | Should -Be 'KmsGrants.NotKmsResponse,KmsGrants.Commands.NewKmsGrantCommand'
+        }
+        finally { Stop-TestServer $peer }
+    }
+}

@@ -35,6 +35,9 @@ namespace KmsGrants.Engine
                     if (RequestId(requestIds) == null)
                         return requestIds.Count > 1 ? "with several request IDs" : "without the request ID every AWS answer carries";
                     if (root is JsonElement typed && typed.TryGetProperty("__type", out _)) return "that names an error type, as only KMS's errors do";
+                    // A new grant is its ID and token: a "success" without them made nothing the caller can use or name.
+                    if (operation == "CreateGrant" && !(root is JsonElement created && created.TryGetProperty("GrantId", out _) && created.TryGetProperty("GrantToken", out _)))
+                        return "without the GrantId and GrantToken every CreateGrant answer has";
                     if (ListedMember(operation) is string member &&
                         !(root is JsonElement listing && (listing.TryGetProperty(member, out _) || listing.TryGetProperty("Truncated", out _))))
                         return $"without the {member} or Truncated a KMS listing always has";
