@@ -63,6 +63,34 @@ Describe 'Get-KmsGrant -KeyId <pattern>: every matching key''s grants, side by s
         Get-Ids ([pscustomobject]@{ KeyId = '*'; Region = 'eu-west-1' }, [pscustomobject]@{ KeyId = '*'; Region = 'us-east-1' } | Get-KmsGrant) | Should -Be $expected
     }
 
+    It 'a pattern of key ARNs that names a Region lists that Region, whatever the default' {
+        Get-Ids (Get-KmsGrant -KeyId 'arn:aws:kms:eu-west-1:111122223333:key/*') | Should -Be (Get-Ids (Get-AccountGrants $emulator 'eu-west-1'))
+    }
+
+    It 'alias patterns are case-sensitive, as KMS''s names are' {
+        $other = New-KmsEmulatorKey -Emulator $emulator -Alias 'alias/App-Upper'
+        $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $App
+        (Get-KmsGrant -KeyId 'alias/app-*').KeyId | Should -Not -Contain $other.Arn
+        (Get-KmsGrant -KeyId 'alias/App-*').KeyId | Sort-Object -Unique | Should -Be $other.Arn
+    }
+
+    It 'a pattern PowerShell cannot read is KmsGrants.InvalidKeyId before anything is sent' {
+        $before = (Get-KmsEmulatorRequest -Emulator $emulator).Count
+        { Get-KmsGrant -KeyId 'alias/[' -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidKeyId,KmsGrants.Commands.GetKmsGrantCommand'
+        { Get-KmsGrant -KeyId 'arn:aws:kms:eu-wset-1:111122223333:key/*' -ErrorAction Stop } | Should -Throw -ErrorId 'KmsGrants.InvalidRegion,KmsGrants.Commands.GetKmsGrantCommand'
+        (Get-KmsEmulatorRequest -Emulator $emulator).Count | Should -Be $before
+    }
+
+    It 'a piped object''s list of Regions: empty entries are no Region, and a bad one is that object''s error only' {
+        $expected = Get-Ids (Get-AccountGrants $emulator 'eu-west-1')
+        Get-Ids ([pscustomobject]@{ KeyId = 'arn:aws:kms:*:111122223333:key/*'; Region = @('', 'eu-west-1') } | Get-KmsGrant) | Should -Be $expected
+        $listed = @([pscustomobject]@{ KeyId = '*'; Region = @('eu-west-1', 'us-est-1') }, [pscustomobject]@{ KeyId = '*'; Region = 'eu-west-1' } |
+            Get-KmsGrant -ErrorAction SilentlyContinue -ErrorVariable failed)
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidRegion,KmsGrants.Commands.GetKmsGrantCommand'
+        Get-Ids $listed | Should -Be $expected
+    }
+
     It 'a pattern that matches nothing writes nothing and no error; a literal key that does not exist is still KmsGrants.NotFound' {
         Get-KmsGrant -KeyId 'alias/none-*' -ErrorVariable errors | Should -BeNullOrEmpty
         $errors | Should -BeNullOrEmpty

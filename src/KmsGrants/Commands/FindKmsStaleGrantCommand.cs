@@ -61,7 +61,7 @@ namespace KmsGrants.Commands
                 else WriteError(ErrorRecords.Invalid(problem!, InputObject));
                 return;
             }
-            var invalid = WildcardPattern.ContainsWildcardCharacters(KeyId) ? InputValidation.KeyPattern(KeyId) : InputValidation.KeyId(KeyId);
+            var invalid = WildcardPattern.ContainsWildcardCharacters(KeyId) ? PatternProblem(KeyId) : InputValidation.KeyId(KeyId);
             if (invalid != null)
             {
                 WriteError(ErrorRecords.Invalid(invalid, KeyId));

@@ -29,7 +29,7 @@ namespace KmsGrants.Commands
         protected override void ProcessRecord()
         {
             var byPattern = WildcardPattern.ContainsWildcardCharacters(KeyId);
-            var invalid = (byPattern ? InputValidation.KeyPattern(KeyId) : InputValidation.KeyId(KeyId))
+            var invalid = (byPattern ? PatternProblem(KeyId) : InputValidation.KeyId(KeyId))
                 ?? (string.IsNullOrEmpty(GrantId) ? null : InputValidation.GrantId(GrantId))
                 ?? (string.IsNullOrEmpty(GranteePrincipal) ? null : InputValidation.Principal(GranteePrincipal, "-GranteePrincipal"));
             if (invalid != null)

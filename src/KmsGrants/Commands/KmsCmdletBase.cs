@@ -60,7 +60,8 @@ namespace KmsGrants.Commands
         /// <summary>Every Region the current pipeline object names (a listing cmdlet takes several), or null as for
         /// <see cref="InputRegion"/>.</summary>
         protected IReadOnlyList<string>? InputRegions =>
-            MyInvocation.ExpectingInput && !_regionOnCommandLine && BoundRegions is { Count: > 0 } regions && !string.IsNullOrEmpty(regions[0]) ? regions : null;
+            MyInvocation.ExpectingInput && !_regionOnCommandLine && BoundRegions is { Count: > 0 } regions && regions.Any(r => !string.IsNullOrEmpty(r))
+                ? regions.Where(r => !string.IsNullOrEmpty(r)).ToList() : null;
 
         /// <summary>-Region as the command line gave it (empty when it was not given).</summary>
         protected IReadOnlyList<string> CommandRegions { get; private set; } = Array.Empty<string>();

@@ -15,7 +15,6 @@ namespace KmsGrants.Commands
     public abstract class ListingRunCommandBase : KmsCmdletBase
     {
         GrantRun? _run;
-        readonly HashSet<string> _regionsChecked = new HashSet<string>(StringComparer.Ordinal);
         readonly Stopwatch _progressClock = Stopwatch.StartNew();
         TimeSpan _lastProgress;
         bool _progressShown;
@@ -56,10 +55,37 @@ namespace KmsGrants.Commands
                 try { return new[] { session.Routing.RequireDefaultRegion(what) }; }
                 catch (ConfigurationException e) { ThrowTerminatingError(ErrorRecords.Configuration(e)); throw; }
             }
+            var fromObject = InputRegions != null;
             foreach (var region in regions)
-                if (_regionsChecked.Add(region) && InputValidation.Region(region, InputRegions != null ? "the input object's Region property" : "-Region") is ValidationFailure invalid)
-                    ThrowTerminatingError(ErrorRecords.Invalid(invalid, region));
+                if (InputValidation.Region(region, fromObject ? "the input object's Region property" : "-Region") is ValidationFailure invalid)
+                {
+                    // The command line's Region names where the command lists: it cannot go on. An object's is that object's.
+                    if (!fromObject) ThrowTerminatingError(ErrorRecords.Invalid(invalid, region));
+                    WriteError(ErrorRecords.Invalid(invalid, region));
+                    return Array.Empty<string>();
+                }
             return regions.Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>Why a key pattern cannot be right, before anything is sent: what any key name must be, and a wildcard
+        /// pattern PowerShell can read. A pattern of key ARNs naming one Region (arn:aws:kms:eu-west-1:…) must name a real one.</summary>
+        protected static ValidationFailure? PatternProblem(string pattern)
+        {
+            if (InputValidation.KeyPattern(pattern) is ValidationFailure invalid) return invalid;
+            try { WildcardPattern.Get(pattern, WildcardOptions.None).IsMatch(""); }
+            catch (WildcardPatternException e)
+            {
+                return new ValidationFailure(InvalidInputKind.KeyId, $"-KeyId '{pattern}' is not a wildcard pattern PowerShell can read ({e.Message}) " +
+                    "Escape [ and ] with a backtick to match them as they are.");
+            }
+            return PatternRegion(pattern) is string region ? InputValidation.Region(region, $"the key ARN pattern '{pattern}'") : null;
+        }
+
+        /// <summary>The Region a pattern of key or alias ARNs names without wildcards (arn:aws:kms:eu-west-1:…), or null.</summary>
+        static string? PatternRegion(string pattern)
+        {
+            var parts = pattern.Split(':');
+            return parts.Length >= 5 && parts[0] == "arn" && parts[3].Length > 0 && !WildcardPattern.ContainsWildcardCharacters(parts[3]) ? parts[3] : null;
         }
 
         /// <summary>Whether this record names several Regions (from its object, or the command line).</summary>
@@ -85,7 +111,8 @@ namespace KmsGrants.Commands
         protected void SubmitKeys(string keyId, Func<ListingRequest> request)
         {
             var byPattern = WildcardPattern.ContainsWildcardCharacters(keyId);
-            var arnRegion = byPattern ? null : KmsArn.Parse(keyId)?.Region;
+            // A key ARN names its Region, and so does a pattern of ARNs that spells its Region out.
+            var arnRegion = byPattern ? PatternRegion(keyId) : KmsArn.Parse(keyId)?.Region;
             foreach (var region in arnRegion != null ? new[] { arnRegion } : RegionsToList($"listing the keys of -KeyId '{keyId}'"))
             {
                 if (ListingStopped) return;
@@ -103,7 +130,8 @@ namespace KmsGrants.Commands
         /// wildcards). ListKeys refused is that Region's error; the other Regions go on.</summary>
         protected void SubmitMatchingKeys(string pattern, string region, Func<ListingRequest> request)
         {
-            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+            // Case-sensitive, as KMS's names are: alias/app-* must not take alias/App-Prod into a revocation.
+            var wildcard = new WildcardPattern(pattern, WildcardOptions.None);
             var byArn = pattern.StartsWith(KmsArn.Prefix, StringComparison.Ordinal);
             var byAlias = pattern.StartsWith(KmsArn.AliasPrefix, StringComparison.Ordinal) || (byArn && pattern.Contains(":alias/"));
             var clients = OpenSession().ClientsFor(region);
