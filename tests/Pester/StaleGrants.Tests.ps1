@@ -118,6 +118,37 @@ Describe 'Get-KmsGrant -KeyId <pattern>: every matching key''s grants, side by s
     }
 }
 
+Describe 'Several Regions where one refuses the credentials (one the account has not opted into)' {
+    BeforeAll {
+        $emulator = Start-KmsEmulator   # serves us-east-1 only: ap-south-1's signatures are refused
+        $key = New-KmsEmulatorKey -Emulator $emulator
+        $made = @(New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App -RetiringPrincipal $App -Count 3)
+    }
+    AfterAll { Stop-TestServer $emulator }
+
+    It '<Command> -Region <Order>: lists the Region that serves, and the other is one error of its own' -ForEach @(
+        @{ Command = 'Get-KmsGrant'; Order = 'us-east-1, ap-south-1'; Regions = @('us-east-1', 'ap-south-1') }
+        @{ Command = 'Get-KmsGrant'; Order = 'ap-south-1, us-east-1'; Regions = @('ap-south-1', 'us-east-1') }
+        @{ Command = 'Get-KmsRetirableGrant'; Order = 'us-east-1, ap-south-1'; Regions = @('us-east-1', 'ap-south-1') }
+        @{ Command = 'Get-KmsRetirableGrant'; Order = 'ap-south-1, us-east-1'; Regions = @('ap-south-1', 'us-east-1') }
+    ) {
+        $what = if ($Command -eq 'Get-KmsGrant') { @{ KeyId = '*' } } else { @{ RetiringPrincipal = $App } }
+        $listed = @(& $Command @what -Region $Regions -EndpointUrl $emulator.Url -ErrorAction SilentlyContinue -ErrorVariable failed)
+        Get-Ids $listed | Should -Be (Get-Ids $made)
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsGrants.InvalidSignature,*'
+        $failed[0].TargetObject | Should -Be 'ap-south-1'
+    }
+
+    It 'every Region refusing: an error naming each, nothing listed' {
+        Get-KmsGrant -KeyId * -Region ap-south-1, eu-north-1 -EndpointUrl $emulator.Url -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+        $failed.TargetObject | Sort-Object | Should -Be 'ap-south-1', 'eu-north-1'
+        $failed.FullyQualifiedErrorId | Sort-Object -Unique | Should -Be 'KmsGrants.InvalidSignature,KmsGrants.Commands.GetKmsGrantCommand'
+        # One Region alone refusing ends the command, as it always has.
+        { Get-KmsGrant -KeyId * -Region ap-south-1 -EndpointUrl $emulator.Url } | Should -Throw -ErrorId 'KmsGrants.InvalidSignature,KmsGrants.Commands.GetKmsGrantCommand'
+    }
+}
+
 Describe 'Paced at the ListGrants quota, with a key''s refusal its own error' {
     BeforeAll {
         $quota = 20

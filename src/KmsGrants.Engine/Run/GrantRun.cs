@@ -55,7 +55,7 @@ namespace KmsGrants.Engine
             Options = options;
             Policy = new AttemptPolicy(operation, options.DryRun, session.AttemptsAgainstFaults);
             _stopping = CancellationTokenSource.CreateLinkedTokenSource(userStop);
-            _rules = new StopRules(session.DefaultRegion, session.EndpointDisplay, Now);
+            _rules = new StopRules(options.RegionsStopAlone ? null : session.DefaultRegion, session.EndpointDisplay, Now);
             _watchdog = new Timer(_ => Watch(), null, WatchEvery, WatchEvery);
         }
 

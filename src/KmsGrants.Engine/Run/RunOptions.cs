@@ -10,5 +10,8 @@ namespace KmsGrants.Engine
         public bool DryRun { get; set; }
         /// <summary>Keep the rate controllers' decisions for <see cref="GrantRun.TakeTrace"/> (-Debug).</summary>
         public bool Trace { get; set; }
+        /// <summary>No Region is the command's own (a listing of several Regions): one that refuses the credentials stops
+        /// only itself, whichever it is.</summary>
+        public bool RegionsStopAlone { get; set; }
     }
 }

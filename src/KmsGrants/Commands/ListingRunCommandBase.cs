@@ -96,7 +96,8 @@ namespace KmsGrants.Commands
         protected void SubmitListing(GrantOperation operation, GrantReference item, string region, ListingRequest request)
         {
             if (ListingStopped) return;
-            _run ??= new GrantRun(OpenSession(), operation, new RunOptions(), Cancellation);
+            // Each Region listed is as much the command's as any other: one that refuses the credentials stops only itself.
+            _run ??= new GrantRun(OpenSession(), operation, new RunOptions { RegionsStopAlone = true }, Cancellation);
             request.PageSize = RunPageSize;
             _run.Submit(item, region, OnListingEvent, request);
             ShowListingProgress();
@@ -120,7 +121,7 @@ namespace KmsGrants.Commands
                 if (byPattern) SubmitMatchingKeys(keyId, region, request);
                 else if (ResolveKey(keyId, region, out var failure) is string keyArn)
                     SubmitListing(GrantOperation.ListGrants, new GrantReference(keyArn, null, null), region, request());
-                else if (failure != null) WriteServiceError(failure, $"resolve the alias {keyId} in {region}", keyId);
+                else if (failure != null) WriteRegionError(failure, $"resolve the alias {keyId} in {region}", keyId);
             }
         }
 
@@ -160,8 +161,17 @@ namespace KmsGrants.Commands
             }
             catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
             {
-                WriteServiceError(OpenSession().ErrorFrom(e), $"list the keys of {region} ({(byAlias ? "ListAliases" : "ListKeys")}) for '{pattern}'", region);
+                WriteRegionError(OpenSession().ErrorFrom(e), $"list the keys of {region} ({(byAlias ? "ListAliases" : "ListKeys")}) for '{pattern}'", region);
             }
+        }
+
+        /// <summary>Reports what one Region answered before its listings could start: a Region that refuses the credentials,
+        /// among several, is that Region's error (the others go on); anything else that would fail every request ends the
+        /// command, as for one Region.</summary>
+        void WriteRegionError(KmsError error, string what, object target)
+        {
+            if (error.RefusesCredentials && SeveralRegions) WriteError(ErrorRecords.Service(error, what + " (the other Regions go on)", target, OpenSession()));
+            else WriteServiceError(error, what, target);
         }
 
         /// <summary>Reads an asynchronous sequence (ListKeys' pages) on the pipeline thread, one item at a time.</summary>
@@ -249,9 +259,16 @@ namespace KmsGrants.Commands
                 $"{_run.Requests} requests, {_run.ThrottledResponses} throttled. Regions: " +
                 string.Join("; ", _run.Lanes.Select(l => $"{l.Region}: {l.Requests} requests, {l.Throttled} throttled" + (l.QuotaEstimate is double q ? $", quota ≈ {q:0.#}/s" : ""))) + ".");
             var session = OpenSession();
-            foreach (var region in _run.StoppedRegions.OrderBy(r => r.Key, StringComparer.Ordinal))
-                WriteError(ErrorRecords.Service(region.Value, $"list grants in {region.Key}: the Region {RunMessages.RegionStopReason(region.Value)}, so its listings " +
-                    "not yet done were left (the other Regions went on)", region.Key, session));
+            var stopped = _run.StoppedRegions.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+            var everyRegionStopped = stopped.Count > 0 && _run.Lanes.All(l => _run.StoppedRegions.ContainsKey(l.Region));
+            foreach (var region in stopped)
+            {
+                var record = ErrorRecords.Service(region.Value, $"list grants in {region.Key}: the Region {RunMessages.RegionStopReason(region.Value)}, so its listings " +
+                    (everyRegionStopped ? "were left" : "not yet done were left (the other Regions went on)"), region.Key, session);
+                // When no Region could list, the command failed, as with one Region that refuses the credentials.
+                if (everyRegionStopped && region.Key == stopped[stopped.Count - 1].Key && _run.FatalError == null) ThrowTerminatingError(record);
+                WriteError(record);
+            }
             if (_run.FatalError is KmsError fatal)
                 ThrowTerminatingError(ErrorRecords.Service(fatal, $"list grants ({_run.StopReason})", null, session));
         }
