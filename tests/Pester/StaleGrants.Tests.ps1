@@ -118,6 +118,21 @@ Describe 'Get-KmsGrant -KeyId <pattern>: every matching key''s grants, side by s
     }
 }
 
+Describe 'A throttled ListKeys page' {
+    It 'is retried as a listing''s request is: every key of the Region is listed (2,100 keys, three pages, ListKeys at 0.5 a second)' {
+        $emulator = Start-KmsEmulator -Quota @{ ListKeys = 0.5 }
+        try {
+            $keys = @(1..2100 | ForEach-Object { New-KmsEmulatorKey -Emulator $emulator })
+            foreach ($key in $keys) { $null = New-KmsEmulatorGrant -Emulator $emulator -KeyId $key.Arn -GranteePrincipal $App }
+            $listed = @(Get-KmsGrant -KeyId * -EndpointUrl $emulator.Url -ErrorVariable failed)
+            $failed | Should -BeNullOrEmpty
+            $listed.Count | Should -Be 2100
+            (Get-KmsEmulatorStatistic -Emulator $emulator).operations.ListKeys.throttled | Should -BeGreaterThan 0
+        }
+        finally { Stop-TestServer $emulator }
+    }
+}
+
 Describe 'Several Regions where one refuses the credentials (one the account has not opted into)' {
     BeforeAll {
         $emulator = Start-KmsEmulator   # serves us-east-1 only: ap-south-1's signatures are refused

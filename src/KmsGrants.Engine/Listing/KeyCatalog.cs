@@ -21,23 +21,12 @@ namespace KmsGrants.Engine
         public string KeyId { get; }
     }
 
-    /// <summary>The paginators ask for the next page with the last NextMarker for as long as there is one: one given before
-    /// would make a listing go round for ever, so it stops the listing as an answer that is not KMS's.</summary>
-    internal sealed class MarkerGuard
-    {
-        readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
-
-        public T Checked<T>(string? nextMarker, T page)
-        {
-            if (!string.IsNullOrEmpty(nextMarker) && !_seen.Add(nextMarker!)) throw KmsAnswerCheck.RepeatedMarker();
-            return page;
-        }
-    }
-
     /// <summary>One Region's keys and aliases, for the listings that name keys by pattern (Get-KmsGrant -KeyId *,
-    /// Find-KmsStaleGrant): ListKeys and ListAliases through the SDK's paginators (their own quotas; a handful of requests
-    /// per Region, so the SDK's retry mode paces them), streamed page by page so that the keys' listings start while
-    /// the catalog is still read. ListKeys names only the caller's account's keys, AWS managed ones included.</summary>
+    /// Find-KmsStaleGrant): ListKeys and ListAliases, page by page (streamed, so that the keys' listings start while the
+    /// catalog is still read). Each page is retried as a listing's request is (<see cref="AttemptPolicy"/>: throttles 30
+    /// times, faults as the retry mode allows, backing off since nothing paces these), so that a throttled page does not
+    /// leave the rest of a Region unlisted. A NextMarker given before stops it: it would go round for ever. ListKeys
+    /// names only the caller's account's keys, AWS managed ones included.</summary>
     public static class KeyCatalog
     {
         /// <summary>ListKeys' largest page.</summary>
@@ -45,21 +34,31 @@ namespace KmsGrants.Engine
 
         public static async IAsyncEnumerable<CatalogKey> KeysAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
-            var request = new ListKeysRequest { Limit = PageSize };
-            var markers = new MarkerGuard();
-            await foreach (var page in clients.List.Paginators.ListKeys(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
-                foreach (var key in markers.Checked(page.NextMarker, page.Keys) ?? new List<KeyListEntry>())
+            string? marker = null;
+            var markers = new HashSet<string>(StringComparer.Ordinal);
+            do
+            {
+                var request = new ListKeysRequest { Limit = PageSize };
+                if (marker != null) request.Marker = marker;
+                var page = await WithRetriesAsync(clients, () => clients.List.ListKeysAsync(request, cancellation), cancellation).ConfigureAwait(false);
+                foreach (var key in page.Keys ?? new List<KeyListEntry>())
                     if (!string.IsNullOrEmpty(key.KeyArn) && !string.IsNullOrEmpty(key.KeyId))
                         yield return new CatalogKey(clients.RedactSecrets(key.KeyArn), clients.RedactSecrets(key.KeyId));
+                marker = Next(page.NextMarker, page.Truncated, markers);
+            } while (marker != null);
         }
 
         /// <summary>Each alias of the Region that names a key: its name (alias/NAME), its ARN, and its key's ARN.</summary>
         public static async IAsyncEnumerable<(string Name, string Arn, string KeyArn)> AliasesAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
-            var request = new ListAliasesRequest { Limit = 100 };
-            var markers = new MarkerGuard();
-            await foreach (var page in clients.List.Paginators.ListAliases(request).Responses.WithCancellation(cancellation).ConfigureAwait(false))
-                foreach (var alias in markers.Checked(page.NextMarker, page.Aliases) ?? new List<AliasListEntry>())
+            string? marker = null;
+            var markers = new HashSet<string>(StringComparer.Ordinal);
+            do
+            {
+                var request = new ListAliasesRequest { Limit = 100 };
+                if (marker != null) request.Marker = marker;
+                var page = await WithRetriesAsync(clients, () => clients.List.ListAliasesAsync(request, cancellation), cancellation).ConfigureAwait(false);
+                foreach (var alias in page.Aliases ?? new List<AliasListEntry>())
                 {
                     // An alias ARN is arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME; its key's ARN differs only in key/ID.
                     if (string.IsNullOrEmpty(alias.TargetKeyId) || string.IsNullOrEmpty(alias.AliasArn) || string.IsNullOrEmpty(alias.AliasName)) continue;
@@ -68,6 +67,37 @@ namespace KmsGrants.Engine
                     var keyArn = alias.AliasArn.Substring(0, at) + ":key/" + alias.TargetKeyId;
                     yield return (clients.RedactSecrets(alias.AliasName), clients.RedactSecrets(alias.AliasArn), clients.RedactSecrets(keyArn));
                 }
+                marker = Next(page.NextMarker, page.Truncated, markers);
+            } while (marker != null);
+        }
+
+        /// <summary>The marker of the next page, or null at the end; a marker given before is not KMS's.</summary>
+        static string? Next(string? nextMarker, bool? truncated, HashSet<string> seen)
+        {
+            if (string.IsNullOrEmpty(nextMarker) || truncated == false) return null;
+            if (!seen.Add(nextMarker!)) throw KmsAnswerCheck.RepeatedMarker();
+            return nextMarker;
+        }
+
+        static async Task<T> WithRetriesAsync<T>(RegionClients clients, Func<Task<T>> send, CancellationToken cancellation)
+        {
+            var policy = new AttemptPolicy(GrantOperation.ListGrants, dryRun: false, KmsSession.MinimumRetireAttempts);
+            var attempts = new GrantAttempts();
+            var random = new Random();
+            while (true)
+            {
+                try
+                {
+                    return await send().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException && cancellation.IsCancellationRequested))
+                {
+                    var error = KmsError.From(e, clients.RedactSecrets);
+                    var decision = policy.AfterAttempt(attempts, error, 1, stopping: false, random);
+                    if (!decision.IsRetry) throw;
+                    await Task.Delay(AttemptPolicy.UnpacedRetryDelay(decision, error, attempts, random), cancellation).ConfigureAwait(false);
+                }
+            }
         }
     }
 }

@@ -264,10 +264,11 @@ namespace KmsGrants.Engine
         public AttemptDecision KeyUnproven(KmsError canaryError) =>
             AttemptDecision.Finish(GrantOutcome.NotAttempted, canaryError, RunMessages.KeyUnproven(canaryError), bulk: BulkReason.KeyUnproven);
 
-        /// <summary>How long a canary waits before it is sent again after <paramref name="decision"/> said retry. A grant's
-        /// throttled retry waits only for the pacer, among others; the canary is its Region's one request meanwhile, so a
-        /// throttle also backs it off (up to 5 s), as an SDK would, for the quota to recover.</summary>
-        public static TimeSpan CanaryRetryDelay(AttemptDecision decision, KmsError? error, GrantAttempts attempts, Random random) =>
+        /// <summary>How long a request that no pacer paces (a DryRun canary, the key catalog's pages) waits before it is sent
+        /// again after <paramref name="decision"/> said retry. A grant's throttled retry waits only for the pacer, among
+        /// others; such a request is alone, so a throttle also backs it off (up to 5 s), as an SDK would, for the quota to
+        /// recover.</summary>
+        public static TimeSpan UnpacedRetryDelay(AttemptDecision decision, KmsError? error, GrantAttempts attempts, Random random) =>
             error?.Kind == KmsErrorKind.Throttled
                 ? TimeSpan.FromTicks(Math.Max(decision.RetryAfter!.Value.Ticks, Backoff(attempts.Throttles, random).Ticks))
                 : decision.RetryAfter!.Value;

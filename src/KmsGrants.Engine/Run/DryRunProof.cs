@@ -82,7 +82,7 @@ namespace KmsGrants.Engine
                     }
                     var decision = policy.AfterAttempt(attempts, error, sends, stopping(), random);
                     if (!decision.IsRetry) return stopping() ? null : error;
-                    try { await Task.Delay(AttemptPolicy.CanaryRetryDelay(decision, error, attempts, random), stopToken).ConfigureAwait(false); }
+                    try { await Task.Delay(AttemptPolicy.UnpacedRetryDelay(decision, error, attempts, random), stopToken).ConfigureAwait(false); }
                     catch (OperationCanceledException) { return null; }
                 }
             }
