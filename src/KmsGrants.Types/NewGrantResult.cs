@@ -8,6 +8,8 @@ namespace KmsGrants
     {
         [Description("KMS created the grant; or, for a request with a Name whose earlier answer was lost, returned the grant that request made: KMS's answer either way.")]
         Created = 1,
+        [Description("KMS answered with the template grant itself (same key, grantee, operations, constraints and name): its grantee already held it, so nothing new was made.")]
+        Existed,
         [Description("-WhatIf: KMS's DryRun says the grant would be created.")]
         WouldCreate = 3,
         [Description("-WhatIf: the DryRun got the error the real call would get.")]
@@ -39,7 +41,7 @@ namespace KmsGrants
         public string? TemplateGrantId { get; set; }
         public override GrantOutcome Outcome => Status switch
         {
-            NewGrantStatus.Created => GrantOutcome.Succeeded,
+            NewGrantStatus.Created or NewGrantStatus.Existed => GrantOutcome.Succeeded,
             NewGrantStatus.WouldCreate => GrantOutcome.WouldSucceed,
             NewGrantStatus.WouldFail => GrantOutcome.WouldFail,
             NewGrantStatus.Failed => GrantOutcome.Failed,

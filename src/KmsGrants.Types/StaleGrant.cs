@@ -6,7 +6,7 @@ namespace KmsGrants
     /// <summary>Why Find-KmsStaleGrant says a grant should go. Numbered from 1: none is falsy.</summary>
     public enum StaleReason
     {
-        [Description("Its grantee or retiring principal shows as an IAM unique ID (AROA... for a role, AIDA... for a user): a deleted role or user; the grant is older than -MinimumAge.")]
+        [Description("Its grantee shows as an IAM unique ID (AROA... for a role, AIDA... for a user): a deleted role or user, so the grant gives its access to no one; the grant is older than -MinimumAge.")]
         PrincipalDeleted = 1,
         [Description("Another grant of the same key gives the same access (grantee, retiring principal, operations as a set, constraints) and is newer: the newest of each group is kept.")]
         Duplicate,

@@ -82,12 +82,12 @@ namespace KmsGrants
             var where = session?.EndpointDisplay ?? "KMS";
             return error.Kind switch
             {
+                KmsErrorKind.NotFound when error.Alias != null => $"There is no alias {error.Alias} in {error.AliasRegion} that the caller can see (an alias " +
+                    "belongs to one account and Region): check its name (-KeyId completes the Region's aliases) and the Region, or name the key by its ARN.",
                 KmsErrorKind.NotFound when operation == GrantOperation.Create => "The key does not exist there, or the caller cannot see it (a key ARN names its Region " +
                     "and account; a key ID or alias name goes to the input object's Region or the command's).",
                 KmsErrorKind.AccessDenied when operation == GrantOperation.Create => $"Creating a grant needs kms:CreateGrant on the key (its key policy, or an IAM policy it " +
                     $"allows) for the caller (credentials from {credentials}); a grant can give no operation the caller could not grant.",
-                KmsErrorKind.NotFound when error.Alias != null => $"There is no alias {error.Alias} in {error.AliasRegion} that the caller can see (an alias " +
-                    "belongs to one account and Region): check its name (-KeyId completes the Region's aliases) and the Region, or name the key by its ARN.",
                 KmsErrorKind.NotFound => "It may already be retired or revoked, or belong to another key, account or Region (a key ARN names its Region; anything else goes to " +
                     "its input object's Region property, else to the command's Region" + (session?.DefaultRegion == null ? "" : ", " + session.DefaultRegion) + ").",
                 KmsErrorKind.AccessDenied when operation == GrantOperation.Revoke => $"Revoking needs kms:RevokeGrant on the key (its key policy decides): the caller (credentials from {credentials}) " +

@@ -145,6 +145,9 @@ Describe 'Ctrl+C while a later command holds the pipeline' {
             $summary.StopReason | Should -Be 'stopped by the user (Ctrl+C)'
             $summary.ResultCount | Should -Be $summary.Submitted
             $done.HostWarnings | Should -BeLike 'Stopped by the user (Ctrl+C)*'
+            # The result the later command held when the stop came is kept too: it never came out of that command.
+            $kept = @(@($done.Output) + @($summary.UnreportedResults)).GrantId
+            ($kept | Sort-Object -Unique).Count | Should -Be $summary.Submitted
             $retired = @(@($done.Output) + @($summary.UnreportedResults) | Where-Object Status -In 'Retired', 'RetiredOnRetry').GrantId
             $alive = @(Get-AliveGrantIds $emulator)
             $retired.Count | Should -Be (300 - $alive.Count)

@@ -109,6 +109,31 @@ Describe 'Grant objects as templates: a deleted role''s grants copied to its rep
         }
     }
 
+    It 'a template copied to its own grantee is the template itself (KMS''s Name rule): Existed, nothing new' {
+        $named = @($templates | Where-Object Name)
+        $again = @($named | New-KmsGrant)
+        $again.Status | Sort-Object -Unique | Should -Be 'Existed'
+        ($again.GrantId | Sort-Object) | Should -Be ($named.GrantId | Sort-Object)
+        @($keys | ForEach-Object { Get-Grants $_ } | Where-Object GranteePrincipal -EQ $Old).Count | Should -Be 3
+    }
+
+    It 'a constraint on the command line replaces the template''s, whichever kind either is' {
+        $template = $templates | Where-Object { $_.EncryptionContextEquals }
+        $result = $template | New-KmsGrant -GranteePrincipal 'arn:aws:iam::111122223333:role/constrained' -EncryptionContextSubset @{ app = 'b' }
+        $result.Status | Should -Be 'Created'
+        $made = Get-Grants ($keys | Where-Object Arn -EQ $template.KeyId) | Where-Object GrantId -EQ $result.GrantId
+        $made.Constraints.EncryptionContextSubset['app'] | Should -Be 'b'
+        $made.Constraints.EncryptionContextEquals | Should -BeNullOrEmpty
+    }
+
+    It 'a deleted role''s unique ID (what ListGrants shows) is refused as a principal before sending, naming the parameter' {
+        $since = Get-LastSequence
+        $null = $templates[0] | New-KmsGrant -GranteePrincipal $New -RetiringPrincipal 'AROAJQABLZS4A3QDU576Q' -ErrorAction SilentlyContinue -ErrorVariable refused
+        $refused[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidPrincipal,KmsGrants.Commands.NewKmsGrantCommand'
+        $refused[0].Exception.Message | Should -BeLike '*-RetiringPrincipal*unique ID of a deleted IAM role*'
+        Get-CreatesSince $since | Should -BeNullOrEmpty
+    }
+
     It 'leaves the old grants as they were (revoking them is a separate step)' {
         @($keys | ForEach-Object { Get-Grants $_ } | Where-Object GranteePrincipal -EQ $Old).Count | Should -Be 3
     }

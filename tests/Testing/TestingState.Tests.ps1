@@ -311,6 +311,10 @@ Describe 'Principals, back-dated grants, AWS managed keys and key specs, made by
         (Invoke-WebRequest -Method Post "$u/_emulator/principals/delete" -Body '{"principal": "arn:aws:iam::111122223333:role/http"}' -SkipHttpErrorCheck).StatusCode | Should -Be 404
         (Invoke-WebRequest -Method Post "$u/_emulator/grants" -Body '{"keyId": "nope"}' -SkipHttpErrorCheck).StatusCode | Should -Be 400
         (Invoke-WebRequest -Method Post "$u/_emulator/principals/delete" -Body 'not json' -SkipHttpErrorCheck).StatusCode | Should -Be 400
+        # What CreateKey takes, whoever asks: an account of 12 digits, a description of 8,192 characters at most.
+        (Invoke-WebRequest -Method Post "$u/_emulator/keys" -Body '{"account": "12"}' -SkipHttpErrorCheck).StatusCode | Should -Be 400
+        (Invoke-WebRequest -Method Post "$u/_emulator/keys" -Body (@{ description = 'd' * 8193 } | ConvertTo-Json) -SkipHttpErrorCheck).StatusCode | Should -Be 400
+        { New-KmsEmulatorKey -Description ('d' * 8193) -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,KmsGrants.Testing.Commands.NewKmsEmulatorKeyCommand'
         (Invoke-RestMethod "$u/_emulator/principals").principals.principal | Should -Contain 'arn:aws:iam::111122223333:role/http'
     }
 }

@@ -141,6 +141,13 @@ namespace KmsGrants.Engine
         {
             if (Principal(spec.GranteePrincipal, "-GranteePrincipal") is ValidationFailure grantee) return grantee;
             if (spec.RetiringPrincipal != null && Principal(spec.RetiringPrincipal, "-RetiringPrincipal") is ValidationFailure retiring) return retiring;
+            // What ListGrants shows for a deleted role or user: KMS refuses it as a principal (and the refusal would be retried
+            // as IAM propagation for minutes). A grant copied from a deleted role's grant brings it as its retiring principal.
+            foreach (var (parameter, principal) in new[] { ("-GranteePrincipal", spec.GranteePrincipal), ("-RetiringPrincipal", spec.RetiringPrincipal) })
+                if (StaleGrantRules.UniqueIdKind(principal) is string kind)
+                    return new ValidationFailure(InvalidInputKind.Principal, $"{parameter} '{principal}' is the unique ID of a deleted IAM {kind}, as ListGrants shows one: " +
+                        "KMS takes a principal's ARN, and refuses this. Give the ARN of the principal that should hold the grant (for a copied grant, " +
+                        $"{parameter} on the command line replaces the template's).");
             if (spec.Operations.Count == 0)
                 return new ValidationFailure(InvalidInputKind.Operations, "-Operations is empty: a grant allows at least one operation (for example Decrypt).");
             if (spec.Operations.FirstOrDefault(o => !GrantOperations.Contains(o)) is string unknown)

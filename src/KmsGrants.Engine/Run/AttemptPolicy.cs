@@ -130,7 +130,7 @@ namespace KmsGrants.Engine
             if (error == null)
             {
                 // A DryRun never succeeds on KMS: success means the endpoint ignored DryRun and may have made the change.
-                if (_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), RunMessages.Unknown);
+                if (_dryRun) return AttemptDecision.Finish(GrantOutcome.Unknown, DryRunProof.NotHonoredError(null), RunMessages.DryRunAnsweredSuccess(_operation));
                 return AttemptDecision.Finish(GrantOutcome.Succeeded, note: grant.OutcomeUnknown && _operation == GrantOperation.Create ? RunMessages.SameGrantAfterLostAnswer : null);
             }
 

@@ -171,6 +171,12 @@ namespace KmsGrants.Engine
                 {
                     created.GrantId = answer.GrantId;
                     created.GrantToken = answer.GrantToken;
+                    // KMS's Name rule returned the template itself: its grantee already held it, and nothing was made.
+                    if (spec.TemplateGrantId != null && answer.GrantId == spec.TemplateGrantId && created.Status == NewGrantStatus.Created)
+                    {
+                        created.Status = NewGrantStatus.Existed;
+                        created.Message = RunMessages.TemplateItself;
+                    }
                 }
             }
         }

@@ -18,6 +18,13 @@ namespace KmsGrants.Engine
 
         public const string GoneSinceListKeys = "deleted after ListKeys listed it: skipped";
 
+        public const string TemplateItself = "KMS answered with the template grant itself (same key, grantee, operations, constraints and name): " +
+            "its grantee already held it, so nothing new was made. Give -GranteePrincipal to copy it to another principal.";
+
+        public static string DryRunAnsweredSuccess(GrantOperation operation) =>
+            $"The endpoint answered this DryRun with success, which KMS never does: it ignores DryRun, so this grant may have been {operation.PastParticiple}. " +
+            "Check it (Get-KmsGrant); nothing more was sent.";
+
         public static string DoneOnRetry(GrantOperation operation) => $"gone after a lost response; this run's earlier attempt probably {operation.PastParticiple} it";
 
         /// <summary>Why a Region stopped, after its name: "refused the credentials (…)" or "throttled every request …".</summary>
@@ -58,7 +65,7 @@ namespace KmsGrants.Engine
 
         public static string DryRunNotHonored(string? endpoint) =>
             $"The endpoint{(endpoint == null ? "" : " " + endpoint)} answered a DryRun request with success instead of an error: " +
-            "it does not honour DryRun, so a DryRun request could delete the grant it names.";
+            "it does not honour DryRun, so a DryRun request may make the change it only asks about (retire, revoke or create a grant).";
 
         public static string Silent(string endpoint) =>
             $"{endpoint} accepted requests but answered none for {StopRules.SilenceSeconds:0} s (each attempt allows {KmsSession.AttemptTimeout.TotalSeconds:0} s).";

@@ -20,6 +20,7 @@ public sealed class NewKmsEmulatorKeyCommand : EmulatorCommandBase
     public string? Account { get; set; }
 
     [Parameter]
+    [ValidateLength(0, 8192)]
     public string Description { get; set; } = "";
 
     [Parameter]

@@ -29,9 +29,17 @@ public sealed partial class EmulatorService
         };
     }
 
-    /// <summary>A key of <paramref name="account"/> (default: the emulator's) in a served Region (default: the first).</summary>
-    public KmsKey AddKey(string? region, string? account, string description, string? alias, bool awsManaged = false, string? keySpec = null, string? keyUsage = null) =>
-        RegionOrFirst(region).State.AddKey(account ?? _options.Account, description, alias, awsManaged, keySpec, keyUsage);
+    /// <summary>A key of <paramref name="account"/> (default: the emulator's) in a served Region (default: the first), held to
+    /// what CreateKey takes (an account of 12 digits, a description of at most 8,192 characters), whoever asks: the cmdlet
+    /// or <c>POST /_emulator/keys</c>. Throws ArgumentException.</summary>
+    public KmsKey AddKey(string? region, string? account, string description, string? alias, bool awsManaged = false, string? keySpec = null, string? keyUsage = null)
+    {
+        if (account != null && !System.Text.RegularExpressions.Regex.IsMatch(account, @"^[0-9]{12}\z"))
+            throw new ArgumentException($"An account is 12 digits, not '{account}'.");
+        if (description.Length > 8192)
+            throw new ArgumentException($"A key's description has at most 8192 characters (CreateKey's); this one has {description.Length}.");
+        return RegionOrFirst(region).State.AddKey(account ?? _options.Account, description, alias, awsManaged, keySpec, keyUsage);
+    }
 
     /// <summary>A grant on a key named by key ARN (its Region's) or key ID (whichever Region has it).</summary>
     public Grant AddGrant(string keyId, string grantee, string? retiring, string[] operations, string? name, JsonObject? constraints, DateTimeOffset? creationDate = null)

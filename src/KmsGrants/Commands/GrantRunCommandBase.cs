@@ -179,7 +179,9 @@ namespace KmsGrants.Commands
             catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException)
             {
                 // The result went nowhere unless WriteObject took it: a downstream stop throws after taking the object,
-                // Ctrl+C refuses it at the entry, and -ErrorAction Stop throws from an error written before it.
+                // Ctrl+C refuses it at the entry, and -ErrorAction Stop throws from an error written before it. Ctrl+C while
+                // a later command works on it keeps it too: that command may have done nothing with it yet, and a result is
+                // never lost (at worst a script that saw it finds it in UnreportedResults as well).
                 if (!handedOver || Stopping) _summary.UnreportedResults.Add(result);
                 _acceptsOutput = false;
                 // PowerShell throws -ErrorAction Stop as a PipelineStoppedException from WriteError, like a downstream stop.
@@ -231,7 +233,7 @@ namespace KmsGrants.Commands
                     break;
                 case GrantOutcome.Unknown or GrantOutcome.Failed or GrantOutcome.NotAttempted when !stopsRun:
                     WriteWarning(_dryRun && result.Outcome == GrantOutcome.NotAttempted
-                        ? $"{report.Grant}: no KMS verdict could be had, and nothing was sent for it. {result.Message}"
+                        ? $"{report.Grant}: no KMS verdict. {result.Message}"
                         : $"{report.Grant}: {result.Outcome}. {result.Message}");
                     break;
             }

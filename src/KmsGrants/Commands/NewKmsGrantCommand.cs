@@ -53,6 +53,16 @@ namespace KmsGrants.Commands
         [Alias("GrantId")]
         public string? TemplateGrantId { get; set; }
 
+        // A constraint given on the command line replaces a template's, whichever kind either is: the command line wins.
+        readonly HashSet<string> _commandLineConstraints = new HashSet<string>(StringComparer.Ordinal);
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            foreach (var name in new[] { nameof(EncryptionContextSubset), nameof(EncryptionContextEquals) })
+                if (MyInvocation.BoundParameters.ContainsKey(name)) _commandLineConstraints.Add(name);
+        }
+
         protected override GrantOperation Operation => GrantOperation.Create;
         protected override bool WriteResults => true;
 
@@ -60,8 +70,8 @@ namespace KmsGrants.Commands
         {
             ExpectGrants(1);
             var target = string.IsNullOrEmpty(TemplateGrantId) ? KeyId : $"grant {TemplateGrantId} on key {KeyId} (the template)";
-            var badSubset = ContextOf(EncryptionContextSubset, "-EncryptionContextSubset", out var subset);
-            var badEquals = ContextOf(EncryptionContextEquals, "-EncryptionContextEquals", out var equals);
+            var badSubset = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextSubset), EncryptionContextSubset), "-EncryptionContextSubset", out var subset);
+            var badEquals = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextEquals), EncryptionContextEquals), "-EncryptionContextEquals", out var equals);
             if ((badSubset ?? badEquals) is ValidationFailure invalid)
             {
                 Refuse(invalid, target);
@@ -82,6 +92,11 @@ namespace KmsGrants.Commands
             // Errors name the template grant when one was piped in, else the key.
             TakeIn(new GrantReference(KeyId, null, null), spec, target);
         }
+
+        /// <summary>A constraint parameter's value, unless the command line gave a constraint and this one came from a
+        /// template (then the command line's replaces it).</summary>
+        IDictionary? OnCommandLineOrTemplate(string parameter, IDictionary? value) =>
+            _commandLineConstraints.Count > 0 && !_commandLineConstraints.Contains(parameter) ? null : value;
 
         /// <summary>An encryption context constraint as text keys and values: a hashtable from the command line, or a piped
         /// grant's constraint. A value that is not text (a number, a list, $null) is refused, not turned into "1" or "a b".</summary>
