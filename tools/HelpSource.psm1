@@ -18,6 +18,16 @@ function Format-TypeName([type] $Type) {
     $Type.Name
 }
 
+# A parameter's value before binding, as help shows it: None for nothing (no value, empty text, list or table, and a
+# number left 0, which these cmdlets take as "not given").
+function Format-DefaultValue($Value, [bool] $IsSwitch) {
+    if ($IsSwitch) { return [string][bool]$Value }
+    if ($null -eq $Value -or ($Value -is [string] -and $Value -eq '') -or ($Value -is [System.Collections.ICollection] -and $Value.Count -eq 0) -or
+        ($Value -is [ValueType] -and $Value -isnot [bool] -and $Value -isnot [enum] -and $Value -isnot [timespan] -and $Value -eq 0)) { return 'None' }
+    if ($Value -is [array]) { return $Value -join ', ' }
+    "$Value"
+}
+
 <#
 .SYNOPSIS
     Each cmdlet of a module (imported), with its prose from the psd1 and its metadata, as the MAML and the markdown
@@ -32,6 +42,8 @@ function Get-CommandHelp {
         $doc = $help.Commands[$name]
         if (-not $doc) { throw "docs/help/${sourceName} has no entry for $name." }
 
+        # Defaults as the cmdlet itself holds them before binding.
+        $fresh = [Activator]::CreateInstance($command.ImplementingType)
         $parameters = foreach ($p in $command.Parameters.Values | Where-Object Name -NotIn $script:Ubiquitous | Sort-Object Name) {
             $own = $doc.Parameters
             $prose = if ($own.ContainsKey($p.Name)) { $own[$p.Name] } elseif ($help.CommonParameters.ContainsKey($p.Name)) { $help.CommonParameters[$p.Name] }
@@ -61,6 +73,7 @@ function Get-CommandHelp {
                 Required      = [bool]($sets | Where-Object Required)
                 Position      = if ($positions.Count) { $positions[0] } else { 'named' }
                 PipelineInput = if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
+                Default       = Format-DefaultValue $(if ($own = $fresh.PSObject.Properties[$p.Name]) { $own.Value }) ($p.ParameterType -eq [switch])
             }
         }
 
@@ -173,6 +186,7 @@ function ConvertTo-CommandMarkdown($Command) {
         $positions = @($p.Sets | ForEach-Object Position | Sort-Object -Unique)
         & $line "| Position | $(if ($positions.Count -eq 1) { $positions[0] } else { ($p.Sets | ForEach-Object { "$($_.Position) ($($_.Name))" }) -join ', ' }) |"
         & $line "| Pipeline input | $($p.PipelineInput) |"
+        & $line "| Default value | $(ConvertTo-MarkdownText $p.Default) |"
         & $line "| Aliases | $(if ($p.Aliases.Count) { $p.Aliases -join ', ' } else { 'none' }) |"
     }
     & $line

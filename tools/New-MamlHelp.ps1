@@ -38,7 +38,7 @@ function Write-Paras([string[]] $Paragraphs) {
 }
 
 # One parameter: in a syntax item (its set's binding, no prose), or in the parameters list (with prose).
-function Write-Parameter($Parameter, [bool] $Required, [string] $Position, [string] $PipelineInput, [string] $Prose) {
+function Write-Parameter($Parameter, [bool] $Required, [string] $Position, [string] $PipelineInput, [string] $Prose, [string] $Default) {
     $isSwitch = $Parameter.ParameterType -eq [switch]
     $w.WriteStartElement('command', 'parameter', $cmd)
     $w.WriteAttributeString('required', $Required.ToString().ToLowerInvariant())
@@ -59,7 +59,7 @@ function Write-Parameter($Parameter, [bool] $Required, [string] $Position, [stri
         $w.WriteStartElement('dev', 'type', $dev)
         $w.WriteElementString('maml', 'name', $maml, $Parameter.ParameterType.FullName)
         $w.WriteEndElement()
-        $w.WriteElementString('dev', 'defaultValue', $dev, $(if ($isSwitch) { 'False' } else { 'None' }))
+        $w.WriteElementString('dev', 'defaultValue', $dev, $Default)
     }
     $w.WriteEndElement()
 }
@@ -104,7 +104,7 @@ foreach ($c in $commands) {
     $w.WriteStartElement('command', 'parameters', $cmd)
     foreach ($p in $c.Parameters) {
         $parameter = (Get-Command $c.Name).Parameters[$p.Name]
-        Write-Parameter $parameter $p.Required $p.Position $p.PipelineInput $p.Prose
+        Write-Parameter $parameter $p.Required $p.Position $p.PipelineInput $p.Prose $p.Default
     }
     $w.WriteEndElement()
 

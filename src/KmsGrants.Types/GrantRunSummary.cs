@@ -66,6 +66,7 @@ namespace KmsGrants
                 case GrantOutcome.Unknown: Unknown++; break;
                 case GrantOutcome.NotAttempted: NotAttempted++; break;
             }
+            Tally(result);
             if (result.Region != null)
             {
                 if (!Regions.TryGetValue(result.Region, out var tally)) Regions[result.Region] = tally = new RegionTally();
@@ -73,11 +74,17 @@ namespace KmsGrants
             }
         }
 
+        /// <summary>What a kind of run counts beyond the outcomes.</summary>
+        protected virtual void Tally(GrantResult result) { }
+
         /// <summary>"retired", "revoked": the operation's past participle, for the one-line summary.</summary>
         protected abstract string Done { get; }
 
+        /// <summary>The summary's first count: the grants the run did.</summary>
+        protected virtual string DoneCount => $"{Succeeded + SucceededOnRetry} {Done}";
+
         public override string ToString() =>
-            $"{Submitted} submitted: {Succeeded + SucceededOnRetry} {Done}, {WouldSucceed} would be {Done}, {WouldFail} would fail, {Failed} failed, " +
+            $"{Submitted} submitted: {DoneCount}, {WouldSucceed} would be {Done}, {WouldFail} would fail, {Failed} failed, " +
             $"{Unknown} unknown, {NotAttempted} not attempted{(Stopped ? $" (stopped: {StopReason})" : "")}";
     }
 
@@ -112,11 +119,19 @@ namespace KmsGrants
     public sealed class NewGrantSummary : GrantRunSummary
     {
         public override string Operation => "CreateGrant";
-        [Description("Grants created: Succeeded and SucceededOnRetry.")]
-        public int Created => Succeeded + SucceededOnRetry;
+        [Description("Grants created (Status Created): Succeeded, less Existed.")]
+        public int Created => Succeeded + SucceededOnRetry - Existed;
+        [Description("Results whose Status is Existed: KMS answered with the template grant itself, so nothing new was made (counted in Succeeded too).")]
+        public int Existed { get; private set; }
         [Description("WouldSucceed, under its CreateGrant name.")]
         public int WouldCreate => WouldSucceed;
         protected override string Done => "created";
+        protected override string DoneCount => $"{Created} created, {Existed} existed";
+
+        protected override void Tally(GrantResult result)
+        {
+            if (result is NewGrantResult { Status: NewGrantStatus.Existed }) Existed++;
+        }
     }
 
     /// <summary>One Region's part of a run.</summary>

@@ -26,7 +26,7 @@ namespace KmsGrants
     /// usable at once, before KMS's eventual consistency), and what it allows.</summary>
     public sealed class NewGrantResult : GrantResult
     {
-        [Description("Created, WouldCreate, WouldFail, Failed, Unknown or NotAttempted.")]
+        [Description("Created, Existed, WouldCreate, WouldFail, Failed, Unknown or NotAttempted (about_KmsGrants_Results).")]
         public NewGrantStatus Status { get; set; }
         public override string Operation => "CreateGrant";
         [Description("The grant's name, if it has one.")]

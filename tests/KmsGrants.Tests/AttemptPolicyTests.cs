@@ -441,9 +441,11 @@ public class CreateAndListPolicyTests
         Assert.Equal(GrantOutcome.Failed, d.Outcome);
         Assert.Equal(KmsErrorKind.InvalidPrincipal, d.Error!.Kind);
         Assert.Equal(ErrorIds.InvalidPrincipal, ErrorIds.For(d.Error.Kind));
-        // Under -WhatIf, after the same wait, KMS's refusal is the verdict.
-        var dry = new GrantAttempts { PrincipalRefusedSince = 0 };
-        Assert.Equal(GrantOutcome.WouldFail, Create(dryRun: true).AfterAttempt(dry, InvalidArn, 1, false, Random, now: AttemptPolicy.PrincipalPropagationSeconds).Outcome);
+        // Under -WhatIf, KMS's refusal is the verdict at once: a What-if check that waits two minutes looks hung.
+        var dry = Create(dryRun: true).AfterAttempt(new GrantAttempts(), InvalidArn, 1, false, Random, now: 0);
+        Assert.Equal(GrantOutcome.WouldFail, dry.Outcome);
+        Assert.Equal(KmsErrorKind.InvalidPrincipal, dry.Error!.Kind);
+        Assert.Contains("without -WhatIf, the request is retried", dry.Message);
     }
 
     [Fact]

@@ -118,4 +118,31 @@ public class KmsAnswerCheckTests
     [InlineData("http://127.0.0.1:80/", "http://127.0.0.1:80/")]
     public void An_endpoint_URL_is_shown_without_anything_that_may_be_user_info(string url, string shown) =>
         Assert.Equal(shown, KmsSession.Redact(url));
+
+    [Fact]
+    public void A_listing_without_a_filter_that_pages_empty_for_ever_is_stopped_and_one_with_a_filter_is_not()
+    {
+        var unfiltered = new MarkerGuard(pagesAreFull: true);
+        var filtered = new MarkerGuard(pagesAreFull: false);
+        for (var page = 1; page < MarkerGuard.MaxEmptyPagesInARow; page++)
+        {
+            Assert.Equal($"m{page}", unfiltered.Next($"m{page}", true, 0));
+            Assert.Equal($"m{page}", filtered.Next($"m{page}", true, 0));
+        }
+        Assert.Throws<KmsAnswerException>(() => unfiltered.Next("last", true, 0));
+        Assert.Equal("last", filtered.Next("last", true, 0));
+        // A page with something on it starts the count again.
+        var refilled = new MarkerGuard(pagesAreFull: true);
+        for (var page = 1; page < 2 * MarkerGuard.MaxEmptyPagesInARow; page++)
+            refilled.Next($"m{page}", true, page % MarkerGuard.MaxEmptyPagesInARow == 0 ? 1 : 0);
+    }
+
+    [Fact]
+    public void A_marker_given_before_is_stopped_and_the_end_is_null()
+    {
+        var guard = new MarkerGuard(pagesAreFull: false, firstMarker: "start");
+        Assert.Throws<KmsAnswerException>(() => guard.Next("start", true, 1));
+        Assert.Null(new MarkerGuard(pagesAreFull: true).Next("m", false, 0));
+        Assert.Null(new MarkerGuard(pagesAreFull: true).Next(null, true, 0));
+    }
 }

@@ -114,6 +114,9 @@ Describe 'Grant objects as templates: a deleted role''s grants copied to its rep
         $again = @($named | New-KmsGrant)
         $again.Status | Sort-Object -Unique | Should -Be 'Existed'
         ($again.GrantId | Sort-Object) | Should -Be ($named.GrantId | Sort-Object)
+        $KmsGrantsLastRun.Existed | Should -Be $named.Count
+        $KmsGrantsLastRun.Created | Should -Be 0
+        "$KmsGrantsLastRun" | Should -BeLike "*: 0 created, $($named.Count) existed,*"
         @($keys | ForEach-Object { Get-Grants $_ } | Where-Object GranteePrincipal -EQ $Old).Count | Should -Be 3
     }
 
@@ -130,8 +133,52 @@ Describe 'Grant objects as templates: a deleted role''s grants copied to its rep
         $since = Get-LastSequence
         $null = $templates[0] | New-KmsGrant -GranteePrincipal $New -RetiringPrincipal 'AROAJQABLZS4A3QDU576Q' -ErrorAction SilentlyContinue -ErrorVariable refused
         $refused[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidPrincipal,KmsGrants.Commands.NewKmsGrantCommand'
-        $refused[0].Exception.Message | Should -BeLike '*-RetiringPrincipal*unique ID of a deleted IAM role*'
+        $refused[0].Exception.Message | Should -BeLike '*-RetiringPrincipal*an IAM role''s unique ID, as ListGrants shows a deleted one*'
         Get-CreatesSince $since | Should -BeNullOrEmpty
+    }
+
+    It 'templates kept whole in a file (<Case>) are copied with their constraint' -ForEach @(
+        @{ Case = 'ConvertTo-Json -Depth 4'; Keep = { param($t) $t | ConvertTo-Json -Depth 4 | ConvertFrom-Json } }
+        @{ Case = 'ConvertTo-Json at its default depth'; Keep = { param($t) $t | ConvertTo-Json | ConvertFrom-Json } }
+        @{ Case = 'the AWS CLI''s shape: Constraints nested only'; Keep = { param($t) $t | Select-Object KeyId, GrantId, Name, GranteePrincipal, RetiringPrincipal, Operations, Constraints | ConvertTo-Json -Depth 4 | ConvertFrom-Json } }
+        @{ Case = 'a CSV with operations as text and the constraint as JSON'; Keep = { param($t) $t | Select-Object KeyId, GrantId, GranteePrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, @{ n = 'EncryptionContextEquals'; e = { $_.EncryptionContextEquals | ConvertTo-Json -Compress } } | ConvertTo-Csv | ConvertFrom-Csv } }
+    ) {
+        $template = $templates | Where-Object { $_.EncryptionContextEquals }
+        $kept = & $Keep $template
+        $grantee = "arn:aws:iam::111122223333:role/kept-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $result = $kept | New-KmsGrant -GranteePrincipal $grantee -Force
+        $result.Status | Should -Be 'Created'
+        $made = Get-Grants ($keys | Where-Object Arn -EQ $template.KeyId) | Where-Object GrantId -EQ $result.GrantId
+        $made.Constraints.EncryptionContextEquals['tenant'] | Should -Be 'a'
+        ($made.Operations | Sort-Object) | Should -Be ($template.Operations | Sort-Object)
+    }
+
+    It 'a template whose constraint cannot be read (<Case>) is refused, never copied without it; the others go on' -ForEach @(
+        @{ Case = 'Export-Csv as it is: the type''s name'; Kept = { param($t) $t | Select-Object KeyId, GranteePrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, EncryptionContextEquals | ConvertTo-Csv | ConvertFrom-Csv } }
+        @{ Case = 'text that is not JSON'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = 'tenant=a' } } }
+        @{ Case = 'JSON whose value is a number'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = '{"tenant":1}' } } }
+        @{ Case = 'nested Constraints as text'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; Constraints = 'KmsGrants.GrantConstraints' } } }
+    ) {
+        $template = $templates | Where-Object { $_.EncryptionContextEquals }
+        $plain = $templates | Where-Object { -not $_.EncryptionContextEquals -and -not $_.EncryptionContextSubset } | Select-Object -First 1
+        $bad = & $Kept $template
+        $since = Get-LastSequence
+        $grantee = "arn:aws:iam::111122223333:role/unread-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $results = @($plain, $bad | New-KmsGrant -GranteePrincipal $grantee -Force -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidConstraint,KmsGrants.Commands.NewKmsGrantCommand'
+        $errors[0].Exception.Message | Should -BeLike '*not a dictionary*would give more than the template*'
+        $results.Count | Should -Be 1
+        (Get-CreatesSince $since).Count | Should -Be 1
+        @($keys | ForEach-Object { Get-Grants $_ } | Where-Object GranteePrincipal -EQ $grantee).Count | Should -Be 1
+    }
+
+    It 'operations a plain Export-Csv wrote as a type''s name are refused with the advice to write them as text' {
+        $template = $templates | Where-Object { -not $_.EncryptionContextEquals } | Select-Object -First 1
+        $row = $template | Select-Object KeyId, Operations | ConvertTo-Csv | ConvertFrom-Csv
+        $null = $row | New-KmsGrant -GranteePrincipal $New -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidOperations,KmsGrants.Commands.NewKmsGrantCommand'
+        $errors[0].Exception.Message | Should -BeLike "*'System.String``[``]'*what Export-Csv writes for a list*"
     }
 
     It 'leaves the old grants as they were (revoking them is a separate step)' {
@@ -179,6 +226,19 @@ Describe '-WhatIf is DryRun' {
         $results.DryRun | Should -BeTrue
         Get-Grants $key | Should -BeNullOrEmpty
         (Get-CreatesSince $since).DryRun | Should -Be $true
+    }
+
+    It 'a principal KMS does not know is its verdict at once (WouldFail), not waited on as IAM propagation' {
+        $key = New-Key
+        $fresh = "arn:aws:iam::111122223333:role/not-yet-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        New-KmsEmulatorPrincipal -Emulator $emulator -Principal $fresh -PropagationSeconds 600
+        $since = Get-LastSequence
+        $result = New-KmsGrant -KeyId $key.Arn -GranteePrincipal $fresh -Operations Decrypt -WhatIf -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'WouldFail'
+        $result.ErrorCode | Should -Be 'InvalidArnException'
+        $result.Attempts | Should -Be 1
+        @(Get-CreatesSince $since).Count | Should -Be 1
+        $result.Message | Should -BeLike '*without -WhatIf, the request is retried for up to 120 seconds*'
     }
 
     It 'against moto, which ignores DryRun, creates nothing and stops with KmsGrants.DryRunNotHonored' {

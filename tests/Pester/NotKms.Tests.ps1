@@ -160,6 +160,8 @@ Describe 'Listing every key (-KeyId *, several Regions) from an endpoint that is
         @{ Case = 'a web page for ListKeys'; Mode = 'html'; Options = @(); Params = @{ KeyId = '*' }; Most = 1 }
         @{ Case = 'ListKeys answered with {}'; Mode = 'json'; Options = @('--body', '{}'); Params = @{ KeyId = '*' }; Most = 1 }
         @{ Case = 'ListKeys whose NextMarker comes round again'; Mode = 'loop'; Options = @(); Params = @{ KeyId = '*' }; Most = 8 }
+        @{ Case = 'ListKeys answering empty pages with a new NextMarker for ever'; Mode = 'endless'; Options = @(); Params = @{ KeyId = '*' }; Most = 50 }
+        @{ Case = 'ListAliases answering empty pages with a new NextMarker for ever'; Mode = 'endless'; Options = @(); Params = @{ KeyId = 'alias/app-*' }; Most = 100 }
         @{ Case = 'a key in two Regions whose ListGrants NextMarker comes round again'; Mode = 'loop'; Options = @()
             Params = @{ KeyId = '1234abcd-12ab-34cd-56ef-1234567890ab'; Region = 'us-east-1', 'eu-west-1' }; Most = 8 }
     ) {

@@ -259,7 +259,9 @@ Describe 'Find-KmsStaleGrant' {
         $direct = @(Find-KmsStaleGrant)
         Get-Ids $fromPipe | Should -Be (Get-Ids $direct)
         $csv = Join-Path $TestDrive 'grants.csv'
-        Get-KmsGrant -KeyId * | Select-Object KeyId, GrantId, GranteePrincipal, RetiringPrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, CreationDate | Export-Csv $csv
+        Get-KmsGrant -KeyId * | Select-Object KeyId, GrantId, GranteePrincipal, RetiringPrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, CreationDate,
+            @{ n = 'EncryptionContextSubset'; e = { $_.EncryptionContextSubset | ConvertTo-Json -Compress } },
+            @{ n = 'EncryptionContextEquals'; e = { $_.EncryptionContextEquals | ConvertTo-Json -Compress } } | Export-Csv $csv
         Get-Ids (Import-Csv $csv | Find-KmsStaleGrant) | Should -Be (Get-Ids $direct)
         # Exported as they are, Operations and the constraints are type names ('System.String[]'): those rows join no
         # duplicate group (they would all look alike), one warning says so, and deleted grantees are still found.
@@ -268,6 +270,39 @@ Describe 'Find-KmsStaleGrant' {
         $fromRaw = @(Import-Csv $raw | Find-KmsStaleGrant -WarningVariable warned -WarningAction SilentlyContinue)
         Get-Ids $fromRaw | Should -Be (Get-Ids ($direct | Where-Object Reason -EQ 'PrincipalDeleted'))
         @($warned | Where-Object { "$_".Contains("could not be read (such as 'System.String[]'") }).Count | Should -Be 1
+    }
+
+    It 'rows that cannot show the constraints or the retiring principal (<Case>) join no duplicate group; deleted grantees are still found' -ForEach @(
+        @{ Case = 'no constraint columns'; Columns = @('KeyId', 'GrantId', 'GranteePrincipal', 'RetiringPrincipal', 'CreationDate') }
+        @{ Case = 'no RetiringPrincipal column'; Columns = @('KeyId', 'GrantId', 'GranteePrincipal', 'CreationDate', 'EncryptionContextSubset', 'EncryptionContextEquals') }
+    ) {
+        $rows = Get-KmsGrant -KeyId * | Select-Object ($Columns + @{ n = 'Operations'; e = { $_.Operations -join ' ' } }) | ConvertTo-Csv | ConvertFrom-Csv
+        $found = @($rows | Find-KmsStaleGrant -WarningVariable warned -WarningAction SilentlyContinue)
+        Get-Ids $found | Should -Be (Get-Ids (Find-KmsStaleGrant -Reason PrincipalDeleted))
+        @($warned | Where-Object { "$_".Contains('lacked their retiring principal, operations or constraints') }).Count | Should -Be 1
+    }
+
+    It 'grants alike but for their constraint or retiring principal are no duplicates, read from JSON too; alike ones are' {
+        $other = New-KmsEmulatorKey -Emulator $emulator
+        $who = 'arn:aws:iam::111122223333:role/constrained-reader'
+        $made = @(
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $who -Operations Decrypt -CreationDate $old
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $who -Operations Decrypt -EncryptionContextSubset @{ app = 'x' } -CreationDate $old.AddDays(1)
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $who -Operations Decrypt -EncryptionContextSubset @{ app = 'y' } -CreationDate $old.AddDays(2)
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $who -Operations Decrypt -RetiringPrincipal $who -CreationDate $old.AddDays(3)
+            New-KmsEmulatorGrant -Emulator $emulator -KeyId $other.Arn -GranteePrincipal $who -Operations Decrypt -EncryptionContextSubset @{ app = 'x' } -CreationDate $old.AddDays(4))
+        $listed = @(Get-KmsGrant -KeyId $other.Arn)
+        foreach ($source in @(
+                @{ Name = 'the grants'; Grants = $listed }
+                @{ Name = 'JSON'; Grants = @($listed | ConvertTo-Json -Depth 4 | ConvertFrom-Json) }
+                @{ Name = 'JSON, Constraints nested only'; Grants = @($listed | Select-Object KeyId, GrantId, GranteePrincipal, RetiringPrincipal, Operations, CreationDate, Constraints | ConvertTo-Json -Depth 4 | ConvertFrom-Json) })) {
+            $found = @($source.Grants | Find-KmsStaleGrant -WarningVariable warned -WarningAction SilentlyContinue)
+            # Only the older of the two alike grants (app = x) is a duplicate.
+            ($found.GrantId -join ',') | Should -Be $made[1].GrantId -Because $source.Name
+            $found[0].KeptGrantId | Should -Be $made[4].GrantId -Because $source.Name
+            $warned | Should -BeNullOrEmpty -Because $source.Name
+        }
+        Get-KmsGrant -KeyId $other.Arn | Revoke-KmsGrant -Force
     }
 
     It 'says why a young grant of a deleted principal is not a finding, and -MinimumAge 0 finds it' {

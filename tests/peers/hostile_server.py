@@ -14,6 +14,7 @@ Modes:
   json      --status N (default 200) --body TEXT: that body as application/x-amz-json-1.1 (e.g. '{"ok": true}').
   redirect  --status N (default 307) --location URL: a redirect there, with no body.
   loop      a ListGrants-shaped page of one grant (ListKeys: of one key), Truncated, whose NextMarker is always "SAME".
+  endless   ListKeys and ListAliases pages with nothing on them, Truncated, each with a new NextMarker, for ever.
   ignores-dryrun  KMS-like but for DryRun: a grant that cannot exist (grant ID of 64 zeros, or a token no CreateGrant
             issued) gets NotFoundException, as KMS answers; any other RetireGrant or RevokeGrant succeeds, whatever
             DryRun says: the endpoint a canary cannot expose, whose damage -WhatIf must keep to one grant.
@@ -126,6 +127,10 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     page = {"Grants": [{"KeyId": key, "GrantId": "%064x" % Stats.requests}], "Truncated": True, "NextMarker": "SAME"}
                 self.reply(200, "application/x-amz-json-1.1", json.dumps(page).encode())
+            elif mode == "endless":
+                items = "Aliases" if self.headers.get("X-Amz-Target", "").endswith(".ListAliases") else "Keys"
+                page = {items: [], "Truncated": True, "NextMarker": "m%d" % Stats.requests}
+                self.reply(200, "application/x-amz-json-1.1", json.dumps(page).encode())
             elif mode == "ignores-dryrun":
                 impossible = isinstance(request, dict) and (request.get("GrantId") == "0" * 64 or "DryRunCheck" in (request.get("GrantToken") or ""))
                 if impossible:
@@ -229,7 +234,7 @@ class Server(ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "ignores-dryrun", "echo", "silent", "trickle", "huge", "stream"])
+    parser.add_argument("mode", choices=["html", "json", "redirect", "loop", "endless", "ignores-dryrun", "echo", "silent", "trickle", "huge", "stream"])
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--status", type=int, default=0)
     parser.add_argument("--body", default="{}")

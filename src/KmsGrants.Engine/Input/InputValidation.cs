@@ -145,14 +145,15 @@ namespace KmsGrants.Engine
             // as IAM propagation for minutes). A grant copied from a deleted role's grant brings it as its retiring principal.
             foreach (var (parameter, principal) in new[] { ("-GranteePrincipal", spec.GranteePrincipal), ("-RetiringPrincipal", spec.RetiringPrincipal) })
                 if (StaleGrantRules.UniqueIdKind(principal) is string kind)
-                    return new ValidationFailure(InvalidInputKind.Principal, $"{parameter} '{principal}' is the unique ID of a deleted IAM {kind}, as ListGrants shows one: " +
+                    return new ValidationFailure(InvalidInputKind.Principal, $"{parameter} '{principal}' is an IAM {kind}'s unique ID, as ListGrants shows a deleted one: " +
                         "KMS takes a principal's ARN, and refuses this. Give the ARN of the principal that should hold the grant (for a copied grant, " +
                         $"{parameter} on the command line replaces the template's).");
             if (spec.Operations.Count == 0)
                 return new ValidationFailure(InvalidInputKind.Operations, "-Operations is empty: a grant allows at least one operation (for example Decrypt).");
             if (spec.Operations.FirstOrDefault(o => !GrantOperations.Contains(o)) is string unknown)
                 return new ValidationFailure(InvalidInputKind.Operations, $"'{Printable(unknown)}' is not an operation a grant can allow (operations are case-sensitive: " +
-                    $"{string.Join(", ", GrantOperations)}).");
+                    $"{string.Join(", ", GrantOperations)})." + (unknown.StartsWith("System.", StringComparison.Ordinal)
+                        ? " It is a type's name, what Export-Csv writes for a list: export operations as text (-join ' ')." : ""));
             var usages = spec.Operations.Where(UsageOf.ContainsKey).GroupBy(o => UsageOf[o]).ToList();
             if (usages.Count > 1)
                 return new ValidationFailure(InvalidInputKind.Operations, $"-Operations allows {string.Join(" and ", usages.Select(u => $"{string.Join(", ", u)} ({u.Key} keys)"))}: " +
@@ -201,7 +202,8 @@ namespace KmsGrants.Engine
 
         /// <summary>The text with control and format characters shown as escapes, so a message never carries a raw newline
         /// and an invisible character can be seen.</summary>
-        static string Printable(string s) =>
+        /// <summary>Text as it can be shown in a message: invisible characters escaped.</summary>
+        public static string Printable(string s) =>
             string.Concat(s.Select(c => IsInvisible(c) && c != ' ' ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 

@@ -54,15 +54,13 @@ namespace KmsGrants.Engine
             Func<TResponse, (List<GrantListEntry>? Grants, string? NextMarker, bool? Truncated)> read, Func<string, string> redact,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
         {
-            // The paginator asks for the next page with the last NextMarker for as long as there is one: one given before
-            // would make the listing go round for ever.
-            var markersSent = new HashSet<string>(StringComparer.Ordinal);
-            if (!string.IsNullOrEmpty(firstMarker)) markersSent.Add(firstMarker!);
+            // The paginator asks for the next page with the last NextMarker for as long as there is one: an endpoint that
+            // is not KMS could make the listing go round for ever.
+            var markers = new MarkerGuard(pagesAreFull: false, firstMarker);
             await foreach (var response in responses.WithCancellation(cancellation).ConfigureAwait(false))
             {
                 var (grants, nextMarker, truncated) = read(response);
-                if (!string.IsNullOrEmpty(nextMarker) && !markersSent.Add(nextMarker!))
-                    throw KmsAnswerCheck.RepeatedMarker();
+                markers.Next(nextMarker, truncated ?? true, grants?.Count ?? 0);
                 // What reaches the pipeline carries none of the session's secrets, whatever the endpoint echoed (the
                 // paginator keeps the marker as sent, for the next request to the endpoint that sent it).
                 yield return new GrantPage

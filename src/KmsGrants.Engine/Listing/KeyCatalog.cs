@@ -25,7 +25,7 @@ namespace KmsGrants.Engine
     /// Find-KmsStaleGrant): ListKeys and ListAliases, page by page (streamed, so that the keys' listings start while the
     /// catalog is still read). Each page is retried as a listing's request is (<see cref="AttemptPolicy"/>: throttles 30
     /// times, faults as the retry mode allows, backing off since nothing paces these), so that a throttled page does not
-    /// leave the rest of a Region unlisted. A NextMarker given before stops it: it would go round for ever. ListKeys
+    /// leave the rest of a Region unlisted. A listing that cannot be KMS's stops it (<see cref="MarkerGuard"/>). ListKeys
     /// names only the caller's account's keys, AWS managed ones included.</summary>
     public static class KeyCatalog
     {
@@ -35,7 +35,7 @@ namespace KmsGrants.Engine
         public static async IAsyncEnumerable<CatalogKey> KeysAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
             string? marker = null;
-            var markers = new HashSet<string>(StringComparer.Ordinal);
+            var markers = new MarkerGuard(pagesAreFull: true);
             do
             {
                 var request = new ListKeysRequest { Limit = PageSize };
@@ -44,7 +44,7 @@ namespace KmsGrants.Engine
                 foreach (var key in page.Keys ?? new List<KeyListEntry>())
                     if (!string.IsNullOrEmpty(key.KeyArn) && !string.IsNullOrEmpty(key.KeyId))
                         yield return new CatalogKey(clients.RedactSecrets(key.KeyArn), clients.RedactSecrets(key.KeyId));
-                marker = Next(page.NextMarker, page.Truncated, markers);
+                marker = markers.Next(page.NextMarker, page.Truncated, page.Keys?.Count ?? 0);
             } while (marker != null);
         }
 
@@ -52,7 +52,7 @@ namespace KmsGrants.Engine
         public static async IAsyncEnumerable<(string Name, string Arn, string KeyArn)> AliasesAsync(RegionClients clients, [EnumeratorCancellation] CancellationToken cancellation)
         {
             string? marker = null;
-            var markers = new HashSet<string>(StringComparer.Ordinal);
+            var markers = new MarkerGuard(pagesAreFull: true);
             do
             {
                 var request = new ListAliasesRequest { Limit = 100 };
@@ -67,16 +67,8 @@ namespace KmsGrants.Engine
                     var keyArn = alias.AliasArn.Substring(0, at) + ":key/" + alias.TargetKeyId;
                     yield return (clients.RedactSecrets(alias.AliasName), clients.RedactSecrets(alias.AliasArn), clients.RedactSecrets(keyArn));
                 }
-                marker = Next(page.NextMarker, page.Truncated, markers);
+                marker = markers.Next(page.NextMarker, page.Truncated, page.Aliases?.Count ?? 0);
             } while (marker != null);
-        }
-
-        /// <summary>The marker of the next page, or null at the end; a marker given before is not KMS's.</summary>
-        static string? Next(string? nextMarker, bool? truncated, HashSet<string> seen)
-        {
-            if (string.IsNullOrEmpty(nextMarker) || truncated == false) return null;
-            if (!seen.Add(nextMarker!)) throw KmsAnswerCheck.RepeatedMarker();
-            return nextMarker;
         }
 
         static async Task<T> WithRetriesAsync<T>(RegionClients clients, Func<Task<T>> send, CancellationToken cancellation)

@@ -142,6 +142,8 @@ namespace KmsGrants.Engine
                 var refused = new KmsError(KmsErrorKind.InvalidPrincipal, error.Code, error.Message, error.HttpStatus, error.RequestId);
                 grant.LastError = refused;
                 grant.PrincipalRefusedSince ??= now;
+                // A DryRun's refusal is KMS's verdict now: waiting on IAM's propagation would make -WhatIf look hung.
+                if (_dryRun && refused.IsDryRunVerdict) return AttemptDecision.Finish(GrantOutcome.WouldFail, refused, $"{refused.Message} {RunMessages.PrincipalUnknownUnderWhatIf}");
                 if (stopping || now - grant.PrincipalRefusedSince.Value >= PrincipalPropagationSeconds) return NotDone(refused, stopping);
                 return AttemptDecision.Retry(Backoff(++grant.Faults, random));
             }

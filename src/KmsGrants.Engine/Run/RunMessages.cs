@@ -10,6 +10,9 @@ namespace KmsGrants.Engine
     {
         public const string Unknown = "The outcome is unknown: a request may have reached KMS, but no answer came back. Check whether the grant still exists (Get-KmsGrant).";
 
+        public static string PrincipalUnknownUnderWhatIf => "KMS does not know this principal now. A role or user created moments ago may not " +
+            $"have reached KMS yet: without -WhatIf, the request is retried for up to {AttemptPolicy.PrincipalPropagationSeconds:0} seconds before it is reported.";
+
         public const string UnknownCreation = "The outcome is unknown: the request may have created the grant, but no answer came back. " +
             "Without a Name it was not sent again (a second request would make a second grant): check with Get-KmsGrant -KeyId <key> " +
             "-GranteePrincipal <principal>, and give -Name to make a retry safe (KMS returns the same grant for the same Name and parameters).";

@@ -34,7 +34,7 @@ namespace KmsGrants.Engine
         public const string InvalidOperations = "KmsGrants.InvalidOperations";
         [ErrorId(ErrorScope.Input, "New-KmsGrant: a -Name KMS refuses (1 to 256 letters, digits and : / _ -).")]
         public const string InvalidGrantName = "KmsGrants.InvalidGrantName";
-        [ErrorId(ErrorScope.Input, "New-KmsGrant: both constraints at once, an empty constraint, an empty key, or values that are not text.")]
+        [ErrorId(ErrorScope.Input, "New-KmsGrant: both constraints at once, an empty constraint, an empty key, values that are not text, or a piped template's constraint that cannot be read (a type's name, as Export-Csv writes a dictionary): never dropped, since the copy would give more than the template.")]
         public const string InvalidConstraint = "KmsGrants.InvalidConstraint";
         [ErrorId(ErrorScope.Input, "Find-KmsStaleGrant was piped something that is not a grant: text, a hashtable, an object without KeyId and GrantId.")]
         public const string NotAGrant = "KmsGrants.NotAGrant";

@@ -83,6 +83,10 @@ namespace KmsGrants.Engine
             new KmsAnswerException("The endpoint answered a listing with a NextMarker it had given before, which KMS never " +
                 "does: the listing would go round for ever. It was stopped after the page before.", 200, null, tooLarge: false);
 
+        public static KmsAnswerException EndlessEmptyPages(int pages) =>
+            new KmsAnswerException($"The endpoint answered a listing with {pages} empty pages in a row, each with a new NextMarker, which KMS " +
+                "never does: the listing would go on for ever. It was stopped there.", 200, null, tooLarge: false);
+
         /// <summary>A DescribeKey success without the key's ARN: KMS always names it.</summary>
         public static KmsAnswerException KeyWithoutArn(string keyId, int status) =>
             new KmsAnswerException($"DescribeKey of {keyId} answered without a key ARN.", status, null, tooLarge: false);

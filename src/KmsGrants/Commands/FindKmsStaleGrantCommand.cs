@@ -104,9 +104,9 @@ namespace KmsGrants.Commands
             // Grants piped in give no end per key: their keys are done once all have come.
             foreach (var (key, duplicates, count) in _rules!.AllDone()) KeyDone(key, (duplicates, count));
             if (_uncomparable > 0)
-                WriteWarning($"{_uncomparable} piped grant(s) had operations or constraints that could not be read (such as 'System.String[]', what Export-Csv " +
-                    "writes for a list): they were weighed for deleted principals only, not for duplicates. Export Operations as text " +
-                    "(@{ n = 'Operations'; e = { $_.Operations -join ' ' } }), or pipe the grants themselves.");
+                WriteWarning($"{_uncomparable} piped grant(s) lacked their retiring principal, operations or constraints, or had them in a form that " +
+                    "could not be read (such as 'System.String[]', what Export-Csv writes for a list): they were weighed for deleted principals only, " +
+                    "not for duplicates. Pipe the grants themselves, or keep them whole (Export-Clixml, or ConvertTo-Json -Depth 4).");
             WriteVerbose($"{_findings} stale grant(s) among {_grants} grant(s) weighed (minimum age {MinimumAge}).");
         }
 
@@ -153,9 +153,14 @@ namespace KmsGrants.Commands
                     "(Get-KmsGrant, Get-KmsRetirableGrant, or rows with KeyId and GrantId columns).");
                 return null;
             }
-            var operations = OperationsOf(input.Properties["Operations"]?.Value);
-            var constraints = ConstraintsOf(input, out var constraintsRead);
-            comparable = constraintsRead && operations.Length > 0 && operations.All(o => InputValidation.GrantOperations.Contains(o));
+            var operations = GrantObjects.Operations(input.Properties["Operations"]?.Value);
+            var subset = ContextOf(GrantObjects.Constraint(input, "EncryptionContextSubset", out var constraintsPresent));
+            var equals = ContextOf(GrantObjects.Constraint(input, "EncryptionContextEquals", out _));
+            // A duplicate is the same grantee, retiring principal, operations and constraints: a row that cannot show all of
+            // them (a column left out, a list or dictionary Export-Csv wrote as its type's name) is weighed for deleted
+            // principals only.
+            comparable = operations.Length > 0 && operations.All(o => InputValidation.GrantOperations.Contains(o))
+                && constraintsPresent && subset.Read && equals.Read && input.Properties["RetiringPrincipal"] != null;
             return new GrantInfo
             {
                 KeyId = keyId!,
@@ -166,7 +171,8 @@ namespace KmsGrants.Commands
                 IssuingAccount = NullIfEmpty(Text("IssuingAccount")),
                 CreationDate = DateOf(input.Properties["CreationDate"]?.Value),
                 Operations = operations,
-                Constraints = constraints,
+                Constraints = subset.Pairs == null && equals.Pairs == null ? null
+                    : new GrantConstraints { EncryptionContextSubset = subset.Pairs, EncryptionContextEquals = equals.Pairs },
             };
         }
 
@@ -180,51 +186,17 @@ namespace KmsGrants.Commands
             _ => null,
         };
 
-        /// <summary>A list of operations, or text as a CSV keeps it ("Decrypt Encrypt", "Decrypt,Encrypt").</summary>
-        static string[] OperationsOf(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+        /// <summary>A constraint as text pairs; not <c>Read</c> when it was there but is no dictionary of text.</summary>
+        static (IDictionary<string, string>? Pairs, bool Read) ContextOf(object? value)
         {
-            null => Array.Empty<string>(),
-            string s => s.Split(new[] { ',', ';', ' ' }, StringSplitOptions.RemoveEmptyEntries),
-            IEnumerable many => many.Cast<object?>().Select(o => o?.ToString()).Where(o => !string.IsNullOrEmpty(o)).Select(o => o!).ToArray(),
-            var one => new[] { one.ToString()! },
-        };
-
-        /// <summary>The encryption context constraints of an object shaped like GrantListEntry (Constraints.EncryptionContext…)
-        /// or like ours (EncryptionContextSubset and EncryptionContextEquals beside them). <paramref name="read"/> is false
-        /// when a constraint is there but is not a dictionary (a CSV cell holding a type name).</summary>
-        static GrantConstraints? ConstraintsOf(PSObject input, out bool read)
-        {
-            var unreadable = false;
-            var nestedValue = input.Properties["Constraints"]?.Value;
-            var nested = (nestedValue is PSObject np ? np.BaseObject : nestedValue) switch
+            if (value is GrantObjects.Unreadable || value is not IDictionary d) return (null, value == null);
+            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in d)
             {
-                null => null,
-                string text => Unreadable(text),
-                var other => PSObject.AsPSObject(other),
-            };
-            PSObject? Unreadable(string text)
-            {
-                unreadable |= text.Length > 0;
-                return null;
+                if ((entry.Value is PSObject p ? p.BaseObject : entry.Value) is not string text) return (null, false);
+                pairs[(entry.Key is PSObject k ? k.BaseObject : entry.Key).ToString()!] = text;
             }
-            IDictionary<string, string>? Context(string name)
-            {
-                var value = input.Properties[name]?.Value ?? nested?.Properties[name]?.Value;
-                switch (value is PSObject p ? p.BaseObject : value)
-                {
-                    case IDictionary d:
-                        return d.Keys.Cast<object>().ToDictionary(k => k.ToString()!, k => d[k]?.ToString() ?? "", StringComparer.Ordinal);
-                    case string text:
-                        Unreadable(text);
-                        return null;
-                    default:
-                        return null;
-                }
-            }
-            var subset = Context("EncryptionContextSubset");
-            var equals = Context("EncryptionContextEquals");
-            read = !unreadable;
-            return subset == null && equals == null ? null : new GrantConstraints { EncryptionContextSubset = subset, EncryptionContextEquals = equals };
+            return (pairs, true);
         }
     }
 

@@ -28,6 +28,7 @@ namespace KmsGrants.Commands
 
         [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(GrantOperationCompleter))]
+        [GrantObjects.OperationsArgument]
         public string[] Operations { get; set; } = Array.Empty<string>();
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -37,10 +38,17 @@ namespace KmsGrants.Commands
         public string? Name { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [GrantObjects.ContextArgument]
         public IDictionary? EncryptionContextSubset { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [GrantObjects.ContextArgument]
         public IDictionary? EncryptionContextEquals { get; set; }
+
+        /// <summary>A piped template's Constraints, where GrantListEntry (AWS.Tools) and the AWS CLI's JSON keep them: read
+        /// when the template has no constraint at its top level. Never from the command line in practice.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public object? Constraints { get; set; }
 
         /// <summary>CreateGrant's GrantTokens: tokens of grants that give the caller CreateGrant. From the command line only:
         /// a piped result's own token is not one of those.</summary>
@@ -95,17 +103,24 @@ namespace KmsGrants.Commands
 
         /// <summary>A constraint parameter's value, unless the command line gave a constraint and this one came from a
         /// template (then the command line's replaces it).</summary>
-        IDictionary? OnCommandLineOrTemplate(string parameter, IDictionary? value) =>
-            _commandLineConstraints.Count > 0 && !_commandLineConstraints.Contains(parameter) ? null : value;
+        object? OnCommandLineOrTemplate(string parameter, IDictionary? value)
+        {
+            if (_commandLineConstraints.Count > 0) return _commandLineConstraints.Contains(parameter) ? value : null;
+            return value ?? GrantObjects.Nested(Constraints, parameter);
+        }
 
         /// <summary>An encryption context constraint as text keys and values: a hashtable from the command line, or a piped
         /// grant's constraint. A value that is not text (a number, a list, $null) is refused, not turned into "1" or "a b".</summary>
-        static ValidationFailure? ContextOf(IDictionary? value, string parameter, out IReadOnlyDictionary<string, string>? context)
+        static ValidationFailure? ContextOf(object? value, string parameter, out IReadOnlyDictionary<string, string>? context)
         {
             context = null;
             if (value == null) return null;
+            if (value is GrantObjects.Unreadable || value is not IDictionary dictionary)
+                return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} is '{Shown(value.ToString() ?? "")}', not a dictionary: an encryption context " +
+                    "constraint is a hashtable (@{ Department = 'IT' }), a grant's own, or its JSON text. A template whose constraint cannot be read is not copied " +
+                    "without it, which would give more than the template: pipe the grants themselves, or keep them whole (Export-Clixml, ConvertTo-Json -Depth 4).");
             var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry entry in value)
+            foreach (DictionaryEntry entry in dictionary)
             {
                 var key = entry.Key is PSObject pk ? pk.BaseObject : entry.Key;
                 var text = entry.Value is PSObject pv ? pv.BaseObject : entry.Value;
@@ -117,6 +132,8 @@ namespace KmsGrants.Commands
             context = pairs;
             return null;
         }
+
+        static string Shown(string text) => InputValidation.Printable(text.Length > 80 ? text.Substring(0, 80) + "..." : text);
     }
 
     /// <summary>Completes -Operations with the operations a grant can allow.</summary>
