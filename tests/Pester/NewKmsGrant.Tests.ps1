@@ -154,10 +154,10 @@ Describe 'Grant objects as templates: a deleted role''s grants copied to its rep
     }
 
     It 'a template whose constraint cannot be read (<Case>) is refused, never copied without it; the others go on' -ForEach @(
-        @{ Case = 'Export-Csv as it is: the type''s name'; Kept = { param($t) $t | Select-Object KeyId, GranteePrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, EncryptionContextEquals | ConvertTo-Csv | ConvertFrom-Csv } }
-        @{ Case = 'text that is not JSON'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = 'tenant=a' } } }
-        @{ Case = 'JSON whose value is a number'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = '{"tenant":1}' } } }
-        @{ Case = 'nested Constraints as text'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; Constraints = 'KmsGrants.GrantConstraints' } } }
+        @{ Case = 'Export-Csv as it is: the type''s name'; Kept = { param($t) $t | Select-Object KeyId, GranteePrincipal, @{ n = 'Operations'; e = { $_.Operations -join ' ' } }, EncryptionContextEquals | ConvertTo-Csv | ConvertFrom-Csv }; Says = '-EncryptionContextEquals is*' }
+        @{ Case = 'text that is not JSON'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = 'tenant=a' } }; Says = '-EncryptionContextEquals is*' }
+        @{ Case = 'JSON whose value is a number'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; EncryptionContextEquals = '{"tenant":1}' } }; Says = '-EncryptionContextEquals is*' }
+        @{ Case = 'nested Constraints as text'; Kept = { param($t) [pscustomobject]@{ KeyId = $t.KeyId; GranteePrincipal = $t.GranteePrincipal; Operations = 'Decrypt'; Constraints = 'KmsGrants.GrantConstraints' } }; Says = 'The template''s Constraints.*' }
     ) {
         $template = $templates | Where-Object { $_.EncryptionContextEquals }
         $plain = $templates | Where-Object { -not $_.EncryptionContextEquals -and -not $_.EncryptionContextSubset } | Select-Object -First 1
@@ -168,6 +168,7 @@ Describe 'Grant objects as templates: a deleted role''s grants copied to its rep
         $errors.Count | Should -Be 1
         $errors[0].FullyQualifiedErrorId | Should -Be 'KmsGrants.InvalidConstraint,KmsGrants.Commands.NewKmsGrantCommand'
         $errors[0].Exception.Message | Should -BeLike '*not a dictionary*would give more than the template*'
+        $errors[0].Exception.Message | Should -BeLike $Says
         $results.Count | Should -Be 1
         (Get-CreatesSince $since).Count | Should -Be 1
         @($keys | ForEach-Object { Get-Grants $_ } | Where-Object GranteePrincipal -EQ $grantee).Count | Should -Be 1

@@ -78,8 +78,8 @@ namespace KmsGrants.Commands
         {
             ExpectGrants(1);
             var target = string.IsNullOrEmpty(TemplateGrantId) ? KeyId : $"grant {TemplateGrantId} on key {KeyId} (the template)";
-            var badSubset = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextSubset), EncryptionContextSubset), "-EncryptionContextSubset", out var subset);
-            var badEquals = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextEquals), EncryptionContextEquals), "-EncryptionContextEquals", out var equals);
+            var badSubset = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextSubset), EncryptionContextSubset, out var from), from, out var subset);
+            var badEquals = ContextOf(OnCommandLineOrTemplate(nameof(EncryptionContextEquals), EncryptionContextEquals, out from), from, out var equals);
             if ((badSubset ?? badEquals) is ValidationFailure invalid)
             {
                 Refuse(invalid, target);
@@ -103,10 +103,14 @@ namespace KmsGrants.Commands
 
         /// <summary>A constraint parameter's value, unless the command line gave a constraint and this one came from a
         /// template (then the command line's replaces it).</summary>
-        object? OnCommandLineOrTemplate(string parameter, IDictionary? value)
+        /// <paramref name="source"/> names where it came from, for a message.
+        object? OnCommandLineOrTemplate(string parameter, IDictionary? value, out string source)
         {
+            source = "-" + parameter;
             if (_commandLineConstraints.Count > 0) return _commandLineConstraints.Contains(parameter) ? value : null;
-            return value ?? GrantObjects.Nested(Constraints, parameter);
+            if (value != null) return value;
+            source = $"The template's Constraints.{parameter}";
+            return GrantObjects.Nested(Constraints, parameter);
         }
 
         /// <summary>An encryption context constraint as text keys and values: a hashtable from the command line, or a piped
