@@ -202,7 +202,6 @@ namespace KmsGrants.Engine
 
         /// <summary>The text with control and format characters shown as escapes, so a message never carries a raw newline
         /// and an invisible character can be seen.</summary>
-        /// <summary>Text as it can be shown in a message: invisible characters escaped.</summary>
         public static string Printable(string s) =>
             string.Concat(s.Select(c => IsInvisible(c) && c != ' ' ? $"\\u{(int)c:x4}" : c.ToString()));
     }

@@ -68,6 +68,29 @@ namespace KmsGrants.Commands
             _ => Context(PSObject.AsPSObject(constraints!).Properties[name]?.Value),
         };
 
+        /// <summary>A constraint, as <see cref="Context"/> gives it, as text keys and values. False when it is there but is not
+        /// a dictionary of text; then <paramref name="notText"/> is the first entry whose key or value is not text, or null when
+        /// the whole is no dictionary. A value that is not text (a number, a list, $null) is never turned into "1" or "a b".</summary>
+        public static bool TryTextPairs(object? context, out Dictionary<string, string>? pairs, out DictionaryEntry? notText)
+        {
+            pairs = null;
+            notText = null;
+            if (context == null) return true;
+            if (context is Unreadable || context is not IDictionary dictionary) return false;
+            var read = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                if (Unwrap(entry.Key) is not string key || Unwrap(entry.Value) is not string text)
+                {
+                    notText = new DictionaryEntry(Unwrap(entry.Key)!, Unwrap(entry.Value));
+                    return false;
+                }
+                read[key] = text;
+            }
+            pairs = read;
+            return true;
+        }
+
         /// <summary>A CSV cell holding a constraint as JSON text (ConvertTo-Json -Compress): its pairs, if it is one object.</summary>
         static object FromJson(string text)
         {

@@ -154,13 +154,13 @@ namespace KmsGrants.Commands
                 return null;
             }
             var operations = GrantObjects.Operations(input.Properties["Operations"]?.Value);
-            var subset = ContextOf(GrantObjects.Constraint(input, "EncryptionContextSubset", out var constraintsPresent));
-            var equals = ContextOf(GrantObjects.Constraint(input, "EncryptionContextEquals", out _));
+            var subsetRead = GrantObjects.TryTextPairs(GrantObjects.Constraint(input, "EncryptionContextSubset", out var constraintsPresent), out var subset, out _);
+            var equalsRead = GrantObjects.TryTextPairs(GrantObjects.Constraint(input, "EncryptionContextEquals", out _), out var equals, out _);
             // A duplicate is the same grantee, retiring principal, operations and constraints: a row that cannot show all of
             // them (a column left out, a list or dictionary Export-Csv wrote as its type's name) is weighed for deleted
             // principals only.
             comparable = operations.Length > 0 && operations.All(o => InputValidation.GrantOperations.Contains(o))
-                && constraintsPresent && subset.Read && equals.Read && input.Properties["RetiringPrincipal"] != null;
+                && constraintsPresent && subsetRead && equalsRead && input.Properties["RetiringPrincipal"] != null;
             return new GrantInfo
             {
                 KeyId = keyId!,
@@ -171,8 +171,8 @@ namespace KmsGrants.Commands
                 IssuingAccount = NullIfEmpty(Text("IssuingAccount")),
                 CreationDate = DateOf(input.Properties["CreationDate"]?.Value),
                 Operations = operations,
-                Constraints = subset.Pairs == null && equals.Pairs == null ? null
-                    : new GrantConstraints { EncryptionContextSubset = subset.Pairs, EncryptionContextEquals = equals.Pairs },
+                Constraints = subset == null && equals == null ? null
+                    : new GrantConstraints { EncryptionContextSubset = subset, EncryptionContextEquals = equals },
             };
         }
 
@@ -185,19 +185,6 @@ namespace KmsGrants.Commands
             string s when DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d) => d,
             _ => null,
         };
-
-        /// <summary>A constraint as text pairs; not <c>Read</c> when it was there but is no dictionary of text.</summary>
-        static (IDictionary<string, string>? Pairs, bool Read) ContextOf(object? value)
-        {
-            if (value is GrantObjects.Unreadable || value is not IDictionary d) return (null, value == null);
-            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry entry in d)
-            {
-                if ((entry.Value is PSObject p ? p.BaseObject : entry.Value) is not string text) return (null, false);
-                pairs[(entry.Key is PSObject k ? k.BaseObject : entry.Key).ToString()!] = text;
-            }
-            return (pairs, true);
-        }
     }
 
     /// <summary>Refuses a negative time span in the binder (-MinimumAge).</summary>

@@ -102,8 +102,7 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>A constraint parameter's value, unless the command line gave a constraint and this one came from a
-        /// template (then the command line's replaces it).</summary>
-        /// <paramref name="source"/> names where it came from, for a message.
+        /// template (then the command line's replaces it); <paramref name="source"/> names where it came from, for a message.</summary>
         object? OnCommandLineOrTemplate(string parameter, IDictionary? value, out string source)
         {
             source = "-" + parameter;
@@ -114,27 +113,21 @@ namespace KmsGrants.Commands
         }
 
         /// <summary>An encryption context constraint as text keys and values: a hashtable from the command line, or a piped
-        /// grant's constraint. A value that is not text (a number, a list, $null) is refused, not turned into "1" or "a b".</summary>
+        /// grant's constraint; refused when it is not one (<see cref="GrantObjects.TryTextPairs"/>).</summary>
         static ValidationFailure? ContextOf(object? value, string parameter, out IReadOnlyDictionary<string, string>? context)
         {
             context = null;
-            if (value == null) return null;
-            if (value is GrantObjects.Unreadable || value is not IDictionary dictionary)
-                return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} is '{Shown(value.ToString() ?? "")}', not a dictionary: an encryption context " +
-                    "constraint is a hashtable (@{ Department = 'IT' }), a grant's own, or its JSON text. A template whose constraint cannot be read is not copied " +
-                    "without it, which would give more than the template: pipe the grants themselves, or keep them whole (Export-Clixml, ConvertTo-Json -Depth 4).");
-            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry entry in dictionary)
+            if (GrantObjects.TryTextPairs(value, out var pairs, out var notText))
             {
-                var key = entry.Key is PSObject pk ? pk.BaseObject : entry.Key;
-                var text = entry.Value is PSObject pv ? pv.BaseObject : entry.Value;
-                if (key is not string name || text is not string s)
-                    return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} must map text to text; " +
-                        $"the entry '{key}' holds {(text == null ? "$null" : "a " + text.GetType().Name)}. Quote numbers and dates: @{{ Department = '10' }}.");
-                pairs[name] = s;
+                context = pairs;
+                return null;
             }
-            context = pairs;
-            return null;
+            if (notText is DictionaryEntry entry)
+                return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} must map text to text; " +
+                    $"the entry '{entry.Key}' holds {(entry.Value == null ? "$null" : "a " + entry.Value.GetType().Name)}. Quote numbers and dates: @{{ Department = '10' }}.");
+            return new ValidationFailure(InvalidInputKind.Constraint, $"{parameter} is '{Shown(value!.ToString() ?? "")}', not a dictionary: an encryption context " +
+                "constraint is a hashtable (@{ Department = 'IT' }), a grant's own, or its JSON text. A template whose constraint cannot be read is not copied " +
+                "without it, which would give more than the template: pipe the grants themselves, or keep them whole (Export-Clixml, ConvertTo-Json -Depth 4).");
         }
 
         static string Shown(string text) => InputValidation.Printable(text.Length > 80 ? text.Substring(0, 80) + "..." : text);
